@@ -1,0 +1,106 @@
+//! Line-at-a-time reading for JSONL sources, with bounded memory.
+//!
+//! Owns: line numbering, the byte offset of the last complete line (what `scan` resumes
+//! from), over-long lines, invalid UTF-8 and the unfinished last line. Sources see only
+//! whole, valid UTF-8 lines and say whether each was good.
+
+use std::io::BufRead;
+
+use super::{ParseCtx, Tail};
+use crate::error::{Error, Result};
+
+/// Lines longer than this are rejected without being held in memory.
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// What a source made of one line.
+pub type LineResult = std::result::Result<(), String>;
+
+/// Calls `f(line_no, text)` for every non-empty line of `input`, recording rejections in
+/// `ctx`. `f` returns `Ok(Err(reason))` to reject the line, `Err` to fail the whole file.
+pub fn for_each_line(
+    input: &mut dyn BufRead,
+    ctx: &mut ParseCtx,
+    mut f: impl FnMut(&mut ParseCtx, u64, &str) -> Result<LineResult>,
+) -> Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut line_no = ctx.first_line;
+    loop {
+        buf.clear();
+        let mut too_long = false;
+        let mut read = 0usize;
+        let mut complete = false;
+        loop {
+            let chunk = input.fill_buf().map_err(|e| Error::io(ctx.path, e))?;
+            if chunk.is_empty() {
+                break;
+            }
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if !too_long {
+                if buf.len() + take > MAX_LINE {
+                    too_long = true;
+                    buf.clear();
+                } else {
+                    buf.extend_from_slice(&chunk[..take]);
+                }
+            }
+            read += take;
+            input.consume(take);
+            if done {
+                complete = true;
+                break;
+            }
+        }
+        if read == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        if !complete && ctx.tail == Tail::Leave {
+            // A line still being written: the next scan reads it whole.
+            return Ok(());
+        }
+        ctx.consumed += read as u64;
+        ctx.last_line = line_no;
+        if too_long {
+            ctx.rows += 1;
+            ctx.reject(line_no, format!("line is longer than {} MiB; skipped", MAX_LINE >> 20));
+            continue;
+        }
+        let mut bytes = &buf[..];
+        while let [rest @ .., b'\n' | b'\r'] = bytes {
+            bytes = rest;
+        }
+        if line_no == 1 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        ctx.rows += 1;
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                ctx.reject(line_no, format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1));
+                continue;
+            }
+        };
+        if let Err(reason) = f(ctx, line_no, text)? {
+            let reason =
+                if complete { reason } else { format!("truncated last line (no newline at end of file): {reason}") };
+            ctx.reject(line_no, reason);
+        }
+    }
+}
+
+/// A short description of a JSON parse error for a rejected line.
+pub fn json_reason(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => "incomplete JSON (the line ends early)".to_string(),
+        Category::Syntax => format!("invalid JSON at column {}", e.column()),
+        Category::Data => format!("unexpected JSON shape: {e}"),
+        Category::Io => format!("read error: {e}"),
+    }
+}

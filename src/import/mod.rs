@@ -1,0 +1,468 @@
+//! Importers: the [`Source`] trait, the [`SOURCES`] registry, and the driver that runs one
+//! file through a source into the ledger in one transaction.
+//!
+//! Adding a format means one new file here, one line in [`SOURCES`] and one fixture
+//! folder. Invariants: a bad row is reported as `file:line: reason` and skipped; an
+//! unreadable or unrecognised file is an error and writes nothing; each file (or appended
+//! byte range, for `scan`) is one transaction, so it is stored wholly or not at all.
+
+mod ccusage_json;
+mod claude_code;
+mod claude_stats;
+mod codex;
+pub mod lines;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::ledger::queries::{events, imports, scan_files};
+use crate::ledger::Ledger;
+use crate::model::{Authority, UsageEvent};
+
+/// Every format Tokenburn reads. Detection asks each in turn; exactly one may claim a file.
+pub static SOURCES: &[&dyn Source] =
+    &[&claude_code::ClaudeCode, &codex::Codex, &claude_stats::ClaudeStats, &ccusage_json::CcusageJson];
+
+/// The first bytes of a file and its name, for [`Source::detect`].
+pub struct Sniff<'a> {
+    pub path: &'a Path,
+    pub head: &'a [u8],
+}
+
+/// What to do with a last line that has no newline yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tail {
+    /// An explicit import: parse it, and report it if it is broken.
+    Read,
+    /// A scan of a log that may still be written: leave it for the next scan.
+    Leave,
+}
+
+/// A row that was skipped, with its 1-based line and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// At most this many rejected rows are kept with their reasons (all are counted).
+pub const MAX_REJECTED_LISTED: usize = 1000;
+
+/// Input and output of one parse.
+pub struct ParseCtx<'a> {
+    pub path: &'a Path,
+    /// A project name implied by the file's location, if any.
+    pub project: Option<String>,
+    /// Lines before the first byte given to the parser (non-zero when resuming a scan).
+    pub first_line: u64,
+    /// The source's own state saved at the starting offset (JSON), when resuming.
+    pub state: Option<String>,
+    pub tail: Tail,
+    /// Rows read (non-empty lines or records).
+    pub rows: u64,
+    pub rejected: Vec<Rejected>,
+    pub rejected_count: u64,
+    /// Bytes consumed: through the last complete line handled.
+    pub consumed: u64,
+    /// Line number of the last line consumed.
+    pub last_line: u64,
+}
+
+impl ParseCtx<'_> {
+    pub fn reject(&mut self, line: u64, reason: impl Into<String>) {
+        self.rejected_count += 1;
+        if self.rejected.len() < MAX_REJECTED_LISTED {
+            self.rejected.push(Rejected { line, reason: reason.into() });
+        }
+    }
+}
+
+/// Receives events as a source parses them.
+pub type Sink<'s> = dyn FnMut(UsageEvent) -> Result<()> + 's;
+
+/// One import format.
+pub trait Source: Sync {
+    /// The format's name (`--format NAME`), also the `source` of its events in the ledger.
+    fn name(&self) -> &'static str;
+    /// One line for `tokenburn sources`.
+    fn describe(&self) -> &'static str;
+    /// How much its token counts are trusted against other sources of the same usage.
+    fn authority(&self) -> Authority;
+    /// Whether this file is in this format, judged from its name and first bytes.
+    fn detect(&self, sniff: &Sniff) -> bool;
+    /// Parses `input`, sending events to `sink`; bad rows go to `ctx.reject`. An `Err` fails
+    /// the whole file. Sources that can resume mid-file set `ctx.state` for the next call.
+    fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()>;
+}
+
+/// Whole-document (JSON) sources are read into memory up to this size.
+pub const MAX_DOC: u64 = 256 * 1024 * 1024;
+
+/// Reads a whole document for a source that cannot stream (bounded by [`MAX_DOC`]).
+pub fn read_doc(input: &mut dyn BufRead, ctx: &mut ParseCtx) -> Result<String> {
+    let mut bytes = Vec::new();
+    input.take(MAX_DOC + 1).read_to_end(&mut bytes).map_err(|e| Error::io(ctx.path, e))?;
+    if bytes.len() as u64 > MAX_DOC {
+        return Err(Error::BadFile { path: ctx.path.into(), reason: format!("larger than {} MiB", MAX_DOC >> 20) });
+    }
+    ctx.consumed = bytes.len() as u64;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
+    String::from_utf8(bytes).map_err(|e| Error::BadFile {
+        path: ctx.path.into(),
+        reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to() + 1),
+    })
+}
+
+/// A whole-document JSON error, with its position.
+pub fn bad_json(path: &Path, e: &serde_json::Error) -> Error {
+    Error::BadFile { path: path.into(), reason: format!("line {}: {}", e.line(), lines::json_reason(e)) }
+}
+
+/// Looks a source up by its `--format` name.
+pub fn by_name(name: &str) -> Result<&'static dyn Source> {
+    SOURCES.iter().copied().find(|s| s.name() == name).ok_or_else(|| Error::UnknownFormat(name.to_string()))
+}
+
+fn known_names() -> String {
+    SOURCES.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Bytes read for detection.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// The sources that claim a file (exactly one, for a well-formed file).
+pub fn claimants(path: &Path, head: &[u8]) -> Vec<&'static dyn Source> {
+    let sniff = Sniff { path, head };
+    SOURCES.iter().copied().filter(|s| s.detect(&sniff)).collect()
+}
+
+/// Picks the source for a file, or explains why none fits.
+pub fn detect(path: &Path) -> Result<&'static dyn Source> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut f).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::BadFile { path: path.into(), reason: "the file is empty: nothing to import".into() });
+    }
+    match claimants(path, &head).as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::Unrecognised { path: path.into(), known: known_names() }),
+        many => Err(Error::BadFile {
+            path: path.into(),
+            reason: format!(
+                "more than one format fits ({}); pass --format",
+                many.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
+}
+
+/// The result of importing one file, as `import` and `scan` report it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub format: String,
+    pub rows: u64,
+    pub added: u64,
+    pub updated: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<Rejected>,
+    /// All rejected rows, including any not listed.
+    #[serde(skip_serializing_if = "is_zero_or_listed")]
+    pub rejected_count: u64,
+    /// The import id, or None for a dry run or a file with nothing new.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<i64>,
+    /// Set when the bytes were identical to an earlier import and were not parsed again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<i64>,
+}
+
+fn is_zero_or_listed(n: &u64) -> bool {
+    *n as usize <= MAX_REJECTED_LISTED
+}
+
+/// Where to start reading a file and what the scan knew there.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    pub offset: u64,
+    pub line: u64,
+    pub state: Option<String>,
+}
+
+/// Options of one file import.
+pub struct FileJob<'a> {
+    pub path: &'a Path,
+    pub source: &'static dyn Source,
+    pub start: Start,
+    pub tail: Tail,
+    pub project: Option<String>,
+    pub dry_run: bool,
+    /// For scans: the mark to store with the import (identity and size seen before reading).
+    pub mark: Option<scan_files::FileMark>,
+}
+
+/// Files up to this size are read into memory, hashed, and skipped if an identical file
+/// was imported before; larger ones are streamed.
+const IN_MEMORY_MAX: u64 = 16 * 1024 * 1024;
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    read: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Imports one file (from `job.start`) in one transaction.
+pub fn import_file(ledger: &mut Ledger, job: FileJob) -> Result<FileReport> {
+    let path = job.path;
+    let io = |e| Error::io(path, e);
+    let mut file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if job.start.offset > 0 {
+        file.seek(SeekFrom::Start(job.start.offset)).map_err(io)?;
+    }
+    let path_str = path.to_string_lossy().into_owned();
+    let source = job.source;
+    let mut report = FileReport {
+        path: path_str.clone(),
+        format: source.name().to_string(),
+        rows: 0,
+        added: 0,
+        updated: 0,
+        duplicates: 0,
+        rejected: Vec::new(),
+        rejected_count: 0,
+        import_id: None,
+        same_as: None,
+    };
+    let mut ctx = ParseCtx {
+        path,
+        project: job.project.clone(),
+        first_line: job.start.line,
+        state: job.start.state.clone(),
+        tail: job.tail,
+        rows: 0,
+        rejected: Vec::new(),
+        rejected_count: 0,
+        consumed: 0,
+        last_line: job.start.line,
+    };
+
+    // Small files: read, hash, and skip the parse when these exact bytes were imported.
+    let in_memory = len - job.start.offset.min(len) <= IN_MEMORY_MAX;
+    let mut memory = Vec::new();
+    let mut sha = None;
+    if in_memory {
+        file.read_to_end(&mut memory).map_err(io)?;
+        sha = Some(hex(&Sha256::digest(&memory)));
+    }
+    let dry_run = job.dry_run;
+    let mark = job.mark.clone();
+    let start = job.start.clone();
+
+    ledger.write(|tx, book| {
+        if let (Some(sha), 0, false) = (&sha, start.offset, dry_run) {
+            if let Some(earlier) = imports::find_identical(tx, source.name(), sha)? {
+                let end = memory.len() as u64;
+                let new = imports::NewImport {
+                    path: &path_str,
+                    format: source.name(),
+                    sha256: sha,
+                    byte_start: 0,
+                    byte_end: end,
+                    same_as: Some(earlier.id),
+                };
+                let id = imports::insert(tx, &new, now_ms())?;
+                let e = &earlier.counts;
+                let c = imports::Counts {
+                    rows: e.rows,
+                    duplicates: e.added + e.updated + e.duplicates,
+                    rejected: e.rejected,
+                    ..Default::default()
+                };
+                imports::finish(tx, id, &c, end, earlier.end_state.as_deref())?;
+                if let Some(m) = &mark {
+                    let m = scan_files::FileMark {
+                        offset: end,
+                        line: count_lines(&memory),
+                        state: earlier.end_state.clone(),
+                        ..m.clone()
+                    };
+                    scan_files::put(tx, &path_str, &m)?;
+                }
+                report.rows = c.rows;
+                report.duplicates = c.duplicates;
+                report.rejected_count = c.rejected;
+                report.import_id = Some(id);
+                report.same_as = Some(earlier.id);
+                return Ok(());
+            }
+        }
+        let import_id = if dry_run {
+            0
+        } else {
+            imports::insert(
+                tx,
+                &imports::NewImport {
+                    path: &path_str,
+                    format: source.name(),
+                    sha256: sha.as_deref().unwrap_or(""),
+                    byte_start: start.offset,
+                    byte_end: len,
+                    same_as: None,
+                },
+                now_ms(),
+            )?
+        };
+        let authority = source.authority();
+        let mut counts = imports::Counts::default();
+        let mut sink = |ev: UsageEvent| -> Result<()> {
+            if dry_run {
+                counts.added += 1;
+                return Ok(());
+            }
+            match events::upsert(tx, source.name(), authority, &ev, import_id, book)? {
+                events::Outcome::Added => counts.added += 1,
+                events::Outcome::Updated => counts.updated += 1,
+                events::Outcome::Duplicate => counts.duplicates += 1,
+            }
+            Ok(())
+        };
+        let mut hashed = None;
+        if in_memory {
+            source.parse(&mut Cursor::new(&memory[..]), &mut ctx, &mut sink)?;
+        } else {
+            let mut reader =
+                BufReader::with_capacity(1 << 20, Hashing { inner: &mut file, hasher: Sha256::new(), read: 0 });
+            source.parse(&mut reader, &mut ctx, &mut sink)?;
+            // Hash the rest too, so the stored hash covers the bytes the import spans.
+            std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
+            let h = reader.into_inner();
+            hashed = Some(hex(&h.hasher.finalize()));
+        }
+        counts.rows = ctx.rows;
+        counts.rejected = ctx.rejected_count;
+        if !dry_run {
+            if let Some(h) = hashed {
+                tx.execute("UPDATE imports SET sha256 = ?2 WHERE id = ?1", rusqlite::params![import_id, h])?;
+            }
+            imports::finish(tx, import_id, &counts, start.offset + ctx.consumed, ctx.state.as_deref())?;
+            if let Some(m) = &mark {
+                let m = scan_files::FileMark {
+                    offset: start.offset + ctx.consumed,
+                    line: ctx.last_line,
+                    state: ctx.state.clone(),
+                    ..m.clone()
+                };
+                scan_files::put(tx, &path_str, &m)?;
+            }
+            if authority == Authority::Summary || counts.added + counts.updated > 0 {
+                let tz = crate::ledger::tz_of(tx)?;
+                events::refresh_supersession(tx, tz)?;
+            }
+            report.import_id = Some(import_id);
+        }
+        report.rows = counts.rows;
+        report.added = counts.added;
+        report.updated = counts.updated;
+        report.duplicates = counts.duplicates;
+        Ok(())
+    })?;
+    report.rejected = ctx.rejected;
+    report.rejected_count = report.rejected_count.max(ctx.rejected_count);
+    Ok(report)
+}
+
+fn count_lines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Every regular file under `path` (or `path` itself), sorted, skipping hidden entries.
+pub fn walk(path: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let p = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let ft = entry.file_type().map_err(|e| Error::io(&p, e))?;
+            if ft.is_dir() {
+                stack.push(p);
+            } else if (ft.is_file() || ft.is_symlink()) && p.is_file() && keep(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `tokenburn import PATH...`: each file under each path, detected or of `format`.
+/// A file that cannot be imported is reported as an error beside the others.
+pub fn import_paths(
+    ledger: &mut Ledger,
+    paths: &[PathBuf],
+    format: Option<&str>,
+    dry_run: bool,
+    mut progress: impl FnMut(&Path),
+) -> Result<Vec<std::result::Result<FileReport, Error>>> {
+    let forced = format.map(by_name).transpose()?;
+    let mut out = Vec::new();
+    for root in paths {
+        let files = walk(root, &|_| true)?;
+        for path in files {
+            progress(&path);
+            let result = (|| {
+                let source = match forced {
+                    Some(s) => s,
+                    None => detect(&path)?,
+                };
+                import_file(
+                    ledger,
+                    FileJob {
+                        path: &path,
+                        source,
+                        start: Start::default(),
+                        tail: Tail::Read,
+                        project: None,
+                        dry_run,
+                        mark: None,
+                    },
+                )
+            })();
+            out.push(result);
+        }
+    }
+    Ok(out)
+}

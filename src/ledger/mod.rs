@@ -1,0 +1,167 @@
+//! The SQLite ledger: opening it (pragmas, migrations), settings, and the tables'
+//! queries in one file each under `queries/`.
+//!
+//! Invariants: the ledger only grows by whole-file transactions (see [`Ledger::write`]);
+//! migrations are embedded and append-only, tracked by `PRAGMA user_version`; every other
+//! module reaches SQLite through here.
+
+pub mod queries;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+use crate::pricing::PriceBook;
+use crate::timezone;
+
+/// Embedded migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An open ledger file.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    book: PriceBook,
+}
+
+/// Where the ledger lives when neither `--db` nor `TOKENBURN_DB` says otherwise.
+pub fn default_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "tokenburn")
+        .map(|d| d.data_dir().join("ledger.db"))
+        .unwrap_or_else(|| PathBuf::from("tokenburn-ledger.db"))
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the ledger at `path` and migrates it to the newest schema.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut ledger =
+            Ledger { conn, path: path.to_path_buf(), book: PriceBook::embedded().with_overrides(Vec::new()) };
+        ledger.migrate()?;
+        ledger.load_overrides()?;
+        ledger.reprice_if_book_changed()?;
+        Ok(ledger)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { path: self.path.clone(), found, supported: SCHEMA_VERSION });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        if found == 0 {
+            let tz = timezone::system_tz();
+            tx.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('tz', ?1)", [tz.name()])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The price book in force: the embedded snapshot plus the user's overrides.
+    pub fn book(&self) -> &PriceBook {
+        &self.book
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction (the write lock is taken up front, so two
+    /// writers queue on the busy timeout instead of failing on a lock upgrade).
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction, &PriceBook) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx, &self.book)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The ledger's time zone (CONVENTIONS rule 8).
+    pub fn tz(&self) -> Result<Tz> {
+        match self.setting("tz")? {
+            Some(name) => timezone::parse_tz(&name).map_err(|e| Error::Invalid(e.to_string())),
+            None => Ok(Tz::UTC),
+        }
+    }
+
+    /// Changes the ledger's zone; summaries superseded "on the same date" are re-evaluated.
+    pub fn set_tz(&mut self, tz: Tz) -> Result<()> {
+        self.set_setting("tz", tz.name())?;
+        self.write(|tx, _| queries::events::refresh_supersession(tx, tz))
+    }
+
+    fn load_overrides(&mut self) -> Result<()> {
+        let overrides = queries::prices::overrides(&self.conn)?;
+        self.book = PriceBook::embedded().with_overrides(overrides);
+        Ok(())
+    }
+
+    /// Re-prices every estimated event when the price book (snapshot or overrides) differs
+    /// from the one the stored costs were computed with. Returns how many changed.
+    fn reprice_if_book_changed(&mut self) -> Result<usize> {
+        let version = self.book.version().to_string();
+        if self.setting("price_version")?.as_deref() == Some(version.as_str()) {
+            return Ok(0);
+        }
+        let n = self.write(|tx, book| {
+            let n = queries::events::reprice(tx, book)?;
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES ('price_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [&version],
+            )?;
+            Ok(n)
+        })?;
+        Ok(n)
+    }
+
+    /// Stores a user price override and re-prices what it affects.
+    pub fn set_price_override(&mut self, o: &queries::prices::OverrideRow) -> Result<usize> {
+        queries::prices::upsert(&self.conn, o)?;
+        self.load_overrides()?;
+        self.reprice_if_book_changed()
+    }
+}
+
+/// The ledger's zone read inside a transaction.
+pub fn tz_of(conn: &Connection) -> Result<Tz> {
+    let name: Option<String> =
+        conn.query_row("SELECT value FROM settings WHERE key = 'tz'", [], |r| r.get(0)).optional()?;
+    Ok(name.and_then(|n| timezone::parse_tz(&n).ok()).unwrap_or(Tz::UTC))
+}

@@ -1,0 +1,214 @@
+//! The `events` table: idempotent upserts, pricing, supersession.
+//!
+//! Invariant: `(source, key)` is unique, so re-importing anything is a no-op; where a
+//! source can deliver a better version of an event, the higher `rank` wins. An estimated
+//! event with no price has `cost_nanos = NULL`, never 0.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::error::Result;
+use crate::model::{Authority, CostKind, Tokens, UsageEvent};
+use crate::pricing::PriceBook;
+use crate::timezone;
+
+/// What storing one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Added,
+    Updated,
+    Duplicate,
+}
+
+/// The date whose prices apply to an event: its own calendar day if it has one, else the
+/// UTC date of its instant (prices change on UTC dates).
+pub fn price_date(ev_day: Option<NaiveDate>, ts_ms: i64) -> NaiveDate {
+    ev_day.unwrap_or_else(|| {
+        DateTime::<Utc>::from_timestamp_millis(ts_ms).map(|t| t.date_naive()).unwrap_or(NaiveDate::MIN)
+    })
+}
+
+/// Money for an event: what the source stated, else the price book's estimate (or None).
+fn money(ev: &UsageEvent, book: &PriceBook) -> (Option<i64>, bool, Option<String>) {
+    if let Some(c) = ev.cost {
+        return (Some(c.nanos()), true, None);
+    }
+    if ev.cost_kind != CostKind::Estimated {
+        return (None, false, None);
+    }
+    let (cost, source) = estimate(book, &ev.provider, &ev.model, price_date(ev.day, ev.ts_ms), &ev.tokens);
+    (cost, false, source)
+}
+
+/// The price book's estimate and the price entry it came from, or None when unpriced.
+fn estimate(
+    book: &PriceBook,
+    provider: &str,
+    model: &str,
+    date: NaiveDate,
+    t: &Tokens,
+) -> (Option<i64>, Option<String>) {
+    match book.price(provider, model, date) {
+        Some(p) => match p.cost(t) {
+            Some(c) => (Some(c.nanos()), Some(p.source)),
+            None => (None, None),
+        },
+        None => (None, None),
+    }
+}
+
+/// Stores `ev` for `source`, merging with an existing version of the same event.
+pub fn upsert(
+    tx: &Transaction,
+    source: &str,
+    authority: Authority,
+    ev: &UsageEvent,
+    import_id: i64,
+    book: &PriceBook,
+) -> Result<Outcome> {
+    let mut existing: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT id, rank FROM events WHERE source = ?1 AND key = ?2")?
+        .query_row(params![source, ev.key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if existing.is_none() {
+        if let Some(group) = &ev.group {
+            existing = tx
+                .prepare_cached(
+                    "SELECT id, rank FROM events WHERE source = ?1 AND grp = ?2 AND (?3 OR loose = 1) ORDER BY id LIMIT 1",
+                )?
+                .query_row(params![source, group, ev.loose], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+        }
+    }
+    let (cost, stated, price_source) = money(ev, book);
+    let t = &ev.tokens;
+    let day = ev.day.map(|d| d.to_string());
+    match existing {
+        Some((_, rank)) if ev.rank <= rank => Ok(Outcome::Duplicate),
+        Some((id, _)) => {
+            tx.prepare_cached(
+                "UPDATE events SET key=?2, grp=?3, loose=?4, rank=?5, provider=?6, model=?7, project=?8, ts_ms=?9,
+                 span_ms=?10, day=?11, input=?12, cache_write_5m=?13, cache_write_1h=?14, cache_read=?15, output=?16,
+                 reasoning=?17, unsplit=?18, requests=?19, web_search_requests=?20, cost_nanos=?21, cost_kind=?22,
+                 stated_cost=?23, price_source=?24, import_id=?25, line=?26 WHERE id=?1",
+            )?
+            .execute(params![
+                id,
+                ev.key,
+                ev.group,
+                ev.loose,
+                ev.rank,
+                ev.provider,
+                ev.model,
+                ev.project,
+                ev.ts_ms,
+                ev.span_ms,
+                day,
+                t.input,
+                t.cache_write_5m,
+                t.cache_write_1h,
+                t.cache_read,
+                t.output,
+                t.reasoning,
+                t.unsplit,
+                t.requests,
+                t.web_search_requests,
+                cost,
+                ev.cost_kind.as_str(),
+                stated,
+                price_source,
+                import_id,
+                ev.line as i64
+            ])?;
+            Ok(Outcome::Updated)
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO events (source, key, grp, loose, rank, authority, provider, model, project, ts_ms, span_ms,
+                 day, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
+                 web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+            )?
+            .execute(params![
+                source, ev.key, ev.group, ev.loose, ev.rank, authority as i64, ev.provider, ev.model, ev.project, ev.ts_ms,
+                ev.span_ms, day, t.input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output, t.reasoning,
+                t.unsplit, t.requests, t.web_search_requests, cost, ev.cost_kind.as_str(), stated, price_source,
+                import_id, ev.line as i64
+            ])?;
+            Ok(Outcome::Added)
+        }
+    }
+}
+
+/// Recomputes the estimate of every event whose money came from the price book (or had
+/// none). Returns how many costs changed.
+pub fn reprice(tx: &Transaction, book: &PriceBook) -> Result<usize> {
+    let mut rows = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, provider, model, ts_ms, day, input, cache_write_5m, cache_write_1h, cache_read, output, unsplit,
+                    cost_nanos, price_source, requests
+             FROM events WHERE stated_cost = 0 AND cost_kind = 'estimated'",
+        )?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let day: Option<String> = r.get(4)?;
+            let tokens = Tokens {
+                input: r.get(5)?,
+                cache_write_5m: r.get(6)?,
+                cache_write_1h: r.get(7)?,
+                cache_read: r.get(8)?,
+                output: r.get(9)?,
+                unsplit: r.get(10)?,
+                requests: r.get(13)?,
+                ..Tokens::default()
+            };
+            let provider: String = r.get(1)?;
+            let model: String = r.get(2)?;
+            let date = price_date(day.as_deref().and_then(timezone::parse_date), r.get(3)?);
+            let old: (Option<i64>, Option<String>) = (r.get(11)?, r.get(12)?);
+            let new = estimate(book, &provider, &model, date, &tokens);
+            if new != old {
+                rows.push((r.get::<_, i64>(0)?, new));
+            }
+        }
+    }
+    let mut upd = tx.prepare("UPDATE events SET cost_nanos = ?2, price_source = ?3 WHERE id = ?1")?;
+    for (id, (cost, src)) in &rows {
+        upd.execute(params![id, cost, src])?;
+    }
+    Ok(rows.len())
+}
+
+/// Marks each summary event (stats-cache, ccusage JSON) superseded when transcripts of the
+/// same model exist on its date in the ledger's zone: the transcripts win.
+pub fn refresh_supersession(tx: &Transaction, tz: Tz) -> Result<()> {
+    let mut summaries = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT id, model, day, ts_ms FROM events WHERE authority = ?1")?;
+        let mut q = stmt.query([Authority::Summary as i64])?;
+        while let Some(r) = q.next()? {
+            let day: Option<String> = r.get(2)?;
+            let ts: i64 = r.get(3)?;
+            let date = day.as_deref().and_then(timezone::parse_date).unwrap_or_else(|| timezone::local_date(tz, ts));
+            summaries.push((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, date));
+        }
+    }
+    let mut exists = tx.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM events WHERE authority >= ?1 AND model = ?2 AND ts_ms >= ?3 AND ts_ms < ?4)",
+    )?;
+    let mut upd = tx.prepare_cached("UPDATE events SET superseded = ?2 WHERE id = ?1 AND superseded != ?2")?;
+    for (id, models, date) in summaries {
+        let start = timezone::day_start_ms(tz, date);
+        let end = timezone::day_start_ms(tz, date.succ_opt().unwrap_or(date));
+        // A summary row may list several models ("a, b") when its source gives no split.
+        let mut covered = false;
+        for m in models.split(", ") {
+            covered |=
+                exists.query_row(params![Authority::Transcript as i64, m, start, end], |r| r.get::<_, bool>(0))?;
+        }
+        upd.execute(params![id, covered])?;
+    }
+    Ok(())
+}

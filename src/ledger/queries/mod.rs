@@ -1,0 +1,6 @@
+//! One file per table: the SQL that reads and writes it.
+
+pub mod events;
+pub mod imports;
+pub mod prices;
+pub mod scan_files;

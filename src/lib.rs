@@ -1,0 +1,14 @@
+//! Tokenburn's engine: the usage ledger, importers, price book and reports.
+//!
+//! Nothing here knows about windows or trays: the CLI (`src/main.rs`) and the desktop
+//! shell (`src-tauri/`) are thin callers of these modules.
+
+pub mod error;
+pub mod import;
+pub mod ledger;
+pub mod model;
+pub mod money;
+pub mod pricing;
+pub mod report;
+pub mod scan;
+pub mod timezone;

@@ -1,0 +1,302 @@
+//! Money as integers: [`Usd`] is a count of nano-dollars (1 USD = 1,000,000,000) and
+//! [`PerMTok`] a price in nano-dollars per million tokens.
+//!
+//! Invariant: no `f64` ever holds money. Amounts enter the program as decimal *text*
+//! ("0.8958740000000000", "$1,234.50", "1.5e-6") and are parsed here exactly; digits past
+//! the ninth decimal are rounded half-to-even, once, at this boundary. Formatting is for
+//! display only and never feeds back into arithmetic.
+
+use std::fmt;
+
+/// Nano-dollars in one dollar.
+pub const NANOS_PER_USD: i64 = 1_000_000_000;
+
+/// An amount of US dollars, stored as integer nano-dollars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Usd(pub i64);
+
+/// A price per million tokens, stored as integer nano-dollars per million tokens
+/// (so $3 / 1M tokens is `PerMTok(3_000_000_000)`: exact down to $1e-15 per token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct PerMTok(pub i64);
+
+/// Why a decimal string could not be read as money.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("empty amount")]
+    Empty,
+    #[error("not a decimal number: {0:?}")]
+    Invalid(String),
+    #[error("amount out of range: {0:?}")]
+    Overflow(String),
+}
+
+/// Parses decimal text into an integer scaled by 10^`scale`, rounding half-to-even past
+/// that many decimals. Accepts a sign, a leading `$`, `,` / `_` thousands separators, and an
+/// exponent (`1.5e-6`): JSON writers and spreadsheets produce all of them.
+pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
+    let invalid = || MoneyError::Invalid(text.to_string());
+    let mut s = text.trim();
+    if s.is_empty() {
+        return Err(MoneyError::Empty);
+    }
+    let mut negative = false;
+    if let Some(rest) = s.strip_prefix('-') {
+        negative = true;
+        s = rest;
+    } else if let Some(rest) = s.strip_prefix('+') {
+        s = rest;
+    }
+    s = s.strip_prefix('$').unwrap_or(s).trim_start();
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => {
+            let e: i32 = s[i + 1..].parse().map_err(|_| invalid())?;
+            (&s[..i], e)
+        }
+        None => (s, 0),
+    };
+    let mut digits: Vec<u8> = Vec::with_capacity(mantissa.len());
+    let mut frac_len: i32 = 0;
+    let mut seen_point = false;
+    let mut any_digit = false;
+    for b in mantissa.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits.push(b - b'0');
+                any_digit = true;
+                if seen_point {
+                    frac_len += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            b',' | b'_' if !seen_point => {}
+            _ => return Err(invalid()),
+        }
+    }
+    if !any_digit {
+        return Err(invalid());
+    }
+    // value = digits * 10^(exponent - frac_len); we want value * 10^scale.
+    let shift = exponent - frac_len + scale as i32;
+    let overflow = || MoneyError::Overflow(text.to_string());
+    let mut acc: i128 = 0;
+    let keep = if shift >= 0 { digits.len() } else { digits.len().saturating_sub((-shift) as usize) };
+    for &d in &digits[..keep] {
+        acc = acc.checked_mul(10).and_then(|a| a.checked_add(d as i128)).ok_or_else(overflow)?;
+    }
+    if shift > 0 {
+        for _ in 0..shift {
+            acc = acc.checked_mul(10).ok_or_else(overflow)?;
+        }
+    } else if shift < 0 {
+        // Round half to even on the dropped digits.
+        let dropped = &digits[keep..];
+        let dropped_all = (-shift) as usize > digits.len();
+        let (first, rest_nonzero) = if dropped_all {
+            (0, dropped.iter().any(|&d| d != 0))
+        } else {
+            (dropped.first().copied().unwrap_or(0), dropped.iter().skip(1).any(|&d| d != 0))
+        };
+        let round_up = first > 5 || (first == 5 && (rest_nonzero || acc % 2 == 1));
+        if round_up {
+            acc += 1;
+        }
+    }
+    if negative {
+        acc = -acc;
+    }
+    i64::try_from(acc).map_err(|_| overflow())
+}
+
+/// Writes `value / 10^scale` as a decimal string without trailing zeros ("5.17365285", "12").
+pub fn format_scaled(value: i64, scale: u32) -> String {
+    let unit = 10i128.pow(scale);
+    let v = value as i128;
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.abs();
+    let whole = a / unit;
+    let frac = a % unit;
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    let mut f = format!("{frac:0width$}", width = scale as usize);
+    while f.ends_with('0') {
+        f.pop();
+    }
+    format!("{sign}{whole}.{f}")
+}
+
+impl Usd {
+    pub const ZERO: Usd = Usd(0);
+
+    /// Parses dollars from decimal text (see [`parse_scaled`]).
+    pub fn parse(text: &str) -> Result<Usd, MoneyError> {
+        parse_scaled(text, 9).map(Usd)
+    }
+
+    /// Parses cents from decimal text (Anthropic's cost API writes amounts in cents).
+    pub fn parse_cents(text: &str) -> Result<Usd, MoneyError> {
+        parse_scaled(text, 7).map(Usd)
+    }
+
+    pub fn nanos(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Usd) -> Option<Usd> {
+        self.0.checked_add(other.0).map(Usd)
+    }
+
+    /// Display with `places` decimals, rounded half-to-even ("$" not included).
+    pub fn round_to(self, places: u32) -> String {
+        let drop = 9 - places.min(9);
+        let unit = 10i64.pow(drop);
+        let q = self.0.div_euclid(unit);
+        let r = self.0.rem_euclid(unit);
+        let half = unit / 2;
+        let q = if unit > 1 && (r > half || (r == half && q % 2 != 0)) { q + 1 } else { q };
+        let s = format_scaled(q, places);
+        // Keep a fixed number of places for display.
+        match s.split_once('.') {
+            Some((w, f)) if places > 0 => format!("{w}.{f:0<width$}", width = places as usize),
+            None if places > 0 => format!("{s}.{}", "0".repeat(places as usize)),
+            _ => s,
+        }
+    }
+}
+
+impl std::ops::Add for Usd {
+    type Output = Usd;
+    fn add(self, o: Usd) -> Usd {
+        Usd(self.0 + o.0)
+    }
+}
+
+impl std::ops::AddAssign for Usd {
+    fn add_assign(&mut self, o: Usd) {
+        self.0 += o.0;
+    }
+}
+
+impl std::ops::Sub for Usd {
+    type Output = Usd;
+    fn sub(self, o: Usd) -> Usd {
+        Usd(self.0 - o.0)
+    }
+}
+
+impl std::iter::Sum for Usd {
+    fn sum<I: Iterator<Item = Usd>>(iter: I) -> Usd {
+        Usd(iter.map(|u| u.0).sum())
+    }
+}
+
+/// Exact decimal text of the amount in dollars, e.g. "5.17365285".
+impl fmt::Display for Usd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_scaled(self.0, 9))
+    }
+}
+
+impl PerMTok {
+    /// Parses a price in dollars per million tokens from decimal text.
+    pub fn parse_per_mtok(text: &str) -> Result<PerMTok, MoneyError> {
+        parse_scaled(text, 9).map(PerMTok)
+    }
+
+    /// Parses a price in dollars per single token ("3e-06") from decimal text.
+    pub fn parse_per_token(text: &str) -> Result<PerMTok, MoneyError> {
+        parse_scaled(text, 15).map(PerMTok)
+    }
+
+    /// `self * num / den`, rounded half-to-even (for "1.25x the input price").
+    pub fn scale(self, num: i64, den: i64) -> PerMTok {
+        PerMTok(div_round_half_even(self.0 as i128 * num as i128, den as i128) as i64)
+    }
+}
+
+impl fmt::Display for PerMTok {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_scaled(self.0, 9))
+    }
+}
+
+/// Integer division rounding half to even; `den` > 0.
+pub fn div_round_half_even(num: i128, den: i128) -> i128 {
+    let q = num.div_euclid(den);
+    let r = num.rem_euclid(den);
+    let twice = 2 * r;
+    if twice > den || (twice == den && q % 2 != 0) {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// Exact cost of `tokens` at each price, summed in nano-dollars-per-million units and
+/// rounded half-to-even to the nano-dollar once, at the end.
+pub fn cost_of(parts: &[(i64, PerMTok)]) -> Usd {
+    let sum: i128 = parts.iter().map(|&(t, p)| t as i128 * p.0 as i128).sum();
+    Usd(div_round_half_even(sum, 1_000_000) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_decimals() {
+        assert_eq!(Usd::parse("0.8958740000000000").unwrap(), Usd(895_874_000));
+        assert_eq!(Usd::parse("$1,234.50").unwrap(), Usd(1_234_500_000_000));
+        assert_eq!(Usd::parse("-0.000000001").unwrap(), Usd(-1));
+        assert_eq!(Usd::parse("12").unwrap(), Usd(12 * NANOS_PER_USD));
+        assert_eq!(Usd::parse("1.5e-6").unwrap(), Usd(1_500));
+        assert_eq!(Usd::parse("2E3").unwrap(), Usd(2_000 * NANOS_PER_USD));
+    }
+
+    #[test]
+    fn rounds_half_to_even_past_nine_decimals() {
+        assert_eq!(Usd::parse("0.0000000005").unwrap(), Usd(0));
+        assert_eq!(Usd::parse("0.0000000015").unwrap(), Usd(2));
+        assert_eq!(Usd::parse("0.00000000150000001").unwrap(), Usd(2));
+        assert_eq!(Usd::parse("0.0000000025").unwrap(), Usd(2));
+        assert_eq!(Usd::parse("0.00000000250000000001").unwrap(), Usd(3));
+        assert_eq!(Usd::parse("0.34090000000000000").unwrap(), Usd(340_900_000));
+        assert_eq!(Usd::parse("1e-12").unwrap(), Usd(0));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert_eq!(Usd::parse(""), Err(MoneyError::Empty));
+        assert!(Usd::parse("abc").is_err());
+        assert!(Usd::parse("1.2.3").is_err());
+        assert!(Usd::parse("NaN").is_err());
+        assert!(Usd::parse("-").is_err());
+        assert!(matches!(Usd::parse("99999999999999999999"), Err(MoneyError::Overflow(_))));
+    }
+
+    #[test]
+    fn cents_and_per_token_units() {
+        assert_eq!(Usd::parse_cents("123.78912").unwrap(), Usd(1_237_891_200));
+        assert_eq!(PerMTok::parse_per_token("3e-06").unwrap(), PerMTok(3_000_000_000));
+        assert_eq!(PerMTok::parse_per_token("3.75e-06").unwrap(), PerMTok(3_750_000_000));
+        assert_eq!(PerMTok::parse_per_mtok("0.3").unwrap(), PerMTok(300_000_000));
+        assert_eq!(PerMTok(3_000_000_000).scale(5, 4), PerMTok(3_750_000_000));
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(Usd(5_173_652_850).to_string(), "5.17365285");
+        assert_eq!(Usd(5_173_652_850).round_to(6), "5.173653");
+        assert_eq!(Usd(-1_500_000_000).to_string(), "-1.5");
+        assert_eq!(Usd(0).to_string(), "0");
+        assert_eq!(Usd(2_000_000_000).round_to(2), "2.00");
+    }
+
+    #[test]
+    fn cost_rounds_once() {
+        // 1,333 input at $3/M + 8,377,717 cache reads at $0.30/M.
+        let c = cost_of(&[(1_333, PerMTok(3_000_000_000)), (8_377_717, PerMTok(300_000_000))]);
+        assert_eq!(c, Usd(3_999_000 + 2_513_315_100));
+    }
+}

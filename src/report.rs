@@ -1,0 +1,210 @@
+//! Usage reports: token and money totals grouped by day, week, month or a dimension.
+//!
+//! Invariants: superseded events (a summary covered by transcripts) are never counted;
+//! days are the ledger zone's calendar days, except rows that cover a whole calendar day of
+//! their source, which keep their date; `cost_usd` is the priced part, and events without a
+//! price are counted in `unpriced_events`, never as $0.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rusqlite::types::Value;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ledger::Ledger;
+use crate::model::Tokens;
+use crate::money::Usd;
+use crate::timezone;
+
+/// How rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    Day,
+    Week,
+    Month,
+    Model,
+    Provider,
+    Project,
+    Source,
+}
+
+impl std::str::FromStr for By {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<By, String> {
+        Ok(match s {
+            "day" => By::Day,
+            "week" => By::Week,
+            "month" => By::Month,
+            "model" => By::Model,
+            "provider" => By::Provider,
+            "project" => By::Project,
+            "source" => By::Source,
+            _ => return Err(format!("{s:?}: expected day, week, month, model, provider, project or source")),
+        })
+    }
+}
+
+/// Which events a report covers.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub source: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub project: Option<String>,
+}
+
+/// Totals of one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub tokens: Tokens,
+    pub cost: Usd,
+    pub unpriced_events: i64,
+    pub events: i64,
+}
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.tokens.add(&o.tokens);
+        self.cost += o.cost;
+        self.unpriced_events += o.unpriced_events;
+        self.events += o.events;
+    }
+}
+
+/// A report row as printed (`--json` shape).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Row {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub cache_read_tokens: i64,
+    pub reasoning_tokens: i64,
+    pub unsplit_tokens: i64,
+    pub total_tokens: i64,
+    pub cost_usd: String,
+    pub unpriced_events: i64,
+    pub events: i64,
+}
+
+impl Row {
+    fn of(key: Option<String>, s: &Sums) -> Row {
+        let t = &s.tokens;
+        Row {
+            key,
+            input_tokens: t.input,
+            output_tokens: t.output,
+            cache_write_tokens: t.cache_write_5m + t.cache_write_1h,
+            cache_read_tokens: t.cache_read,
+            reasoning_tokens: t.reasoning,
+            unsplit_tokens: t.unsplit,
+            total_tokens: t.total(),
+            cost_usd: s.cost.to_string(),
+            unpriced_events: s.unpriced_events,
+            events: s.events,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub totals: Row,
+}
+
+/// Groups the ledger's counted events by `by` in zone `tz`.
+pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
+    let dim = match by {
+        By::Model => "model",
+        By::Provider => "provider",
+        By::Project => "COALESCE(project, '(none)')",
+        By::Source => "source",
+        By::Day | By::Week | By::Month => "''",
+    };
+    let mut sql = format!(
+        "SELECT {dim}, day, ts_ms / 900000, SUM(input), SUM(cache_write_5m), SUM(cache_write_1h), SUM(cache_read),
+                SUM(output), SUM(reasoning), SUM(unsplit), SUM(requests), SUM(web_search_requests),
+                SUM(COALESCE(cost_nanos, 0)), SUM(cost_nanos IS NULL), COUNT(*)
+         FROM events WHERE superseded = 0"
+    );
+    let mut args: Vec<Value> = Vec::new();
+    for (col, v) in [
+        ("source", &filter.source),
+        ("provider", &filter.provider),
+        ("model", &filter.model),
+        ("project", &filter.project),
+    ] {
+        if let Some(v) = v {
+            args.push(Value::Text(v.clone()));
+            sql += &format!(" AND {col} = ?{}", args.len());
+        }
+    }
+    // Coarse bounds in SQL (a day either side), exact day filtering below.
+    if let Some(d) = filter.since {
+        args.push(Value::Integer(timezone::day_start_ms(tz, d) - 2 * 86_400_000));
+        sql += &format!(" AND ts_ms >= ?{}", args.len());
+    }
+    if let Some(d) = filter.until {
+        args.push(Value::Integer(timezone::day_start_ms(tz, d) + 3 * 86_400_000));
+        sql += &format!(" AND ts_ms < ?{}", args.len());
+    }
+    sql += " GROUP BY 1, 2, 3";
+
+    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut stmt = ledger.conn().prepare(&sql)?;
+    let mut q = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = q.next()? {
+        let dim: String = r.get(0)?;
+        let day: Option<String> = r.get(1)?;
+        let quarter_hour: i64 = r.get(2)?;
+        // Every zone offset in use is a multiple of 15 minutes, so a quarter-hour bucket
+        // falls on exactly one local day.
+        let date = match day.as_deref().and_then(timezone::parse_date) {
+            Some(d) => d,
+            None => timezone::local_date(tz, quarter_hour * 900_000),
+        };
+        if filter.since.is_some_and(|s| date < s) || filter.until.is_some_and(|u| date > u) {
+            continue;
+        }
+        let key = match by {
+            By::Day => date.to_string(),
+            By::Week => timezone::iso_week(date),
+            By::Month => timezone::month(date),
+            _ => dim,
+        };
+        let s = Sums {
+            tokens: Tokens {
+                input: r.get(3)?,
+                cache_write_5m: r.get(4)?,
+                cache_write_1h: r.get(5)?,
+                cache_read: r.get(6)?,
+                output: r.get(7)?,
+                reasoning: r.get(8)?,
+                unsplit: r.get(9)?,
+                requests: r.get(10)?,
+                web_search_requests: r.get(11)?,
+            },
+            cost: Usd(r.get(12)?),
+            unpriced_events: r.get(13)?,
+            events: r.get(14)?,
+        };
+        groups.entry(key).or_default().add(&s);
+    }
+    let mut total = Sums::default();
+    let mut rows = Vec::with_capacity(groups.len());
+    for (k, s) in &groups {
+        total.add(s);
+        rows.push(Row::of(Some(k.clone()), s));
+    }
+    Ok(Report { rows, totals: Row::of(None, &total) })
+}
+
+/// Parses a `--since` / `--until` date.
+pub fn parse_day(s: &str) -> Result<NaiveDate> {
+    timezone::parse_date(s).ok_or_else(|| Error::Invalid(format!("{s:?} is not a date (use YYYY-MM-DD)")))
+}
