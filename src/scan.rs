@@ -67,7 +67,7 @@ impl Roots {
     }
 
     /// Every log file under the roots with its format and project hint, sorted.
-    pub fn files(&self) -> Result<Vec<(PathBuf, &'static dyn Source, Option<String>)>> {
+    pub fn files(&self) -> Result<Vec<LogFile>> {
         let jsonl = |p: &Path| p.extension().is_some_and(|e| e == "jsonl");
         let mut out = Vec::new();
         let claude = import::by_name("claude-code")?;
@@ -78,7 +78,7 @@ impl Roots {
                     let s = c.as_os_str().to_string_lossy();
                     (!s.ends_with(".jsonl")).then(|| s.into_owned())
                 });
-                out.push((f, claude, project));
+                out.push(LogFile { path: f, source: claude, project });
             }
         }
         let codex = import::by_name("codex")?;
@@ -86,12 +86,24 @@ impl Roots {
             for sub in ["sessions", "archived_sessions"] {
                 let dir = root.join(sub);
                 if dir.is_dir() {
-                    out.extend(import::walk(&dir, &jsonl)?.into_iter().map(|f| (f, codex, None)));
+                    out.extend(import::walk(&dir, &jsonl)?.into_iter().map(|path| LogFile {
+                        path,
+                        source: codex,
+                        project: None,
+                    }));
                 }
             }
         }
         Ok(out)
     }
+}
+
+/// An agent-log file found by a scan.
+pub struct LogFile {
+    pub path: PathBuf,
+    pub source: &'static dyn Source,
+    /// The project its location implies (Claude Code's project folder).
+    pub project: Option<String>,
 }
 
 /// What a scan did.
@@ -123,7 +135,7 @@ pub fn scan(ledger: &mut Ledger, roots: &Roots, mut progress: impl FnMut(usize, 
         ScanReport { locations: roots.claude.iter().chain(&roots.codex).cloned().collect(), ..ScanReport::default() };
     let marks = scan_files::all(ledger.conn())?;
     let mut todo = Vec::new();
-    for (path, source, project) in roots.files()? {
+    for LogFile { path, source, project } in roots.files()? {
         let key = path.to_string_lossy().into_owned();
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,

@@ -39,7 +39,7 @@ fn claude_code_dedupes_streamed_lines_sidechain_replays_and_missing_request_ids(
     let f = &out["files"][0];
     assert_eq!(f["format"], "claude-code");
     assert_eq!(f["rejected"].as_array().unwrap().len(), 0, "{f}");
-    // Six responses (A, B, C, D, E; the synthetic one is not an event).
+    // Five responses (A, B, C, D, E); the synthetic one is not an event.
     assert_eq!(int(&env.json(&["report", "--by", "model"])["totals"], "events"), 5);
 
     let rep = env.json(&["report", "--by", "model", "--tz", "UTC"]);

@@ -85,7 +85,8 @@ fn a_streamed_response_seen_early_ends_exact() {
     assert_eq!(int(&env.json(&["report"])["totals"], "output_tokens"), 1);
     append(&file, &(lines[3..].join("\n") + "\n"));
     let next = env.json(&["scan", "--claude-dir", c]);
-    assert_eq!(next["files"][0]["updated"], 1);
+    // msg_A's final line replaces its early one; msg_C's second line replaces its first.
+    assert_eq!(next["files"][0]["updated"], 2);
     assert_eq!(int(&env.json(&["report", "--model", "claude-sonnet-4-20250514"])["totals"], "output_tokens"), 110);
 }
 

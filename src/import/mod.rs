@@ -304,6 +304,8 @@ pub fn import_file(ledger: &mut Ledger, job: FileJob) -> Result<FileReport> {
                     ..Default::default()
                 };
                 imports::finish(tx, id, &c, end, earlier.end_state.as_deref())?;
+                ctx.rejected = imports::rejects(tx, earlier.id)?;
+                imports::add_rejects(tx, id, &ctx.rejected)?;
                 if let Some(m) = &mark {
                     let m = scan_files::FileMark {
                         offset: end,
@@ -370,6 +372,7 @@ pub fn import_file(ledger: &mut Ledger, job: FileJob) -> Result<FileReport> {
                 tx.execute("UPDATE imports SET sha256 = ?2 WHERE id = ?1", rusqlite::params![import_id, h])?;
             }
             imports::finish(tx, import_id, &counts, start.offset + ctx.consumed, ctx.state.as_deref())?;
+            imports::add_rejects(tx, import_id, &ctx.rejected)?;
             if let Some(m) = &mark {
                 let m = scan_files::FileMark {
                     offset: start.offset + ctx.consumed,

@@ -26,6 +26,14 @@ CREATE TABLE imports (
 );
 CREATE INDEX imports_sha ON imports(sha256, format);
 
+-- Rows an import skipped, with why (the first 1,000 of each import).
+CREATE TABLE import_rejects (
+    import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    line      INTEGER NOT NULL,
+    reason    TEXT    NOT NULL
+);
+CREATE INDEX import_rejects_import ON import_rejects(import_id);
+
 CREATE TABLE events (
     id          INTEGER PRIMARY KEY,
     source      TEXT    NOT NULL,
