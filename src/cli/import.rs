@@ -1,0 +1,120 @@
+//! `import` and `scan`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use serde_json::json;
+use tokenburn::import::{self, FileReport};
+use tokenburn::scan::{self, Roots};
+
+use super::output::Progress;
+use super::Global;
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The format (see `tokenburn sources`); detected when omitted
+    #[arg(long)]
+    format: Option<String>,
+    /// Parse and report without writing anything
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// A Claude Code config folder (holding projects/) or a projects/ folder
+    #[arg(long = "claude-dir")]
+    claude_dirs: Vec<PathBuf>,
+    /// A Codex home (holding sessions/)
+    #[arg(long = "codex-dir")]
+    codex_dirs: Vec<PathBuf>,
+}
+
+pub fn run_import(g: &Global, a: ImportArgs) -> Result<ExitCode> {
+    let mut l = g.open()?;
+    let bar = Progress::new(0);
+    let results = import::import_paths(&mut l, &a.paths, a.format.as_deref(), a.dry_run, |p| bar.file(p))?;
+    bar.done();
+    print_imports(g.json, results.into_iter().map(|r| (None, r)).collect(), None)
+}
+
+pub fn run_scan(g: &Global, a: ScanArgs) -> Result<ExitCode> {
+    let mut l = g.open()?;
+    let roots = if a.claude_dirs.is_empty() && a.codex_dirs.is_empty() {
+        Roots::standard()
+    } else {
+        Roots::given(&a.claude_dirs, &a.codex_dirs)
+    };
+    let bar = Progress::new(0);
+    let rep = scan::scan(&mut l, &roots, |i, n, p| {
+        bar.set_len(n);
+        bar.set_pos(i);
+        bar.file(p);
+    })?;
+    bar.done();
+    if !g.json {
+        if rep.locations.is_empty() {
+            println!("No agent-log folders found (looked for Claude Code and Codex in the standard places).");
+        }
+        for loc in &rep.locations {
+            println!("scanning {}", loc.display());
+        }
+    }
+    let files = rep.files.into_iter().map(|(p, r)| (Some(p), r)).collect();
+    print_imports(g.json, files, Some(rep.unchanged))
+}
+
+type FileResult = (Option<PathBuf>, std::result::Result<FileReport, tokenburn::error::Error>);
+
+fn print_imports(as_json: bool, results: Vec<FileResult>, unchanged: Option<usize>) -> Result<ExitCode> {
+    let mut failed = false;
+    let mut files = Vec::new();
+    let mut added = 0;
+    for (path, r) in results {
+        match r {
+            Ok(rep) => {
+                added += rep.added;
+                if !as_json {
+                    let same = rep.same_as.map(|id| format!(" (identical to import #{id})")).unwrap_or_default();
+                    println!(
+                        "{}: {} rows {}, added {}, updated {}, duplicates {}, rejected {}{}",
+                        rep.path,
+                        rep.format,
+                        rep.rows,
+                        rep.added,
+                        rep.updated,
+                        rep.duplicates,
+                        rep.rejected_count.max(rep.rejected.len() as u64),
+                        same
+                    );
+                    for rj in &rep.rejected {
+                        println!("  {}:{}: {}", rep.path, rj.line, rj.reason);
+                    }
+                }
+                files.push(serde_json::to_value(&rep)?);
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("tokenburn: {e}");
+                let p = path.map(|p| p.display().to_string()).unwrap_or_default();
+                files.push(json!({"path": p, "error": {"code": e.code(), "message": e.to_string()}}));
+            }
+        }
+    }
+    if as_json {
+        let mut out = json!({"files": files, "added": added});
+        if let Some(u) = unchanged {
+            out["unchanged"] = json!(u);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        if let Some(u) = unchanged {
+            println!("{} files read, {u} unchanged; {added} events added.", files.len());
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,120 @@
+//! `prices` and `prices set`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use tokenburn::ledger::queries::prices::OverrideRow;
+use tokenburn::ledger::Ledger;
+use tokenburn::report;
+
+use super::output::group;
+use super::Global;
+
+#[derive(Args)]
+pub struct PricesArgs {
+    /// Only models of stored events that have no price
+    #[arg(long)]
+    unpriced: bool,
+    #[command(subcommand)]
+    cmd: Option<PricesCmd>,
+}
+
+#[derive(Subcommand)]
+enum PricesCmd {
+    /// Set a price override (dollars per million tokens); it wins over the price book
+    Set {
+        model: String,
+        #[arg(long)]
+        input: String,
+        #[arg(long)]
+        output: String,
+        #[arg(long)]
+        cache_read: Option<String>,
+        #[arg(long = "cache-write-5m")]
+        cache_write_5m: Option<String>,
+        #[arg(long = "cache-write-1h")]
+        cache_write_1h: Option<String>,
+        /// First day the price applies (default: always)
+        #[arg(long)]
+        from: Option<String>,
+    },
+}
+
+pub fn run(g: &Global, a: PricesArgs) -> Result<ExitCode> {
+    match a.cmd {
+        Some(PricesCmd::Set { model, input, output, cache_read, cache_write_5m, cache_write_1h, from }) => {
+            let mut l = g.open()?;
+            let from = from.as_deref().map(report::parse_day).transpose()?;
+            let row =
+                OverrideRow { model: model.clone(), from, input, output, cache_read, cache_write_5m, cache_write_1h };
+            let n = l.set_price_override(&row)?;
+            if g.json {
+                println!("{}", json!({"model": model, "repriced_events": n}));
+            } else {
+                println!("Price for {model} set; {n} stored events re-priced.");
+            }
+        }
+        None => prices(&g.open()?, g.json, a.unpriced)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prices(l: &Ledger, as_json: bool, unpriced: bool) -> Result<()> {
+    if unpriced {
+        let mut stmt = l.conn().prepare(
+            "SELECT provider, model, COUNT(*), SUM(input + cache_write_5m + cache_write_1h + cache_read + output + unsplit)
+             FROM events WHERE cost_nanos IS NULL AND superseded = 0 GROUP BY 1, 2 ORDER BY 3 DESC",
+        )?;
+        let rows: Vec<(String, String, i64, i64)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+        if as_json {
+            let list: Vec<_> =
+                rows.iter().map(|(p, m, n, t)| json!({"provider": p, "model": m, "events": n, "tokens": t})).collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        } else if rows.is_empty() {
+            println!("Every stored event has a price.");
+        } else {
+            println!("{:<12} {:<40} {:>8} {:>16}", "provider", "model", "events", "tokens");
+            for (p, m, n, t) in rows {
+                println!("{p:<12} {m:<40} {n:>8} {:>16}", group(t));
+            }
+            println!("\nSet a price with `tokenburn prices set MODEL --input USD_PER_MTOK --output USD_PER_MTOK`.");
+        }
+        return Ok(());
+    }
+    let today = chrono::Utc::now().date_naive();
+    let list = l.book().models(today);
+    if as_json {
+        let v: Vec<_> = list
+            .iter()
+            .map(|(provider, model, p)| {
+                json!({"provider": provider, "model": model, "source": p.source,
+                       "input": p.base.input.to_string(), "output": p.base.output.to_string(),
+                       "cache_read": p.base.cache_read.to_string(), "cache_write_5m": p.base.cache_write_5m.to_string(),
+                       "cache_write_1h": p.base.cache_write_1h.to_string(),
+                       "tier": p.tier.as_ref().map(|(t, r)| json!({"above_input_tokens": t, "input": r.input.to_string(), "output": r.output.to_string()}))})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("USD per million tokens, in force {today}:");
+        println!(
+            "{:<12} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "provider", "model", "input", "output", "c.read", "c.w.5m", "c.w.1h"
+        );
+        for (provider, model, p) in list {
+            let r = &p.base;
+            println!(
+                "{provider:<12} {model:<44} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                r.input.to_string(),
+                r.output.to_string(),
+                r.cache_read.to_string(),
+                r.cache_write_5m.to_string(),
+                r.cache_write_1h.to_string()
+            );
+        }
+    }
+    Ok(())
+}
