@@ -60,6 +60,9 @@ pub enum CostKind {
     Fee,
     /// Entered by hand.
     Manual,
+    /// Covered by a plan the user already pays for (Cursor's "Included"): the amount is the
+    /// usage's value, never spend.
+    Included,
 }
 
 impl CostKind {
@@ -69,6 +72,7 @@ impl CostKind {
             CostKind::Billed => "billed",
             CostKind::Fee => "fee",
             CostKind::Manual => "manual",
+            CostKind::Included => "included",
         }
     }
 
@@ -78,6 +82,7 @@ impl CostKind {
             "billed" => CostKind::Billed,
             "fee" => CostKind::Fee,
             "manual" => CostKind::Manual,
+            "included" => CostKind::Included,
             _ => return None,
         })
     }
@@ -108,6 +113,9 @@ pub struct UsageEvent {
     /// lower one on re-import; an equal or lower rank is a duplicate.
     pub rank: i64,
     pub provider: String,
+    /// The account that pays for this usage when it is not the source's own (a Cursor row
+    /// paid with the user's own API key belongs to that provider's account).
+    pub account: Option<String>,
     pub model: String,
     pub project: Option<String>,
     /// Start of the usage, UTC epoch milliseconds.
@@ -134,6 +142,7 @@ impl UsageEvent {
             loose: false,
             rank: 0,
             provider: provider.to_string(),
+            account: None,
             model: model.to_string(),
             project: None,
             ts_ms,

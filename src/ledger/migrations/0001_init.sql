@@ -43,6 +43,8 @@ CREATE TABLE events (
     rank        INTEGER NOT NULL DEFAULT 0,
     authority   INTEGER NOT NULL,
     provider    TEXT    NOT NULL,
+    -- the paying account when it is not the source's own (see model.rs)
+    account     TEXT,
     model       TEXT    NOT NULL,
     project     TEXT,
     ts_ms       INTEGER NOT NULL,

@@ -91,7 +91,7 @@ pub fn upsert(
                 "UPDATE events SET key=?2, grp=?3, loose=?4, rank=?5, provider=?6, model=?7, project=?8, ts_ms=?9,
                  span_ms=?10, day=?11, input=?12, cache_write_5m=?13, cache_write_1h=?14, cache_read=?15, output=?16,
                  reasoning=?17, unsplit=?18, requests=?19, web_search_requests=?20, cost_nanos=?21, cost_kind=?22,
-                 stated_cost=?23, price_source=?24, import_id=?25, line=?26 WHERE id=?1",
+                 stated_cost=?23, price_source=?24, import_id=?25, line=?26, account=?27 WHERE id=?1",
             )?
             .execute(params![
                 id,
@@ -127,14 +127,15 @@ pub fn upsert(
             tx.prepare_cached(
                 "INSERT INTO events (source, key, grp, loose, rank, authority, provider, model, project, ts_ms, span_ms,
                  day, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
-                 web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+                 web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line, account)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,
+                         ?28)",
             )?
             .execute(params![
                 source, ev.key, ev.group, ev.loose, ev.rank, authority as i64, ev.provider, ev.model, ev.project, ev.ts_ms,
                 ev.span_ms, day, t.input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output, t.reasoning,
                 t.unsplit, t.requests, t.web_search_requests, cost, ev.cost_kind.as_str(), stated, price_source,
-                import_id, ev.line as i64
+                import_id, ev.line as i64, ev.account
             ])?;
             Ok(Outcome::Added)
         }
