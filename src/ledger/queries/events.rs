@@ -119,7 +119,8 @@ pub fn upsert(
                 stated,
                 price_source,
                 import_id,
-                ev.line as i64
+                ev.line as i64,
+                ev.account
             ])?;
             Ok(Outcome::Updated)
         }
