@@ -10,6 +10,7 @@ use std::io::BufRead;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::names::provider_of;
 use super::{bad_json, read_doc, ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
@@ -66,26 +67,6 @@ fn clean_model(m: &str) -> &str {
     match m.strip_prefix('[').and_then(|r| r.split_once("] ")) {
         Some((_, model)) => model,
         None => m,
-    }
-}
-
-/// The provider a model name implies, for grouping only (prices match on the model).
-pub fn provider_of(model: &str) -> &'static str {
-    let m = model.to_ascii_lowercase();
-    let m = m.rsplit('/').next().unwrap_or(&m).to_string();
-    if m.contains("claude") {
-        "anthropic"
-    } else if m.starts_with("gpt")
-        || m.starts_with("o1")
-        || m.starts_with("o3")
-        || m.starts_with("o4")
-        || m.contains("codex")
-    {
-        "openai"
-    } else if m.contains("gemini") {
-        "google"
-    } else {
-        "unknown"
     }
 }
 

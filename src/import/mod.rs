@@ -10,7 +10,12 @@ mod ccusage_json;
 mod claude_code;
 mod claude_stats;
 mod codex;
+pub mod csv_rows;
 pub mod lines;
+pub mod names;
+mod openai_costs_csv;
+mod openai_usage_csv;
+mod vendor;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
@@ -25,8 +30,14 @@ use crate::ledger::Ledger;
 use crate::model::{Authority, UsageEvent};
 
 /// Every format Tokenburn reads. Detection asks each in turn; exactly one may claim a file.
-pub static SOURCES: &[&dyn Source] =
-    &[&claude_code::ClaudeCode, &codex::Codex, &claude_stats::ClaudeStats, &ccusage_json::CcusageJson];
+pub static SOURCES: &[&dyn Source] = &[
+    &claude_code::ClaudeCode,
+    &codex::Codex,
+    &claude_stats::ClaudeStats,
+    &ccusage_json::CcusageJson,
+    &openai_usage_csv::OpenAiUsageCsv,
+    &openai_costs_csv::OpenAiCostsCsv,
+];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
 pub struct Sniff<'a> {

@@ -1,0 +1,130 @@
+//! OpenAI usage dashboard "Cost" export: the daily costs CSV (FORMATS.md §1.1), and the
+//! one cost row both it and the Costs API JSON (`openai_costs_json`) describe.
+//!
+//! `amount_value` is dollars as decimal text with up to 17 fractional digits
+//! (`0.8958740000000000`): parsed exactly and rounded half-to-even to the nano-dollar per
+//! row, so the imported total is the file's own sum. Money is *billed*; there are no
+//! tokens. A day without spend is a row with empty amount and dimensions: skipped. When the
+//! export is grouped by line item or project a day has several rows; `line_item` is opaque
+//! text and becomes the event's model label (it is never priced).
+
+use std::io::BufRead;
+
+use super::csv_rows::{self, Header, Opts, Row};
+use super::vendor::{deliver, model_or_all, rank_of_cost, set_bucket, Occurrences};
+use super::{ParseCtx, Sink, Sniff, Source};
+use crate::error::Result;
+use crate::model::{Authority, CostKind, UsageEvent};
+use crate::money::Usd;
+
+pub struct OpenAiCostsCsv;
+
+/// One cost result: a 1-day bucket, its group-by dimensions and the amount as text.
+pub struct CostRow<'a> {
+    pub start_s: i64,
+    pub end_s: i64,
+    pub organization: &'a str,
+    pub project: &'a str,
+    pub api_key: &'a str,
+    pub line_item: &'a str,
+    pub amount: &'a str,
+    pub currency: &'a str,
+}
+
+impl CostRow<'_> {
+    pub fn event(&self, occ: &mut Occurrences, line: u64) -> std::result::Result<UsageEvent, String> {
+        if !self.currency.is_empty() && !self.currency.eq_ignore_ascii_case("usd") {
+            return Err(format!("currency {:?} is not USD", self.currency));
+        }
+        let cost = Usd::parse(self.amount).map_err(|e| format!("amount: {e}"))?;
+        if self.end_s <= self.start_s {
+            return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
+        }
+        let key = occ.key(format!(
+            "{}|{}|{}|{}|{}",
+            self.start_s, self.organization, self.project, self.api_key, self.line_item
+        ));
+        let mut ev = UsageEvent::new(key, "openai", model_or_all(self.line_item), 0, line);
+        set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
+        ev.project = (!self.project.is_empty()).then(|| self.project.to_string());
+        ev.cost = Some(cost);
+        ev.cost_kind = CostKind::Billed;
+        ev.rank = rank_of_cost(cost);
+        Ok(ev)
+    }
+}
+
+struct Cols {
+    start: usize,
+    end: usize,
+    amount: usize,
+    currency: Option<usize>,
+    organization: Option<usize>,
+    project: Option<usize>,
+    api_key: Option<usize>,
+    line_item: Option<usize>,
+    /// Every column but the time columns: all empty means a day without spend.
+    data: Vec<usize>,
+    occ: Occurrences,
+}
+
+fn bind(h: &Header) -> std::result::Result<Cols, String> {
+    let time: Vec<Option<usize>> =
+        ["start_time", "end_time", "start_time_iso", "end_time_iso"].iter().map(|c| h.find(c)).collect();
+    Ok(Cols {
+        start: h.require("start_time")?,
+        end: h.require("end_time")?,
+        amount: h.require("amount_value")?,
+        currency: h.find("amount_currency"),
+        organization: h.find("organization_id"),
+        project: h.find("project_id"),
+        api_key: h.find("api_key_id"),
+        line_item: h.find("line_item"),
+        data: (0..h.len()).filter(|i| !time.contains(&Some(*i))).collect(),
+        occ: Occurrences::default(),
+    })
+}
+
+fn row_event(c: &mut Cols, row: &Row) -> std::result::Result<Option<UsageEvent>, String> {
+    if c.data.iter().all(|&i| row.get(i).is_empty()) {
+        return Ok(None);
+    }
+    let secs = |i: usize, name: &str| {
+        csv_rows::unix_seconds_ms(row.get(i))
+            .map(|ms| ms / 1000)
+            .ok_or_else(|| format!("{name} {:?} is not unix seconds", row.get(i)))
+    };
+    let r = CostRow {
+        start_s: secs(c.start, "start_time")?,
+        end_s: secs(c.end, "end_time")?,
+        organization: row.opt(c.organization),
+        project: row.opt(c.project),
+        api_key: row.opt(c.api_key),
+        line_item: row.opt(c.line_item),
+        amount: row.get(c.amount),
+        currency: row.opt(c.currency),
+    };
+    r.event(&mut c.occ, row.line).map(Some)
+}
+
+impl Source for OpenAiCostsCsv {
+    fn name(&self) -> &'static str {
+        "openai-costs-csv"
+    }
+
+    fn describe(&self) -> &'static str {
+        "OpenAI usage dashboard Cost export (daily costs CSV, billed dollars)"
+    }
+
+    fn authority(&self) -> Authority {
+        Authority::Vendor
+    }
+
+    fn detect(&self, sniff: &Sniff) -> bool {
+        Header::sniff(sniff.head).is_some_and(|h| h.has_all(&["start_time", "end_time", "amount_value"]))
+    }
+
+    fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
+        csv_rows::read(input, ctx, &Opts::default(), bind, |c, row| deliver(sink, row_event(c, row)))
+    }
+}

@@ -1,0 +1,127 @@
+//! What vendor exports (OpenAI, Anthropic, Cursor, OpenRouter, Copilot; CSV or JSON) share:
+//! natural keys with occurrence indexes, time buckets, and ranks.
+//!
+//! Invariant: a key is made of the row's identifying dimensions (bucket start, project,
+//! user, key, model, tier, line item, token type...), never of the file name or line, so
+//! re-importing a file, or importing an export that overlaps it, adds each row once. Rows
+//! whose dimensions repeat inside one file (the vendor grouped by something it does not
+//! export) are told apart by their order among those rows ([`Occurrences`]). Aggregated
+//! rows rank by their size, so a later export of a bucket that was still filling (today's
+//! numbers exported at noon) replaces the partial version instead of adding to it.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use chrono::DateTime;
+
+use super::lines::LineResult;
+use super::Sink;
+use crate::error::Result;
+use crate::model::{Tokens, UsageEvent};
+use crate::money::Usd;
+
+/// The model of a row that has none (an export not grouped by model).
+pub const ALL_MODELS: &str = "(all models)";
+
+/// `model`, or [`ALL_MODELS`] when empty.
+pub fn model_or_all(model: &str) -> &str {
+    if model.is_empty() {
+        ALL_MODELS
+    } else {
+        model
+    }
+}
+
+/// Occurrence indexes for the rows of one file: the n-th row (from 0) with the same
+/// identifying key gets `key#n` (n > 0), so two legitimately identical rows stay two
+/// events while re-importing the file, or an export that overlaps it, yields the same keys.
+#[derive(Default)]
+pub struct Occurrences(HashMap<u64, u32>);
+
+impl Occurrences {
+    pub fn key(&mut self, key: String) -> String {
+        // A 64-bit digest instead of the key keeps a million-row file's map small.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        let n = self.0.entry(h.finish()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            key
+        } else {
+            format!("{key}#{}", *n - 1)
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Places an event on the bucket `[start_ms, end_ms)`: a whole UTC day keeps its date in
+/// every zone (CONVENTIONS rule 8); hour and minute buckets fall by their start instant.
+pub fn set_bucket(ev: &mut UsageEvent, start_ms: i64, end_ms: i64) {
+    ev.ts_ms = start_ms;
+    ev.span_ms = (end_ms - start_ms).max(0);
+    ev.day = None;
+    if ev.span_ms == DAY_MS && start_ms.rem_euclid(DAY_MS) == 0 {
+        ev.day = DateTime::from_timestamp_millis(start_ms).map(|t| t.date_naive());
+    }
+}
+
+/// Places an event on a UTC calendar day.
+pub fn set_day(ev: &mut UsageEvent, day: chrono::NaiveDate) {
+    let start = day.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis());
+    set_bucket(ev, start, start + DAY_MS);
+}
+
+/// The rank of an aggregated usage row: more tokens, then more requests, is the later
+/// (fuller) version of a bucket.
+pub fn rank_of_tokens(t: &Tokens) -> i64 {
+    (t.total().clamp(0, 1 << 40) << 20) | t.requests.clamp(0, (1 << 20) - 1)
+}
+
+/// The rank of an aggregated cost row: the larger amount is the later version.
+pub fn rank_of_cost(c: Usd) -> i64 {
+    c.nanos()
+}
+
+/// `true`/`false` whatever the case (`FALSE`, `False`), `""` when not given.
+pub fn flag(text: &str) -> &'static str {
+    if text.eq_ignore_ascii_case("true") || text == "1" || text.eq_ignore_ascii_case("yes") {
+        "true"
+    } else if text.eq_ignore_ascii_case("false") || text == "0" || text.eq_ignore_ascii_case("no") {
+        "false"
+    } else {
+        ""
+    }
+}
+
+/// Sends a row's event, if it has one, or returns its rejection.
+pub fn deliver(sink: &mut Sink, row: std::result::Result<Option<UsageEvent>, String>) -> Result<LineResult> {
+    match row {
+        Ok(Some(ev)) => sink(ev).map(Ok),
+        Ok(None) => Ok(Ok(())),
+        Err(reason) => Ok(Err(reason)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn occurrences() {
+        let mut o = Occurrences::default();
+        assert_eq!(o.key("a".into()), "a");
+        assert_eq!(o.key("b".into()), "b");
+        assert_eq!(o.key("a".into()), "a#1");
+        assert_eq!(o.key("a".into()), "a#2");
+    }
+
+    #[test]
+    fn only_whole_utc_days_keep_a_date() {
+        let mut ev = UsageEvent::new("k".into(), "openai", "m", 0, 1);
+        set_bucket(&mut ev, 1_759_622_400_000, 1_759_708_800_000);
+        assert_eq!(ev.day.map(|d| d.to_string()).as_deref(), Some("2025-10-05"));
+        set_bucket(&mut ev, 1_759_622_400_000, 1_759_626_000_000);
+        assert_eq!((ev.day, ev.span_ms), (None, 3_600_000));
+    }
+}
