@@ -9,8 +9,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
-use crate::import::{self, FileJob, FileReport, Source, Start, Tail};
+use crate::error::{Error, Result};
+use crate::import::{self, FileJob, FileReport, Loaded, Source, Start, Tail};
 use crate::ledger::queries::scan_files::{self, FileMark};
 use crate::ledger::Ledger;
 
@@ -140,7 +140,7 @@ pub fn scan(ledger: &mut Ledger, roots: &Roots, mut progress: impl FnMut(usize, 
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(e) => {
-                report.files.push((path.clone(), Err(crate::error::Error::io(&path, e))));
+                report.files.push((path.clone(), Err(Error::io(&path, e))));
                 continue;
             }
         };
@@ -161,14 +161,116 @@ pub fn scan(ledger: &mut Ledger, roots: &Roots, mut progress: impl FnMut(usize, 
             }
             _ => Start::default(),
         };
-        todo.push((path, source, project, start, now));
+        todo.push(FileJob { path, source, start, tail: Tail::Leave, project, dry_run: false, mark: Some(now) });
     }
     let total = todo.len();
-    for (i, (path, source, project, start, mark)) in todo.into_iter().enumerate() {
-        progress(i, total, &path);
-        let job = FileJob { path: &path, source, start, tail: Tail::Leave, project, dry_run: false, mark: Some(mark) };
-        let result = import::import_file(ledger, job);
-        report.files.push((path, result));
-    }
+    // Reading and hashing run on worker threads, ahead of the single writer; each file is
+    // stored under its own savepoint (all of it or none), committed in batches.
+    let (tx_loaded, rx_loaded) = std::sync::mpsc::sync_channel::<(usize, Result<Loaded>)>(8);
+    let queue = std::sync::Mutex::new(todo.into_iter().enumerate());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    std::thread::scope(|s| -> Result<()> {
+        for _ in 0..workers {
+            let tx_loaded = tx_loaded.clone();
+            let queue = &queue;
+            s.spawn(move || loop {
+                let next = queue.lock().expect("queue lock").next();
+                let Some((i, job)) = next else { break };
+                if tx_loaded.send((i, import::load(job))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx_loaded);
+        // Files arrive out of order; put them back in order so results are reproducible.
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0;
+        let mut batch = Batch::new(ledger)?;
+        for (i, loaded) in rx_loaded {
+            pending.insert(i, loaded);
+            while let Some(loaded) = pending.remove(&next) {
+                next += 1;
+                let result = match loaded {
+                    Ok(l) => {
+                        progress(next - 1, total, &l.job.path);
+                        let path = l.job.path.clone();
+                        (path, batch.store(l))
+                    }
+                    Err(e) => (error_path(&e), Err(e)),
+                };
+                report.files.push(result);
+                batch.maybe_commit()?;
+            }
+        }
+        batch.commit()
+    })?;
     Ok(report)
+}
+
+fn error_path(e: &Error) -> PathBuf {
+    match e {
+        Error::Io { path, .. } | Error::BadFile { path, .. } | Error::Unrecognised { path, .. } => path.clone(),
+        _ => PathBuf::new(),
+    }
+}
+
+/// One write transaction over many files, each under a savepoint.
+struct Batch<'l> {
+    ledger: &'l mut Ledger,
+    open: bool,
+    files: usize,
+    since: std::time::Instant,
+}
+
+impl<'l> Batch<'l> {
+    fn new(ledger: &'l mut Ledger) -> Result<Batch<'l>> {
+        Ok(Batch { ledger, open: false, files: 0, since: std::time::Instant::now() })
+    }
+
+    fn store(&mut self, loaded: Loaded) -> Result<FileReport> {
+        let conn = self.ledger.conn();
+        if !self.open {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.open = true;
+            self.since = std::time::Instant::now();
+        }
+        conn.execute_batch("SAVEPOINT file")?;
+        match import::store(conn, self.ledger.book(), loaded) {
+            Ok(r) => {
+                conn.execute_batch("RELEASE file")?;
+                self.files += 1;
+                Ok(r)
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK TO file; RELEASE file")?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits after a few hundred files or a quarter second, so other writers (the app,
+    /// another CLI) are never kept waiting long and a crash loses little work.
+    fn maybe_commit(&mut self) -> Result<()> {
+        if self.open && (self.files >= 256 || self.since.elapsed() > std::time::Duration::from_millis(250)) {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        if self.open {
+            self.ledger.conn().execute_batch("COMMIT")?;
+            self.open = false;
+            self.files = 0;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.ledger.conn().execute_batch("ROLLBACK");
+        }
+    }
 }

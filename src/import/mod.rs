@@ -11,22 +11,22 @@ mod claude_code;
 mod claude_stats;
 mod codex;
 pub mod csv_rows;
+mod driver;
 pub mod lines;
 pub mod names;
 mod openai_costs_csv;
 mod openai_usage_csv;
 mod vendor;
 
+pub use driver::{import_file, import_paths, load, store, FileJob, Loaded, Start};
+
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::ledger::queries::{events, imports, scan_files};
-use crate::ledger::Ledger;
 use crate::model::{Authority, UsageEvent};
 
 /// Every format Tokenburn reads. Detection asks each in turn; exactly one may claim a file.
@@ -198,222 +198,6 @@ fn is_zero_or_listed(n: &u64) -> bool {
     *n as usize <= MAX_REJECTED_LISTED
 }
 
-/// Where to start reading a file and what the scan knew there.
-#[derive(Debug, Clone, Default)]
-pub struct Start {
-    pub offset: u64,
-    pub line: u64,
-    pub state: Option<String>,
-}
-
-/// Options of one file import.
-pub struct FileJob<'a> {
-    pub path: &'a Path,
-    pub source: &'static dyn Source,
-    pub start: Start,
-    pub tail: Tail,
-    pub project: Option<String>,
-    pub dry_run: bool,
-    /// For scans: the mark to store with the import (identity and size seen before reading).
-    pub mark: Option<scan_files::FileMark>,
-}
-
-/// Files up to this size are read into memory, hashed, and skipped if an identical file
-/// was imported before; larger ones are streamed.
-const IN_MEMORY_MAX: u64 = 16 * 1024 * 1024;
-
-/// A reader that hashes what passes through it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    read: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-/// Imports one file (from `job.start`) in one transaction.
-pub fn import_file(ledger: &mut Ledger, job: FileJob) -> Result<FileReport> {
-    let path = job.path;
-    let io = |e| Error::io(path, e);
-    let mut file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if job.start.offset > 0 {
-        file.seek(SeekFrom::Start(job.start.offset)).map_err(io)?;
-    }
-    let path_str = path.to_string_lossy().into_owned();
-    let source = job.source;
-    let mut report = FileReport {
-        path: path_str.clone(),
-        format: source.name().to_string(),
-        rows: 0,
-        added: 0,
-        updated: 0,
-        duplicates: 0,
-        rejected: Vec::new(),
-        rejected_count: 0,
-        import_id: None,
-        same_as: None,
-    };
-    let mut ctx = ParseCtx {
-        path,
-        project: job.project.clone(),
-        first_line: job.start.line,
-        state: job.start.state.clone(),
-        tail: job.tail,
-        rows: 0,
-        rejected: Vec::new(),
-        rejected_count: 0,
-        consumed: 0,
-        last_line: job.start.line,
-    };
-
-    // Small files: read, hash, and skip the parse when these exact bytes were imported.
-    let in_memory = len - job.start.offset.min(len) <= IN_MEMORY_MAX;
-    let mut memory = Vec::new();
-    let mut sha = None;
-    if in_memory {
-        file.read_to_end(&mut memory).map_err(io)?;
-        sha = Some(hex(&Sha256::digest(&memory)));
-    }
-    let dry_run = job.dry_run;
-    let mark = job.mark.clone();
-    let start = job.start.clone();
-
-    ledger.write(|tx, book| {
-        if let (Some(sha), 0, false) = (&sha, start.offset, dry_run) {
-            if let Some(earlier) = imports::find_identical(tx, source.name(), sha)? {
-                let end = memory.len() as u64;
-                let new = imports::NewImport {
-                    path: &path_str,
-                    format: source.name(),
-                    sha256: sha,
-                    byte_start: 0,
-                    byte_end: end,
-                    same_as: Some(earlier.id),
-                };
-                let id = imports::insert(tx, &new, now_ms())?;
-                let e = &earlier.counts;
-                let c = imports::Counts {
-                    rows: e.rows,
-                    duplicates: e.added + e.updated + e.duplicates,
-                    rejected: e.rejected,
-                    ..Default::default()
-                };
-                imports::finish(tx, id, &c, end, earlier.end_state.as_deref())?;
-                ctx.rejected = imports::rejects(tx, earlier.id)?;
-                imports::add_rejects(tx, id, &ctx.rejected)?;
-                if let Some(m) = &mark {
-                    let m = scan_files::FileMark {
-                        offset: end,
-                        line: count_lines(&memory),
-                        state: earlier.end_state.clone(),
-                        ..m.clone()
-                    };
-                    scan_files::put(tx, &path_str, &m)?;
-                }
-                report.rows = c.rows;
-                report.duplicates = c.duplicates;
-                report.rejected_count = c.rejected;
-                report.import_id = Some(id);
-                report.same_as = Some(earlier.id);
-                return Ok(());
-            }
-        }
-        let import_id = if dry_run {
-            0
-        } else {
-            imports::insert(
-                tx,
-                &imports::NewImport {
-                    path: &path_str,
-                    format: source.name(),
-                    sha256: sha.as_deref().unwrap_or(""),
-                    byte_start: start.offset,
-                    byte_end: len,
-                    same_as: None,
-                },
-                now_ms(),
-            )?
-        };
-        let authority = source.authority();
-        let mut counts = imports::Counts::default();
-        let mut sink = |ev: UsageEvent| -> Result<()> {
-            if dry_run {
-                counts.added += 1;
-                return Ok(());
-            }
-            match events::upsert(tx, source.name(), authority, &ev, import_id, book)? {
-                events::Outcome::Added => counts.added += 1,
-                events::Outcome::Updated => counts.updated += 1,
-                events::Outcome::Duplicate => counts.duplicates += 1,
-            }
-            Ok(())
-        };
-        let mut hashed = None;
-        if in_memory {
-            source.parse(&mut Cursor::new(&memory[..]), &mut ctx, &mut sink)?;
-        } else {
-            let mut reader =
-                BufReader::with_capacity(1 << 20, Hashing { inner: &mut file, hasher: Sha256::new(), read: 0 });
-            source.parse(&mut reader, &mut ctx, &mut sink)?;
-            // Hash the rest too, so the stored hash covers the bytes the import spans.
-            std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
-            let h = reader.into_inner();
-            hashed = Some(hex(&h.hasher.finalize()));
-        }
-        counts.rows = ctx.rows;
-        counts.rejected = ctx.rejected_count;
-        if !dry_run {
-            if let Some(h) = hashed {
-                tx.execute("UPDATE imports SET sha256 = ?2 WHERE id = ?1", rusqlite::params![import_id, h])?;
-            }
-            imports::finish(tx, import_id, &counts, start.offset + ctx.consumed, ctx.state.as_deref())?;
-            imports::add_rejects(tx, import_id, &ctx.rejected)?;
-            if let Some(m) = &mark {
-                let m = scan_files::FileMark {
-                    offset: start.offset + ctx.consumed,
-                    line: ctx.last_line,
-                    state: ctx.state.clone(),
-                    ..m.clone()
-                };
-                scan_files::put(tx, &path_str, &m)?;
-            }
-            if authority == Authority::Summary || counts.added + counts.updated > 0 {
-                let tz = crate::ledger::tz_of(tx)?;
-                events::refresh_supersession(tx, tz)?;
-            }
-            report.import_id = Some(import_id);
-        }
-        report.rows = counts.rows;
-        report.added = counts.added;
-        report.updated = counts.updated;
-        report.duplicates = counts.duplicates;
-        Ok(())
-    })?;
-    report.rejected = ctx.rejected;
-    report.rejected_count = report.rejected_count.max(ctx.rejected_count);
-    Ok(report)
-}
-
-fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
 /// Every regular file under `path` (or `path` itself), sorted, skipping hidden entries.
 pub fn walk(path: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -439,44 +223,5 @@ pub fn walk(path: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
         }
     }
     out.sort();
-    Ok(out)
-}
-
-/// `tokenburn import PATH...`: each file under each path, detected or of `format`.
-/// A file that cannot be imported is reported as an error beside the others.
-pub fn import_paths(
-    ledger: &mut Ledger,
-    paths: &[PathBuf],
-    format: Option<&str>,
-    dry_run: bool,
-    mut progress: impl FnMut(&Path),
-) -> Result<Vec<std::result::Result<FileReport, Error>>> {
-    let forced = format.map(by_name).transpose()?;
-    let mut out = Vec::new();
-    for root in paths {
-        let files = walk(root, &|_| true)?;
-        for path in files {
-            progress(&path);
-            let result = (|| {
-                let source = match forced {
-                    Some(s) => s,
-                    None => detect(&path)?,
-                };
-                import_file(
-                    ledger,
-                    FileJob {
-                        path: &path,
-                        source,
-                        start: Start::default(),
-                        tail: Tail::Read,
-                        project: None,
-                        dry_run,
-                        mark: None,
-                    },
-                )
-            })();
-            out.push(result);
-        }
-    }
     Ok(out)
 }

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};
@@ -60,7 +60,7 @@ fn estimate(
 
 /// Stores `ev` for `source`, merging with an existing version of the same event.
 pub fn upsert(
-    tx: &Transaction,
+    tx: &Connection,
     source: &str,
     authority: Authority,
     ev: &UsageEvent,
@@ -145,7 +145,7 @@ pub fn upsert(
 
 /// Recomputes the estimate of every event whose money came from the price book (or had
 /// none). Returns how many costs changed.
-pub fn reprice(tx: &Transaction, book: &PriceBook) -> Result<usize> {
+pub fn reprice(tx: &Connection, book: &PriceBook) -> Result<usize> {
     let mut rows = Vec::new();
     {
         let mut stmt = tx.prepare(
@@ -185,7 +185,7 @@ pub fn reprice(tx: &Transaction, book: &PriceBook) -> Result<usize> {
 
 /// Marks each summary event (stats-cache, ccusage JSON) superseded when transcripts of the
 /// same model exist on its date in the ledger's zone: the transcripts win.
-pub fn refresh_supersession(tx: &Transaction, tz: Tz) -> Result<()> {
+pub fn refresh_supersession(tx: &Connection, tz: Tz) -> Result<()> {
     let mut summaries = Vec::new();
     {
         let mut stmt = tx.prepare("SELECT id, model, day, ts_ms FROM events WHERE authority = ?1")?;

@@ -1,6 +1,6 @@
 //! The `imports` table: one row per file (or appended byte range) imported.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -24,7 +24,7 @@ pub struct NewImport<'a> {
     pub same_as: Option<i64>,
 }
 
-pub fn insert(tx: &Transaction, n: &NewImport, now_ms: i64) -> Result<i64> {
+pub fn insert(tx: &Connection, n: &NewImport, now_ms: i64) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO imports (path, format, sha256, byte_start, byte_end, started_ms, same_as)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -33,7 +33,7 @@ pub fn insert(tx: &Transaction, n: &NewImport, now_ms: i64) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
-pub fn finish(tx: &Transaction, id: i64, c: &Counts, byte_end: u64, end_state: Option<&str>) -> Result<()> {
+pub fn finish(tx: &Connection, id: i64, c: &Counts, byte_end: u64, end_state: Option<&str>) -> Result<()> {
     tx.prepare_cached(
         "UPDATE imports SET rows=?2, added=?3, updated=?4, duplicates=?5, rejected=?6, byte_end=?7, end_state=?8
          WHERE id=?1",
@@ -58,7 +58,7 @@ pub struct Identical {
     pub end_state: Option<String>,
 }
 
-pub fn find_identical(tx: &Transaction, format: &str, sha256: &str) -> Result<Option<Identical>> {
+pub fn find_identical(tx: &Connection, format: &str, sha256: &str) -> Result<Option<Identical>> {
     Ok(tx
         .prepare_cached(
             "SELECT id, rows, added, updated, duplicates, rejected, end_state FROM imports
@@ -81,7 +81,7 @@ pub fn find_identical(tx: &Transaction, format: &str, sha256: &str) -> Result<Op
 }
 
 /// Stores the rejected rows of an import.
-pub fn add_rejects(tx: &Transaction, id: i64, rejects: &[crate::import::Rejected]) -> Result<()> {
+pub fn add_rejects(tx: &Connection, id: i64, rejects: &[crate::import::Rejected]) -> Result<()> {
     let mut stmt = tx.prepare_cached("INSERT INTO import_rejects (import_id, line, reason) VALUES (?1, ?2, ?3)")?;
     for r in rejects {
         stmt.execute(params![id, r.line as i64, r.reason])?;
@@ -90,7 +90,7 @@ pub fn add_rejects(tx: &Transaction, id: i64, rejects: &[crate::import::Rejected
 }
 
 /// The rejected rows stored for an import.
-pub fn rejects(tx: &Transaction, id: i64) -> Result<Vec<crate::import::Rejected>> {
+pub fn rejects(tx: &Connection, id: i64) -> Result<Vec<crate::import::Rejected>> {
     let mut stmt = tx.prepare_cached("SELECT line, reason FROM import_rejects WHERE import_id = ?1 ORDER BY rowid")?;
     let rows =
         stmt.query_map([id], |r| Ok(crate::import::Rejected { line: r.get::<_, i64>(0)? as u64, reason: r.get(1)? }))?;
