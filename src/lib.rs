@@ -4,6 +4,7 @@
 //! shell (`src-tauri/`) are thin callers of these modules.
 
 pub mod error;
+pub mod forecast;
 pub mod import;
 pub mod ledger;
 pub mod model;

@@ -10,7 +10,7 @@ use super::{ParseCtx, Tail};
 use crate::error::{Error, Result};
 
 /// Lines longer than this are rejected without being held in memory.
-pub const MAX_LINE: usize = 64 * 1024 * 1024;
+pub const MAX_LINE: usize = 32 * 1024 * 1024;
 
 /// What a source made of one line.
 pub type LineResult = std::result::Result<(), String>;
@@ -26,6 +26,10 @@ pub fn for_each_line(
     let mut line_no = ctx.first_line;
     loop {
         buf.clear();
+        if buf.capacity() > 4 << 20 {
+            // Give back what one huge line took, so memory stays bounded by the largest line.
+            buf = Vec::with_capacity(64 * 1024);
+        }
         let mut too_long = false;
         let mut read = 0usize;
         let mut complete = false;
