@@ -209,6 +209,9 @@ fn read_utf8<C>(
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
+        // Records end at LF only: with CRLF the CR stays in the last field (fields are
+        // trimmed), so line numbers count every physical line the same way.
+        .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
         .from_reader(&mut *input);
     let mut rec = csv::StringRecord::new();
@@ -227,12 +230,13 @@ fn read_utf8<C>(
         let line_no = |pos: Option<&csv::Position>| line0 + pos.map_or(0, |p| p.line());
         match reader.read_record(&mut rec) {
             Ok(false) => break,
+            Ok(true) if rec.len() == 1 && rec[0].trim().is_empty() => continue,
             Ok(true) => {
                 let n = line_no(rec.position());
                 ctx.rows += 1;
                 ctx.last_line = n;
                 if rec.len() != header.len()
-                    && !(rec.len() > header.len() && rec.iter().skip(header.len()).all(str::is_empty))
+                    && !(rec.len() > header.len() && rec.iter().skip(header.len()).all(|f| f.trim().is_empty()))
                 {
                     ctx.reject(n, format!("the row has {} fields; the header has {}", rec.len(), header.len()));
                     continue;

@@ -6,16 +6,24 @@
 //! unreadable or unrecognised file is an error and writes nothing; each file (or appended
 //! byte range, for `scan`) is one transaction, so it is stored wholly or not at all.
 
+mod anthropic_cost_csv;
+mod anthropic_cost_json;
+mod anthropic_usage_csv;
 mod ccusage_json;
 mod claude_code;
 mod claude_stats;
 mod codex;
+mod copilot_csv;
 pub mod csv_rows;
+mod cursor_csv;
 mod driver;
 pub mod lines;
 pub mod names;
 mod openai_costs_csv;
+mod openai_costs_json;
 mod openai_usage_csv;
+mod openai_usage_json;
+mod openrouter_csv;
 mod vendor;
 
 pub use driver::{import_file, import_paths, load, store, FileJob, Loaded, Start};
@@ -37,6 +45,14 @@ pub static SOURCES: &[&dyn Source] = &[
     &ccusage_json::CcusageJson,
     &openai_usage_csv::OpenAiUsageCsv,
     &openai_costs_csv::OpenAiCostsCsv,
+    &openai_usage_json::OpenAiUsageJson,
+    &openai_costs_json::OpenAiCostsJson,
+    &anthropic_usage_csv::AnthropicUsageCsv,
+    &anthropic_cost_csv::AnthropicCostCsv,
+    &anthropic_cost_json::AnthropicCostJson,
+    &cursor_csv::CursorCsv,
+    &openrouter_csv::OpenRouterCsv,
+    &copilot_csv::CopilotCsv,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
