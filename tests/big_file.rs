@@ -23,12 +23,16 @@ fn a_600_mb_file_streams_with_bounded_memory() {
     while written < 600_000_000 {
         line += 1;
         let text = if line == 1000 {
-            // One line longer than the 64 MiB cap.
+            // One line longer than the 32 MiB cap, written in pieces so that this process
+            // stays small (a child's peak RSS counts what it shared with its parent).
             long_line = line;
-            format!(
-                "{{\"type\":\"user\",\"sessionId\":\"s\",\"uuid\":\"u\",\"message\":{{\"content\":\"{}\"}}}}",
-                "y".repeat(70 << 20)
-            )
+            let piece = "y".repeat(1 << 20);
+            f.write_all(br#"{"type":"user","sessionId":"s","uuid":"u","message":{"content":""#).unwrap();
+            for _ in 0..40 {
+                f.write_all(piece.as_bytes()).unwrap();
+            }
+            written += 40 << 20;
+            r#""}}"#.to_string()
         } else if line % 10 == 0 {
             usage_lines += 1;
             format!(
@@ -44,20 +48,33 @@ fn a_600_mb_file_streams_with_bounded_memory() {
     drop(f);
 
     let start = std::time::Instant::now();
-    let out = env.json(&["import", path.to_str().unwrap()]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tokenburn"))
+        .args(["--db", env.db.to_str().unwrap(), "import", "--json", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, peak_kb) = wait_with_rss(child.id());
+    assert_eq!(status, 0);
+    let out: serde_json::Value = serde_json::from_reader(child.stdout.unwrap()).unwrap();
     eprintln!("imported {written} bytes in {:.1} s", start.elapsed().as_secs_f64());
+    let peak_mb = peak_kb as f64 / 1024.0;
+    eprintln!("peak RSS of the import: {peak_mb:.0} MB");
+    assert!(peak_mb < 80.0, "peak RSS {peak_mb} MB");
     let file = &out["files"][0];
     assert_eq!(file["added"].as_u64().unwrap(), usage_lines);
     assert_eq!(file["rejected"][0]["line"].as_u64().unwrap(), long_line);
     assert!(file["rejected"][0]["reason"].as_str().unwrap().contains("longer than"));
     let t = &env.json(&["report"])["totals"];
     assert_eq!(int(t, "output_tokens") as u64, 2 * usage_lines);
+}
 
-    // Peak RSS of the child processes (the imports): far below the file's size.
+/// Waits for a child (its output must fit the pipe or be read later) and returns its exit
+/// code and peak RSS in KiB.
+fn wait_with_rss(pid: u32) -> (i32, i64) {
+    let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage fills the struct we own.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
-    let peak_mb = usage.ru_maxrss as f64 / 1024.0;
-    eprintln!("peak RSS of the import: {peak_mb:.0} MB");
-    assert!(peak_mb < 200.0, "peak RSS {peak_mb} MB");
+    // SAFETY: wait4 on our own child with pointers to locals.
+    let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid as libc::pid_t);
+    (libc::WEXITSTATUS(status), usage.ru_maxrss)
 }
