@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod forecast;
+pub mod forecast;
 pub mod import;
 pub mod ledger;
 pub mod model;
