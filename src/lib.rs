@@ -5,7 +5,6 @@
 
 pub mod error;
 pub mod forecast;
-pub mod forecast;
 pub mod import;
 pub mod ledger;
 pub mod model;
