@@ -31,6 +31,10 @@ enum Cmd {
     Sources,
     /// The price book: list prices, or set your own
     Prices(cli::prices::PricesArgs),
+    /// When a budget runs out, from a daily CSV series
+    Forecast(cli::forecast::ForecastArgs),
+    /// How well the forecast would have done on a daily CSV series (FORECAST.md protocol)
+    Backtest(cli::forecast::BacktestArgs),
     /// Ledger settings
     Config {
         #[command(subcommand)]
@@ -57,6 +61,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Report(a) => cli::report::run(g, a),
         Cmd::Sources => sources(g),
         Cmd::Prices(a) => cli::prices::run(g, a),
+        Cmd::Forecast(a) => cli::forecast::run(g, a),
+        Cmd::Backtest(a) => cli::forecast::run_backtest(g, a),
         Cmd::Config { cmd } => cli::config::run(g, cmd),
     }
 }

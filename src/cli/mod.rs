@@ -2,6 +2,7 @@
 //! opens the ledger, calls the engine and prints.
 
 pub mod config;
+pub mod forecast;
 pub mod import;
 pub mod output;
 pub mod prices;
