@@ -12,4 +12,5 @@ pub mod money;
 pub mod pricing;
 pub mod report;
 pub mod scan;
+pub mod spend;
 pub mod timezone;

@@ -131,6 +131,8 @@ pub struct UsageEvent {
     pub cost_kind: CostKind,
     /// 1-based line (or row) in the file the event came from.
     pub line: u64,
+    /// A person's note (manual entries).
+    pub note: Option<String>,
 }
 
 impl UsageEvent {
@@ -152,6 +154,7 @@ impl UsageEvent {
             cost: None,
             cost_kind: CostKind::Estimated,
             line,
+            note: None,
         }
     }
 }

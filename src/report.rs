@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::model::Tokens;
 use crate::money::Usd;
-use crate::timezone;
+use crate::{spend, timezone};
 
 /// How rows are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,12 @@ pub struct Filter {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sums {
     pub tokens: Tokens,
-    pub cost: Usd,
+    pub billed: Usd,
+    pub estimated: Usd,
+    pub fee: Usd,
+    pub manual: Usd,
+    /// Usage covered by a plan or subscription: its worth, not spend.
+    pub value: Usd,
     pub unpriced_events: i64,
     pub events: i64,
 }
@@ -69,9 +74,18 @@ pub struct Sums {
 impl Sums {
     fn add(&mut self, o: &Sums) {
         self.tokens.add(&o.tokens);
-        self.cost += o.cost;
+        self.billed += o.billed;
+        self.estimated += o.estimated;
+        self.fee += o.fee;
+        self.manual += o.manual;
+        self.value += o.value;
         self.unpriced_events += o.unpriced_events;
         self.events += o.events;
+    }
+
+    /// Spend: billed + estimated + fees + manual entries.
+    pub fn spend(&self) -> Usd {
+        self.billed + self.estimated + self.fee + self.manual
     }
 }
 
@@ -87,7 +101,14 @@ pub struct Row {
     pub reasoning_tokens: i64,
     pub unsplit_tokens: i64,
     pub total_tokens: i64,
+    /// Spend: the sum of the four parts below (the priced part when events are unpriced).
     pub cost_usd: String,
+    pub billed_usd: String,
+    pub estimated_usd: String,
+    pub fee_usd: String,
+    pub manual_usd: String,
+    /// Covered by a subscription or plan; not in `cost_usd`.
+    pub value_usd: String,
     pub unpriced_events: i64,
     pub events: i64,
 }
@@ -104,7 +125,12 @@ impl Row {
             reasoning_tokens: t.reasoning,
             unsplit_tokens: t.unsplit,
             total_tokens: t.total(),
-            cost_usd: s.cost.to_string(),
+            cost_usd: s.spend().to_string(),
+            billed_usd: s.billed.to_string(),
+            estimated_usd: s.estimated.to_string(),
+            fee_usd: s.fee.to_string(),
+            manual_usd: s.manual.to_string(),
+            value_usd: s.value.to_string(),
             unpriced_events: s.unpriced_events,
             events: s.events,
         }
@@ -117,7 +143,19 @@ pub struct Report {
     pub totals: Row,
 }
 
-/// Groups the ledger's counted events by `by` in zone `tz`.
+/// Per-event flags, as SQL over `events e` (with `l` the account link): whether its tokens
+/// count, whether its money counts, and whether a subscription turns its estimate into value.
+const COUNTED: &str = "
+    SELECT e.*, (e.tokens_superseded = 0) AS tok, (e.money_superseded = 0) AS mon,
+           EXISTS (SELECT 1 FROM subscriptions s
+                   WHERE s.covers = COALESCE(l.billed_by, e.account)
+                     AND COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) >= s.from_day
+                     AND (s.until_day IS NULL OR COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) <= s.until_day)) AS cov
+    FROM events e LEFT JOIN account_links l ON l.account = e.account
+    WHERE e.superseded = 0";
+
+/// Groups the ledger's counted events by `by` in zone `tz`. Subscription fees are spread
+/// over the days of the report (to `filter.until`, or today in `tz`).
 pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
     let dim = match by {
         By::Model => "model",
@@ -127,10 +165,18 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
         By::Day | By::Week | By::Month => "''",
     };
     let mut sql = format!(
-        "SELECT {dim}, day, ts_ms / 900000, SUM(input), SUM(cache_write_5m), SUM(cache_write_1h), SUM(cache_read),
-                SUM(output), SUM(reasoning), SUM(unsplit), SUM(requests), SUM(web_search_requests),
-                SUM(COALESCE(cost_nanos, 0)), SUM(cost_nanos IS NULL), COUNT(*)
-         FROM events WHERE superseded = 0"
+        "SELECT {dim}, day, ts_ms / 900000,
+                SUM(tok * input), SUM(tok * cache_write_5m), SUM(tok * cache_write_1h), SUM(tok * cache_read),
+                SUM(tok * output), SUM(tok * reasoning), SUM(tok * unsplit), SUM(tok * requests),
+                SUM(tok * web_search_requests),
+                SUM(CASE WHEN mon AND cost_kind = 'billed' THEN cost_nanos ELSE 0 END),
+                SUM(CASE WHEN mon AND cost_kind = 'estimated' AND NOT cov THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+                SUM(CASE WHEN mon AND cost_kind = 'manual' THEN cost_nanos ELSE 0 END),
+                SUM(CASE WHEN cost_kind = 'included' OR (mon AND cost_kind = 'estimated' AND cov)
+                         THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+                SUM(mon AND cost_kind = 'estimated' AND cost_nanos IS NULL),
+                COUNT(*)
+         FROM ({COUNTED}) WHERE 1"
     );
     let mut args: Vec<Value> = Vec::new();
     for (col, v) in [
@@ -156,45 +202,78 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
     sql += " GROUP BY 1, 2, 3";
 
     let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
-    let mut stmt = ledger.conn().prepare(&sql)?;
-    let mut q = stmt.query(rusqlite::params_from_iter(args))?;
-    while let Some(r) = q.next()? {
-        let dim: String = r.get(0)?;
-        let day: Option<String> = r.get(1)?;
-        let quarter_hour: i64 = r.get(2)?;
-        // Every zone offset in use is a multiple of 15 minutes, so a quarter-hour bucket
-        // falls on exactly one local day.
-        let date = match day.as_deref().and_then(timezone::parse_date) {
-            Some(d) => d,
-            None => timezone::local_date(tz, quarter_hour * 900_000),
-        };
-        if filter.since.is_some_and(|s| date < s) || filter.until.is_some_and(|u| date > u) {
-            continue;
+    let key_of = |date: NaiveDate, dim: String| match by {
+        By::Day => date.to_string(),
+        By::Week => timezone::iso_week(date),
+        By::Month => timezone::month(date),
+        _ => dim,
+    };
+    let in_range = |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
+    let mut first_day: Option<NaiveDate> = None;
+    {
+        let mut stmt = ledger.conn().prepare(&sql)?;
+        let mut q = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = q.next()? {
+            let dim: String = r.get(0)?;
+            let day: Option<String> = r.get(1)?;
+            let quarter_hour: i64 = r.get(2)?;
+            // Every zone offset in use is a multiple of 15 minutes, so a quarter-hour bucket
+            // falls on exactly one local day.
+            let date = match day.as_deref().and_then(timezone::parse_date) {
+                Some(d) => d,
+                None => timezone::local_date(tz, quarter_hour * 900_000),
+            };
+            if !in_range(date) {
+                continue;
+            }
+            first_day = Some(first_day.map_or(date, |f| f.min(date)));
+            let s = Sums {
+                tokens: Tokens {
+                    input: r.get(3)?,
+                    cache_write_5m: r.get(4)?,
+                    cache_write_1h: r.get(5)?,
+                    cache_read: r.get(6)?,
+                    output: r.get(7)?,
+                    reasoning: r.get(8)?,
+                    unsplit: r.get(9)?,
+                    requests: r.get(10)?,
+                    web_search_requests: r.get(11)?,
+                },
+                billed: Usd(r.get(12)?),
+                estimated: Usd(r.get(13)?),
+                manual: Usd(r.get(14)?),
+                value: Usd(r.get(15)?),
+                unpriced_events: r.get(16)?,
+                events: r.get(17)?,
+                fee: Usd::ZERO,
+            };
+            groups.entry(key_of(date, dim)).or_default().add(&s);
         }
-        let key = match by {
-            By::Day => date.to_string(),
-            By::Week => timezone::iso_week(date),
-            By::Month => timezone::month(date),
-            _ => dim,
-        };
-        let s = Sums {
-            tokens: Tokens {
-                input: r.get(3)?,
-                cache_write_5m: r.get(4)?,
-                cache_write_1h: r.get(5)?,
-                cache_read: r.get(6)?,
-                output: r.get(7)?,
-                reasoning: r.get(8)?,
-                unsplit: r.get(9)?,
-                requests: r.get(10)?,
-                web_search_requests: r.get(11)?,
-            },
-            cost: Usd(r.get(12)?),
-            unpriced_events: r.get(13)?,
-            events: r.get(14)?,
-        };
-        groups.entry(key).or_default().add(&s);
     }
+
+    // Subscription fees, amortised per day, when no filter excludes them.
+    if filter.model.is_none() && filter.project.is_none() && filter.source.as_deref().is_none_or(|s| s == "subscription") {
+        let today = timezone::local_date(tz, chrono::Utc::now().timestamp_millis());
+        for sub in spend::subscriptions(ledger.conn())? {
+            let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
+            if filter.provider.as_ref().is_some_and(|p| *p != provider) {
+                continue;
+            }
+            let start = filter.since.unwrap_or(sub.from);
+            let end = filter.until.unwrap_or(today);
+            for (date, fee) in sub.daily_fees(start, end) {
+                let dim = match by {
+                    By::Model => format!("subscription: {}", sub.name),
+                    By::Provider => provider.clone(),
+                    By::Project => "(none)".to_string(),
+                    _ => "subscription".to_string(),
+                };
+                groups.entry(key_of(date, dim)).or_default().fee += fee;
+            }
+        }
+    }
+    let _ = first_day;
+
     let mut total = Sums::default();
     let mut rows = Vec::with_capacity(groups.len());
     for (k, s) in &groups {

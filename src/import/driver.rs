@@ -203,16 +203,22 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
     };
     let authority = source.authority();
     let mut counts = imports::Counts::default();
+    let mut touched = std::collections::BTreeSet::new();
     let mut sink = |ev: UsageEvent| -> Result<()> {
         if dry_run {
             counts.added += 1;
             return Ok(());
         }
-        match events::upsert(conn, source.name(), authority, &ev, import_id, book)? {
+        let stored = events::upsert(conn, source.name(), authority, &ev, import_id, book)?;
+        match stored.outcome {
             events::Outcome::Added => counts.added += 1,
             events::Outcome::Updated => counts.updated += 1,
-            events::Outcome::Duplicate => counts.duplicates += 1,
+            events::Outcome::Duplicate => {
+                counts.duplicates += 1;
+                return Ok(());
+            }
         }
+        touched.insert((stored.account, stored.utc_day));
         Ok(())
     };
     match &data {
@@ -246,6 +252,7 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
         if authority == Authority::Summary || counts.added + counts.updated > 0 {
             events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
         }
+        crate::spend::refresh_days(conn, &touched)?;
         report.import_id = Some(import_id);
     }
     report.rows = counts.rows;

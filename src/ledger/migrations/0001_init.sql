@@ -43,13 +43,16 @@ CREATE TABLE events (
     rank        INTEGER NOT NULL DEFAULT 0,
     authority   INTEGER NOT NULL,
     provider    TEXT    NOT NULL,
-    -- the paying account when it is not the source's own (see model.rs)
-    account     TEXT,
+    -- the account this usage belongs to before links (spend.rs: the source's own account,
+    -- or the paying account an importer named)
+    account     TEXT    NOT NULL,
     model       TEXT    NOT NULL,
     project     TEXT,
     ts_ms       INTEGER NOT NULL,
     span_ms     INTEGER NOT NULL DEFAULT 0,
     day         TEXT,
+    -- the UTC day (days since 1970-01-01) that CONVENTIONS rule 9 compares sources within
+    utc_day     INTEGER NOT NULL,
     input       INTEGER NOT NULL DEFAULT 0,
     cache_write_5m INTEGER NOT NULL DEFAULT 0,
     cache_write_1h INTEGER NOT NULL DEFAULT 0,
@@ -65,13 +68,19 @@ CREATE TABLE events (
     -- 1 when the source stated the money, 0 when the price book computed it
     stated_cost INTEGER NOT NULL DEFAULT 0,
     price_source TEXT,
-    -- 1 when a more authoritative source covers the same usage (CONVENTIONS rule 9)
+    -- 1 when transcripts cover this summary's model and date: not counted at all
     superseded  INTEGER NOT NULL DEFAULT 0,
+    -- CONVENTIONS rule 9 within the account and UTC day: 1 when a vendor usage export has
+    -- the tokens, or billed data has the money; kept for reconciliation, not counted
+    tokens_superseded INTEGER NOT NULL DEFAULT 0,
+    money_superseded  INTEGER NOT NULL DEFAULT 0,
+    note        TEXT,
     import_id   INTEGER NOT NULL REFERENCES imports(id),
     line        INTEGER NOT NULL,
     UNIQUE (source, key)
 );
 CREATE INDEX events_grp ON events(source, grp) WHERE grp IS NOT NULL;
+CREATE INDEX events_account_day ON events(account, utc_day);
 CREATE INDEX events_ts ON events(ts_ms);
 CREATE INDEX events_authority ON events(authority, model, ts_ms);
 CREATE INDEX events_unpriced ON events(stated_cost) WHERE cost_nanos IS NULL;
@@ -101,4 +110,30 @@ CREATE TABLE price_overrides (
     cache_write_5m TEXT,
     cache_write_1h TEXT,
     PRIMARY KEY (model, from_date)
+);
+
+-- Every import that delivered an event (an event may come from several), for undo.
+CREATE TABLE event_imports (
+    event_id  INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, import_id)
+) WITHOUT ROWID;
+CREATE INDEX event_imports_import ON event_imports(import_id);
+
+-- `account link SOURCE_ACCOUNT --billed-by ACCOUNT`: usage of one account is billed by another.
+CREATE TABLE account_links (
+    account   TEXT PRIMARY KEY,
+    billed_by TEXT NOT NULL
+);
+
+-- Subscriptions: the fee is spend, amortised per day; covered usage is value, not spend.
+CREATE TABLE subscriptions (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE,
+    usd_nanos  INTEGER NOT NULL,
+    every      TEXT    NOT NULL,
+    from_day   TEXT    NOT NULL,
+    until_day  TEXT,
+    covers     TEXT,
+    provider   TEXT
 );

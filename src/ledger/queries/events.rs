@@ -58,7 +58,23 @@ fn estimate(
     }
 }
 
-/// Stores `ev` for `source`, merging with an existing version of the same event.
+/// Days since 1970-01-01 of an event's UTC day (its own calendar day for day rows).
+pub fn utc_day(ev_day: Option<NaiveDate>, ts_ms: i64) -> i64 {
+    match ev_day {
+        Some(d) => d.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days(),
+        None => ts_ms.div_euclid(86_400_000),
+    }
+}
+
+/// What an upsert did, and where the event lives, for rule-9 bookkeeping.
+pub struct Stored {
+    pub outcome: Outcome,
+    pub account: String,
+    pub utc_day: i64,
+}
+
+/// Stores `ev` for `source`, merging with an existing version of the same event, and
+/// records that `import_id` delivered it.
 pub fn upsert(
     tx: &Connection,
     source: &str,
@@ -66,7 +82,7 @@ pub fn upsert(
     ev: &UsageEvent,
     import_id: i64,
     book: &PriceBook,
-) -> Result<Outcome> {
+) -> Result<Stored> {
     let mut existing: Option<(i64, i64)> = tx
         .prepare_cached("SELECT id, rank FROM events WHERE source = ?1 AND key = ?2")?
         .query_row(params![source, ev.key], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -84,14 +100,16 @@ pub fn upsert(
     let (cost, stated, price_source) = money(ev, book);
     let t = &ev.tokens;
     let day = ev.day.map(|d| d.to_string());
-    match existing {
-        Some((_, rank)) if ev.rank <= rank => Ok(Outcome::Duplicate),
+    let account = ev.account.clone().unwrap_or_else(|| crate::spend::default_account(source));
+    let utc_day = utc_day(ev.day, ev.ts_ms);
+    let (id, outcome) = match existing {
+        Some((id, rank)) if ev.rank <= rank => (id, Outcome::Duplicate),
         Some((id, _)) => {
             tx.prepare_cached(
                 "UPDATE events SET key=?2, grp=?3, loose=?4, rank=?5, provider=?6, model=?7, project=?8, ts_ms=?9,
                  span_ms=?10, day=?11, input=?12, cache_write_5m=?13, cache_write_1h=?14, cache_read=?15, output=?16,
                  reasoning=?17, unsplit=?18, requests=?19, web_search_requests=?20, cost_nanos=?21, cost_kind=?22,
-                 stated_cost=?23, price_source=?24, import_id=?25, line=?26, account=?27 WHERE id=?1",
+                 stated_cost=?23, price_source=?24, import_id=?25, line=?26, account=?27, utc_day=?28 WHERE id=?1",
             )?
             .execute(params![
                 id,
@@ -120,27 +138,60 @@ pub fn upsert(
                 price_source,
                 import_id,
                 ev.line as i64,
-                ev.account
+                account,
+                utc_day
             ])?;
-            Ok(Outcome::Updated)
+            (id, Outcome::Updated)
         }
         None => {
             tx.prepare_cached(
                 "INSERT INTO events (source, key, grp, loose, rank, authority, provider, model, project, ts_ms, span_ms,
                  day, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
-                 web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line, account)
+                 web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line, account,
+                 utc_day, note)
                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,
-                         ?28)",
+                         ?28,?29,?30)",
             )?
             .execute(params![
-                source, ev.key, ev.group, ev.loose, ev.rank, authority as i64, ev.provider, ev.model, ev.project, ev.ts_ms,
-                ev.span_ms, day, t.input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output, t.reasoning,
-                t.unsplit, t.requests, t.web_search_requests, cost, ev.cost_kind.as_str(), stated, price_source,
-                import_id, ev.line as i64, ev.account
+                source,
+                ev.key,
+                ev.group,
+                ev.loose,
+                ev.rank,
+                authority as i64,
+                ev.provider,
+                ev.model,
+                ev.project,
+                ev.ts_ms,
+                ev.span_ms,
+                day,
+                t.input,
+                t.cache_write_5m,
+                t.cache_write_1h,
+                t.cache_read,
+                t.output,
+                t.reasoning,
+                t.unsplit,
+                t.requests,
+                t.web_search_requests,
+                cost,
+                ev.cost_kind.as_str(),
+                stated,
+                price_source,
+                import_id,
+                ev.line as i64,
+                account,
+                utc_day,
+                ev.note
             ])?;
-            Ok(Outcome::Added)
+            (tx.last_insert_rowid(), Outcome::Added)
         }
+    };
+    if import_id > 0 {
+        tx.prepare_cached("INSERT OR IGNORE INTO event_imports (event_id, import_id) VALUES (?1, ?2)")?
+            .execute(params![id, import_id])?;
     }
+    Ok(Stored { outcome, account, utc_day })
 }
 
 /// Recomputes the estimate of every event whose money came from the price book (or had
