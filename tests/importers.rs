@@ -30,6 +30,27 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         let got: Vec<_> = tokenburn::import::claimants(&path, &head).iter().map(|s| s.name()).collect();
         assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "{rel}");
     }
+    // Vendor exports: every file of a folder named after its format.
+    let vendor = [
+        "openai-usage-csv",
+        "openai-costs-csv",
+        "openai-usage-json",
+        "openai-costs-json",
+        "anthropic-usage-csv",
+        "anthropic-cost-csv",
+        "anthropic-cost-json",
+        "cursor-csv",
+        "openrouter-csv",
+        "copilot-csv",
+    ];
+    for format in vendor {
+        for e in std::fs::read_dir(fixtures().join(format)).unwrap() {
+            let path = e.unwrap().path();
+            let head = std::fs::read(&path).unwrap();
+            let got: Vec<_> = tokenburn::import::claimants(&path, &head).iter().map(|s| s.name()).collect();
+            assert_eq!(got, [format], "{}", path.display());
+        }
+    }
 }
 
 #[test]
