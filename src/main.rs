@@ -35,6 +35,23 @@ enum Cmd {
     Forecast(cli::forecast::ForecastArgs),
     /// How well the forecast would have done on a daily CSV series (FORECAST.md protocol)
     Backtest(cli::forecast::BacktestArgs),
+    /// Accounts: which sources bill to which account
+    Account {
+        #[command(subcommand)]
+        cmd: cli::spend::AccountCmd,
+    },
+    /// Subscriptions (Claude Max, Cursor Pro, ...): fees amortised per day
+    Subscription {
+        #[command(subcommand)]
+        cmd: cli::spend::SubscriptionCmd,
+    },
+    /// Enter a spend by hand
+    Add(cli::spend::AddArgs),
+    /// Past imports, and undo (`imports rm ID`)
+    Imports {
+        #[command(subcommand)]
+        cmd: Option<cli::spend::ImportsCmd>,
+    },
     /// Ledger settings
     Config {
         #[command(subcommand)]
@@ -64,6 +81,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Forecast(a) => cli::forecast::run(g, a),
         Cmd::Backtest(a) => cli::forecast::run_backtest(g, a),
         Cmd::Config { cmd } => cli::config::run(g, cmd),
+        Cmd::Account { cmd } => cli::spend::account(g, cmd),
+        Cmd::Subscription { cmd } => cli::spend::subscription(g, cmd),
+        Cmd::Add(a) => cli::spend::add(g, a),
+        Cmd::Imports { cmd } => cli::spend::imports(g, cmd),
     }
 }
 

@@ -258,8 +258,8 @@ fn usd_text<S: serde::Serializer>(u: &Usd, s: S) -> std::result::Result<S::Ok, S
 
 impl Subscription {
     /// The fee amortised per calendar day over `[start, end]` (inclusive): each period's
-    /// amount is spread over its days exactly, the nano-dollars that do not divide evenly
-    /// going to its first days, so a period's days sum to its fee.
+    /// amount is spread over its days exactly (day i gets floor((i+1)A/n) - floor(iA/n)
+    /// nano-dollars), so a period's days always sum to its fee.
     pub fn daily_fees(&self, start: NaiveDate, end: NaiveDate) -> Vec<(NaiveDate, Usd)> {
         let mut out = Vec::new();
         let end = self.until.map_or(end, |u| u.min(end));
@@ -277,7 +277,8 @@ impl Subscription {
             let mut d = p0;
             for i in 0..n {
                 if d >= start && d <= end {
-                    let share = (total * (i as i128 + 1)).div_euclid(n as i128) - (total * i as i128).div_euclid(n as i128);
+                    let share =
+                        (total * (i as i128 + 1)).div_euclid(n as i128) - (total * i as i128).div_euclid(n as i128);
                     out.push((d, Usd(share as i64)));
                 }
                 d = d.succ_opt().expect("date in range");

@@ -7,6 +7,7 @@ pub mod import;
 pub mod output;
 pub mod prices;
 pub mod report;
+pub mod spend;
 
 use std::path::PathBuf;
 

@@ -96,3 +96,105 @@ pub fn rejects(tx: &Connection, id: i64) -> Result<Vec<crate::import::Rejected>>
         stmt.query_map([id], |r| Ok(crate::import::Rejected { line: r.get::<_, i64>(0)? as u64, reason: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// An import as `tokenburn imports` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRow {
+    pub id: i64,
+    pub path: String,
+    pub format: String,
+    pub started: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Events still stored that this import delivered.
+    pub events: i64,
+    pub same_as: Option<i64>,
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<ImportRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.path, i.format, i.started_ms, i.rows, i.added, i.updated, i.duplicates, i.rejected, i.same_as,
+                (SELECT COUNT(*) FROM event_imports x WHERE x.import_id = COALESCE(i.same_as, i.id))
+         FROM imports i ORDER BY i.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let ms: i64 = r.get(3)?;
+        Ok(ImportRow {
+            id: r.get(0)?,
+            path: r.get(1)?,
+            format: r.get(2)?,
+            started: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            counts: Counts {
+                rows: r.get::<_, i64>(4)? as u64,
+                added: r.get::<_, i64>(5)? as u64,
+                updated: r.get::<_, i64>(6)? as u64,
+                duplicates: r.get::<_, i64>(7)? as u64,
+                rejected: r.get::<_, i64>(8)? as u64,
+            },
+            same_as: r.get(9)?,
+            events: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What removing an import did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Removed {
+    pub import_id: i64,
+    /// Events only this import delivered: deleted.
+    pub removed_events: u64,
+    /// Events another import also delivered: kept.
+    pub kept_events: u64,
+}
+
+/// Removes an import and the events that only it contributed; events another import also
+/// delivered stay (an identical later import takes over this one's events).
+pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
+    let exists: Option<Option<i64>> =
+        conn.query_row("SELECT same_as FROM imports WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let Some(same_as) = exists else { return Ok(None) };
+    // A later import of identical bytes delivered the same events: it takes them over.
+    if same_as.is_none() {
+        let heir: Option<i64> = conn.query_row("SELECT MIN(id) FROM imports WHERE same_as = ?1", [id], |r| r.get(0))?;
+        if let Some(heir) = heir {
+            conn.execute("UPDATE imports SET same_as = NULL WHERE id = ?1", [heir])?;
+            conn.execute("UPDATE imports SET same_as = ?2 WHERE same_as = ?1", [id, heir])?;
+            conn.execute(
+                "INSERT OR IGNORE INTO event_imports (event_id, import_id)
+                 SELECT event_id, ?2 FROM event_imports WHERE import_id = ?1",
+                [id, heir],
+            )?;
+            conn.execute("UPDATE import_rejects SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
+        }
+    }
+    let mut touched = std::collections::BTreeSet::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT e.account, e.utc_day FROM events e JOIN event_imports x ON x.event_id = e.id
+             WHERE x.import_id = ?1",
+        )?;
+        for row in stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            touched.insert(row?);
+        }
+    }
+    let only_here = "SELECT event_id FROM event_imports x WHERE x.import_id = ?1
+         AND NOT EXISTS (SELECT 1 FROM event_imports y WHERE y.event_id = x.event_id AND y.import_id != ?1)";
+    let total: i64 = conn.query_row("SELECT COUNT(*) FROM event_imports WHERE import_id = ?1", [id], |r| r.get(0))?;
+    let removed = conn.execute(&format!("DELETE FROM events WHERE id IN ({only_here})"), [id])? as u64;
+    // Kept events that name this import as their provenance now name another that delivered them.
+    conn.execute(
+        "UPDATE events SET import_id = (SELECT MIN(import_id) FROM event_imports y WHERE y.event_id = events.id
+                                        AND y.import_id != ?1)
+         WHERE import_id = ?1",
+        [id],
+    )?;
+    conn.execute("DELETE FROM event_imports WHERE import_id = ?1", [id])?;
+    conn.execute("DELETE FROM import_rejects WHERE import_id = ?1", [id])?;
+    conn.execute("DELETE FROM imports WHERE id = ?1", [id])?;
+    crate::spend::refresh_days(conn, &touched)?;
+    super::events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
+    Ok(Some(Removed { import_id: id, removed_events: removed, kept_events: total as u64 - removed }))
+}
