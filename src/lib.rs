@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod pricing;
+pub mod reconcile;
 pub mod report;
 pub mod scan;
 pub mod spend;

@@ -47,6 +47,8 @@ enum Cmd {
     },
     /// Enter a spend by hand
     Add(cli::spend::AddArgs),
+    /// Log estimates against billed amounts, with the drift and its causes
+    Reconcile(cli::reconcile::ReconcileArgs),
     /// Past imports, and undo (`imports rm ID`)
     Imports {
         #[command(subcommand)]
@@ -85,6 +87,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Subscription { cmd } => cli::spend::subscription(g, cmd),
         Cmd::Add(a) => cli::spend::add(g, a),
         Cmd::Imports { cmd } => cli::spend::imports(g, cmd),
+        Cmd::Reconcile(a) => cli::reconcile::run(g, a),
     }
 }
 

@@ -192,3 +192,43 @@ fn cursor_included_usage_is_value_not_spend() {
     assert_eq!(usd(&t["cost_usd"]), Usd::parse("0.32").unwrap());
     assert_eq!(int(t, "total_tokens"), 3000);
 }
+
+#[test]
+fn reconcile_compares_log_estimates_with_the_bill_and_names_causes() {
+    let env = with_transcripts();
+    let cost = format!("{COST}2025-03-31,Claude Sonnet 4,Default,dev,message,≤ 200k,output,1.00,1.00,token,global,,apikey_01X,active\n");
+    env.json(&["import", &write(&env, "cost.csv", &cost)]);
+    let lines = env.json(&["reconcile"]);
+    let find = |model: &str, day: &str| {
+        lines
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["model"] == model && l["period"] == day)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {model} {day}: {lines}"))
+    };
+    // Sonnet on the 30th: C + D from the transcripts against the bill.
+    let s30 = find("claude-sonnet-4", "2025-03-30");
+    assert_eq!(usd(&s30["estimate_usd"]), Usd::parse("0.002274").unwrap());
+    assert_eq!(usd(&s30["billed_usd"]), Usd::parse("0.0330000001").unwrap());
+    assert_eq!(usd(&s30["drift_usd"]), Usd::parse("0.0307260001").unwrap());
+    let causes = s30["causes"].to_string();
+    assert!(causes.contains("usage billed to another account: claude-code"), "{causes}");
+    // The unknown model is logged but neither priced nor billed.
+    let e30 = find("claude-imaginary-9", "2025-03-30");
+    let causes = e30["causes"].to_string();
+    assert!(causes.contains("unpriced model claude-imaginary-9"), "{causes}");
+    assert!(causes.contains("missing from the bill"), "{causes}");
+    // Billed on the 31st with nothing logged.
+    let s31 = find("claude-sonnet-4", "2025-03-31");
+    assert!(s31["causes"].to_string().contains("missing from the logs"));
+    // Once linked, the account cause is gone; by month there is one line per model.
+    env.ok(&["account", "link", "claude-code", "--billed-by", "anthropic"]);
+    let lines = env.json(&["reconcile", "--by", "month", "--provider", "anthropic"]);
+    assert!(!lines.to_string().contains("another account"), "{lines}");
+    let months: Vec<&str> = lines.as_array().unwrap().iter().map(|l| l["period"].as_str().unwrap()).collect();
+    assert!(months.iter().all(|m| *m == "2025-03"));
+    let text = env.ok(&["reconcile"]);
+    assert!(text.contains("claude-sonnet-4") && text.contains("drift"), "{text}");
+}

@@ -6,6 +6,7 @@ pub mod forecast;
 pub mod import;
 pub mod output;
 pub mod prices;
+pub mod reconcile;
 pub mod report;
 pub mod spend;
 
