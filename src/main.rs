@@ -54,6 +54,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: Option<cli::spend::ImportsCmd>,
     },
+    /// Mapping rules for CSVs Tokenburn does not know: `rules init FILE.csv` drafts one
+    Rules {
+        #[command(subcommand)]
+        cmd: cli::rules::RulesCmd,
+    },
     /// Ledger settings
     Config {
         #[command(subcommand)]
@@ -82,6 +87,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Prices(a) => cli::prices::run(g, a),
         Cmd::Forecast(a) => cli::forecast::run(g, a),
         Cmd::Backtest(a) => cli::forecast::run_backtest(g, a),
+        Cmd::Rules { cmd } => cli::rules::run(cmd),
         Cmd::Config { cmd } => cli::config::run(g, cmd),
         Cmd::Account { cmd } => cli::spend::account(g, cmd),
         Cmd::Subscription { cmd } => cli::spend::subscription(g, cmd),

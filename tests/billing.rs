@@ -447,7 +447,8 @@ fn cursor_all_four_header_variants_and_their_kinds() {
         ("estimated", false, Some("anthropic"))
     );
     let nan = by_model("gpt-5")[0];
-    assert_eq!((nan.cost_kind.as_str(), nan.account.as_deref()), ("estimated", None));
+    // No account of its own: the ledger books it to the source's account.
+    assert_eq!((nan.cost_kind.as_str(), nan.account.as_deref().unwrap_or("cursor")), ("estimated", "cursor"));
     let composer = by_model("composer-2-fast")[0];
     assert_eq!(
         (composer.cost_kind.as_str(), composer.cost_nanos, composer.provider.as_str()),
@@ -458,7 +459,9 @@ fn cursor_all_four_header_variants_and_their_kinds() {
         (thinking.input, thinking.cache_write_5m, thinking.cache_read, thinking.output),
         (2_000, 1_000, 30_000, 1_500)
     );
-    assert!(by_model("gpt-5-codex").iter().all(|e| e.provider == "openai" && e.account.is_none()));
+    assert!(by_model("gpt-5-codex")
+        .iter()
+        .all(|e| e.provider == "openai" && e.account.as_deref().unwrap_or("cursor") == "cursor"));
     // Billed money is the Cost of every accepted On-Demand row that states one.
     let want: i128 = csv_rows(Path::new(&p2025))
         .iter()
@@ -509,7 +512,10 @@ fn openrouter_dedupes_generations_and_reads_naive_times_as_utc() {
         (claude.input, claude.cache_read, claude.output, claude.reasoning, claude.cost_nanos),
         (5_000, 15_000, 5_000, 3_000, Some(2))
     );
-    assert_eq!((claude.provider.as_str(), claude.account.as_deref()), ("anthropic", None));
+    assert_eq!(
+        (claude.provider.as_str(), claude.account.as_deref().unwrap_or("openrouter")),
+        ("anthropic", "openrouter")
+    );
     assert_eq!(claude.ts_ms, 1_782_691_199_999, "2026-06-28 23:59:59.999 UTC");
     assert!(evs.iter().any(|e| e.provider == "deepseek" && e.input == 1_200));
     let utc = env.json(&["report", "--by", "day", "--tz", "UTC"]);
@@ -552,7 +558,7 @@ fn copilot_reports_us_dates_fractional_requests_quota_and_seats() {
     let legacy: Vec<_> = evs.iter().filter(|e| e.day.is_none()).collect();
     assert_eq!(
         legacy.iter().map(|e| (e.cost_kind.as_str(), e.cost_nanos, e.requests)).collect::<Vec<_>>(),
-        [("included", None, 1), ("billed", None, 2)]
+        [("included", None, 1), ("estimated", None, 2)]
     );
 }
 
@@ -610,4 +616,151 @@ fn every_csv_importer_reads_bom_crlf_and_utf16_alike() {
             assert_eq!(lf_fields(events(&env, source)), want, "{label} {}", path.display());
         }
     }
+}
+
+/// `import --rules FILE`, returning the one file's report.
+fn import_rules(env: &Env, rules: &str, csv: &str) -> Value {
+    let out = env.json(&["import", "--rules", rules, csv]);
+    out["files"][0].clone()
+}
+
+#[test]
+fn rules_map_a_latin1_semicolon_csv_with_local_times_decimal_commas_and_ifs() {
+    let env = Env::new();
+    let (rules, csv) = (fixture("rules/gateway-de.toml"), fixture("rules/gateway-de.csv"));
+    let f = import_rules(&env, &rules, &csv);
+    assert_eq!((f["format"].as_str(), int(&f, "rows")), (Some("gateway-de"), 6));
+    // A title line is skipped, so the header is line 2; the test-model row is skipped by an [[if]].
+    assert_eq!(rejected(&f), vec![(7, "tokens.input: \"1x\" is not a whole count".to_string())]);
+    let evs = events(&env, "gateway-de");
+    assert_eq!(evs.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["r-1", "r-2", "r-4", "r-2#1"]);
+    let r1 = &evs[0];
+    assert_eq!(r1.ts_ms, 1_769_898_600_000, "31.01.2026 23:30 in Berlin is 22:30Z");
+    assert_eq!((r1.input, r1.cache_read, r1.output), (1_000, 200, 300), "1.200 includes the 200 cached");
+    assert_eq!((r1.project.as_deref(), r1.provider.as_str()), (Some("Büro"), "openai"));
+    assert_eq!((evs[1].input, evs[1].cost_nanos), (10_000, Some(1_234_500_000_000)));
+    let r4 = &evs[2];
+    assert_eq!(
+        (r4.model.as_str(), r4.account.as_deref(), r4.cost_kind.as_str()),
+        ("gpt-4o-mini-2024-07-18", Some("openai"), "estimated"),
+        "an [[if]] sets the model and account; an empty cost cell is estimated from the price book"
+    );
+    // Billed money is the file's own cost column over the rows kept.
+    let bytes = std::fs::read(&csv).unwrap();
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+    let want: i128 = text
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(';').nth(8).filter(|c| !c.is_empty()).map(|c| (l, c)))
+        .filter(|(l, _)| !l.contains("test-model") && !l.contains(";1x;"))
+        .map(|(_, c)| dollars(&c.replace('.', "").replace(',', ".")))
+        .sum();
+    assert_eq!(money(&evs, "billed"), want);
+    assert_eq!(evs[0].cost_nanos, Some(12_345_679), "0,0123456789 rounds half-to-even per row");
+    let berlin = env.json(&["report", "--by", "day", "--tz", "Europe/Berlin"]);
+    assert_eq!(int(row(&berlin, "2026-02-01"), "events"), 3);
+    let utc = env.json(&["report", "--by", "day", "--tz", "UTC"]);
+    assert_eq!(int(row(&utc, "2026-01-31"), "events"), 2);
+
+    // The same rows in another file add nothing; a new request id adds one.
+    let more = env.dir.path().join("gateway-de-february.csv");
+    let extra = "01.02.2026 12:00;openai;gpt-4o-2024-08-06;Büro;r-9;10;0;10;0,01\r\n";
+    let mut bytes = bytes.clone();
+    bytes.extend(encoding_rs::WINDOWS_1252.encode(extra).0.iter());
+    std::fs::write(&more, bytes).unwrap();
+    let f = import_rules(&env, &rules, more.to_str().unwrap());
+    assert_eq!(counts(&f), (1, 0, 4, 1));
+}
+
+#[test]
+fn rules_read_utf16_tabs_cents_whole_days_and_per_million_prices() {
+    let env = Env::new();
+    let f = import_rules(&env, &fixture("rules/daily-utf16.toml"), &fixture("rules/daily-utf16.csv"));
+    assert_eq!((f["format"].as_str(), counts(&f)), (Some("rules:daily-utf16"), (3, 0, 0, 0)));
+    let evs = events(&env, "rules:daily-utf16");
+    assert_eq!(evs[1].key, format!("{}#1", evs[0].key), "identical rows stay two events");
+    assert_eq!(evs.iter().map(|e| e.cost_nanos.unwrap()).collect::<Vec<_>>(), [125_000_000, 125_000_000, 0]);
+    assert_eq!((evs[0].day.as_deref(), evs[0].ts_ms), (Some("2026-03-01"), 1_772_341_200_000), "New York midnight");
+    assert_eq!((evs[0].requests, evs[0].provider.as_str()), (3, "anthropic"));
+    let tokyo = env.json(&["report", "--by", "day", "--tz", "Asia/Tokyo"]);
+    assert_eq!(int(row(&tokyo, "2026-03-01"), "events"), 2, "a whole day keeps its date in every zone");
+
+    let f = import_rules(&env, &fixture("rules/priced.toml"), &fixture("rules/priced.csv"));
+    assert_eq!((f["format"].as_str(), counts(&f)), (Some("rules:priced"), (3, 0, 0, 0)));
+    let evs = events(&env, "rules:priced");
+    // $0.50 per million tokens: 1,000,000 tokens is $0.50, 333 tokens $0.0001665.
+    assert_eq!(evs.iter().map(|e| e.cost_nanos.unwrap()).collect::<Vec<_>>(), [500_000_000, 166_500, 166_500]);
+    assert!(evs.iter().all(|e| e.cost_kind == "estimated" && e.day.as_deref() == Some("2026-02-01")));
+    assert_eq!(evs[0].provider, "self-hosted");
+}
+
+#[test]
+fn rules_errors_name_the_rules_file_and_the_key() {
+    let env = Env::new();
+    let dir = env.dir.path();
+    let csv = fixture("rules/priced.csv");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "date = \"2026-02-01\"\nmodel = \"%model\"\n[tokens]\ninput = \"tokens\"\n[cost]\ncolumn = \"usd_per_mtok\"\nunit = \"euros\"\n").unwrap();
+    let o = env.run(&["import", "--rules", bad.to_str().unwrap(), &csv]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.toml: cost.unit: \"euros\" is not one of dollars, cents, per_million"), "{err}");
+
+    std::fs::write(&bad, "date = \"2026-02-01\"\nmodel = \"%model\"\n[tokens]\ninput = \"Tokens used\"\n").unwrap();
+    let o = env.run(&["import", "--rules", bad.to_str().unwrap(), &csv]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("priced.csv: ") && err.contains("bad.toml: tokens.input: the CSV has no column \"Tokens used\""),
+        "{err}"
+    );
+
+    std::fs::write(&bad, "date = \"2026-02-01\"\n[tokens]\ninput = \"tokens\"\nunknown = 1\n").unwrap();
+    let err = String::from_utf8_lossy(&env.run(&["rules", "check", bad.to_str().unwrap()]).stderr).into_owned();
+    assert!(err.contains("bad.toml: line 4: unknown field `unknown`"), "{err}");
+    assert_eq!(int(&env.json(&["report"])["totals"], "events"), 0, "nothing was written");
+}
+
+#[test]
+fn rules_init_drafts_a_rules_file_that_imports_the_csv() {
+    let env = Env::new();
+    let dir = env.dir.path();
+    let csv = dir.join("llm-gateway-export.csv");
+    std::fs::write(
+        &csv,
+        "Request ID,Timestamp,Provider,Model,Project,Input Tokens,Cached Tokens,Output Tokens,Cost (USD)\n\
+         req-1,2026-01-05 10:00:00,openai,gpt-4o-2024-08-06,web,1000,0,100,0.0035\n\
+         req-2,2026-01-05 11:00:00,anthropic,claude-sonnet-4-20250514,\"api, v2\",2000,500,300,\"1,002.25\"\n",
+    )
+    .unwrap();
+    let draft = env.ok(&["rules", "init", csv.to_str().unwrap()]);
+    for line in [
+        "date_column = \"Timestamp\"",
+        "provider = \"%Provider\"",
+        "model = \"%Model\"",
+        "project = \"%Project\"",
+        "key_columns = [\"Request ID\"]",
+        "input = \"Input Tokens\"",
+        "cache_read = \"Cached Tokens\"",
+        "output = \"Output Tokens\"",
+        "column = \"Cost (USD)\"",
+    ] {
+        assert!(draft.lines().any(|l| l.starts_with(line)), "{line} not in:\n{draft}");
+    }
+    let rules = dir.join("gateway.toml");
+    std::fs::write(&rules, &draft).unwrap();
+    assert!(env.ok(&["rules", "check", rules.to_str().unwrap()]).contains("source rules:llm-gateway-export"));
+    let f = import_rules(&env, rules.to_str().unwrap(), csv.to_str().unwrap());
+    assert_eq!(counts(&f), (2, 0, 0, 0), "{draft}");
+    let evs = events(&env, "rules:llm-gateway-export");
+    assert_eq!(money(&evs, "billed"), dollars("0.0035") + dollars("1002.25"));
+    assert_eq!(evs[1].project.as_deref(), Some("api, v2"));
+
+    // A UTF-16 tab-separated file: the draft says so.
+    let draft = env.ok(&["rules", "init", &fixture("rules/daily-utf16.csv")]);
+    assert!(draft.contains("encoding = \"utf-16\"") && draft.contains("delimiter = \"tab\""), "{draft}");
+    let rules = dir.join("daily.toml");
+    std::fs::write(&rules, &draft).unwrap();
+    let f = import_rules(&env, rules.to_str().unwrap(), &fixture("rules/daily-utf16.csv"));
+    assert_eq!(counts(&f), (3, 0, 0, 0), "{draft}");
 }

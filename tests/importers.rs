@@ -51,6 +51,12 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             assert_eq!(got, [format], "{}", path.display());
         }
     }
+    // CSVs for mapping rules are formats no built-in importer knows.
+    for e in std::fs::read_dir(fixtures().join("rules")).unwrap() {
+        let path = e.unwrap().path();
+        let head = std::fs::read(&path).unwrap();
+        assert!(tokenburn::import::claimants(&path, &head).is_empty(), "{}", path.display());
+    }
 }
 
 #[test]

@@ -20,6 +20,9 @@ pub struct ImportArgs {
     /// Parse and report without writing anything
     #[arg(long)]
     dry_run: bool,
+    /// Read CSVs through a mapping rules file (see `tokenburn rules init`)
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    rules: Option<PathBuf>,
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 }
@@ -37,7 +40,10 @@ pub struct ScanArgs {
 pub fn run_import(g: &Global, a: ImportArgs) -> Result<ExitCode> {
     let mut l = g.open()?;
     let bar = Progress::new(0);
-    let results = import::import_paths(&mut l, &a.paths, a.format.as_deref(), a.dry_run, |p| bar.file(p))?;
+    let results = match &a.rules {
+        Some(rules) => import::rules::import_paths(&mut l, rules, &a.paths, a.dry_run, |p| bar.file(p))?,
+        None => import::import_paths(&mut l, &a.paths, a.format.as_deref(), a.dry_run, |p| bar.file(p))?,
+    };
     bar.done();
     print_imports(g.json, results.into_iter().map(|r| (None, r)).collect(), None)
 }

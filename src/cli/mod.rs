@@ -8,6 +8,7 @@ pub mod output;
 pub mod prices;
 pub mod reconcile;
 pub mod report;
+pub mod rules;
 pub mod spend;
 
 use std::path::PathBuf;

@@ -9,9 +9,9 @@
 //! `YYYY-MM-DD` or US `M/D/YY`; each row covers its UTC day. `net_amount` (dollars) is
 //! billed; a row whose net is 0 but gross is not was covered by the plan's monthly quota,
 //! so its gross is *included* value, not spend. Legacy rows state no money: within quota
-//! they are included, over quota unpriced. Copilot rows in other units (seats,
-//! `user-months`) are the plan's fee. `model` is a display name ("Claude Sonnet 4")
-//! normalised to an id.
+//! they are included, over quota estimated (unpriced unless the price book knows it).
+//! Copilot rows in other units (seats, `user-months`) are the plan's fee. `model` is a
+//! display name ("Claude Sonnet 4") normalised to an id.
 
 use std::io::BufRead;
 
@@ -103,7 +103,8 @@ fn row_event(c: &mut Cols, row: &Row) -> std::result::Result<Option<UsageEvent>,
         (Some(n), _) if !per_request => (CostKind::Fee, Some(n)),
         (Some(n), Some(g)) if n.nanos() == 0 && g.nanos() != 0 => (CostKind::Included, Some(g)),
         (Some(n), _) => (CostKind::Billed, Some(n)),
-        (None, _) if flag(row.opt(c.exceeds)) == "true" => (CostKind::Billed, None),
+        // Billed at a price the file does not state: the price book may know it.
+        (None, _) if flag(row.opt(c.exceeds)) == "true" => (CostKind::Estimated, None),
         (None, _) => (CostKind::Included, None),
     };
     ev.rank = parse_scaled(quantity, 3).unwrap_or(0);

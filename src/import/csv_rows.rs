@@ -142,6 +142,11 @@ impl<'r> Row<'r> {
         i.map_or("", |i| self.get(i))
     }
 
+    /// Every field, trimmed.
+    pub fn fields(&self) -> impl Iterator<Item = &'r str> + '_ {
+        self.rec.iter().map(str::trim)
+    }
+
     /// Whether every field from `from` on is empty (OpenAI's rows for empty buckets).
     pub fn blank_from(&self, from: usize) -> bool {
         self.rec.iter().skip(from).all(|f| f.trim().is_empty())

@@ -24,6 +24,7 @@ mod openai_costs_json;
 mod openai_usage_csv;
 mod openai_usage_json;
 mod openrouter_csv;
+pub mod rules;
 mod vendor;
 
 pub use driver::{import_file, import_paths, load, store, FileJob, Loaded, Start};
