@@ -3,13 +3,17 @@
 //! Nothing here knows about windows or trays: the CLI (`src/main.rs`) and the desktop
 //! shell (`src-tauri/`) are thin callers of these modules.
 
+pub mod alerts;
+pub mod budget;
 pub mod error;
 pub mod forecast;
 pub mod import;
 pub mod ledger;
 pub mod model;
 pub mod money;
+pub mod period;
 pub mod pricing;
+pub mod ratio;
 pub mod reconcile;
 pub mod report;
 pub mod scan;

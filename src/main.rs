@@ -47,6 +47,24 @@ enum Cmd {
     },
     /// Enter a spend by hand
     Add(cli::spend::AddArgs),
+    /// Budgets per month, quarter, year or custom span
+    Budget {
+        #[command(subcommand)]
+        cmd: cli::budget::BudgetCmd,
+    },
+    /// Each budget's current period: spent, burn, and when it runs out
+    Status(cli::budget::AtArgs),
+    /// Alerts that fired and those pending
+    Alerts(cli::budget::AtArgs),
+    /// Evaluate alerts now; print new ones; exit 3 when a budget is over
+    Check(cli::budget::AtArgs),
+    /// Token spend as a share of pay (`comp set --annual N` first)
+    Comp {
+        #[command(subcommand)]
+        cmd: Option<cli::budget::CompCmd>,
+        #[command(flatten)]
+        at: cli::budget::AtArgs,
+    },
     /// Log estimates against billed amounts, with the drift and its causes
     Reconcile(cli::reconcile::ReconcileArgs),
     /// Past imports, and undo (`imports rm ID`)
@@ -94,6 +112,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Add(a) => cli::spend::add(g, a),
         Cmd::Imports { cmd } => cli::spend::imports(g, cmd),
         Cmd::Reconcile(a) => cli::reconcile::run(g, a),
+        Cmd::Budget { cmd } => cli::budget::budget(g, cmd),
+        Cmd::Status(a) => cli::budget::status(g, a),
+        Cmd::Alerts(a) => cli::budget::alerts_list(g, a),
+        Cmd::Check(a) => cli::budget::check(g, a),
+        Cmd::Comp { cmd, at } => cli::budget::comp(g, cmd, at),
     }
 }
 

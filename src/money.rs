@@ -165,6 +165,27 @@ impl Usd {
     }
 }
 
+impl Usd {
+    /// For people: "$1,234.56", and four decimals under a dollar ("$0.0039").
+    pub fn human(self) -> String {
+        let places = if self.0.abs() < NANOS_PER_USD { 4 } else { 2 };
+        let text = self.round_to(places);
+        let (sign, digits) = match text.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", text.as_str()),
+        };
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let mut grouped = String::new();
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        format!("{sign}${grouped}.{frac}")
+    }
+}
+
 impl std::ops::Add for Usd {
     type Output = Usd;
     fn add(self, o: Usd) -> Usd {
@@ -291,6 +312,9 @@ mod tests {
         assert_eq!(Usd(-1_500_000_000).to_string(), "-1.5");
         assert_eq!(Usd(0).to_string(), "0");
         assert_eq!(Usd(2_000_000_000).round_to(2), "2.00");
+        assert_eq!(Usd(1_234_567_890_000).human(), "$1,234.57");
+        assert_eq!(Usd(3_900_000).human(), "$0.0039");
+        assert_eq!(Usd(-380_821_920_000_000).human(), "-$380,821.92");
     }
 
     #[test]

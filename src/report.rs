@@ -72,7 +72,7 @@ pub struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, o: &Sums) {
+    pub fn add(&mut self, o: &Sums) {
         self.tokens.add(&o.tokens);
         self.billed += o.billed;
         self.estimated += o.estimated;
@@ -154,6 +154,98 @@ const COUNTED: &str = "
     FROM events e LEFT JOIN account_links l ON l.account = e.account
     WHERE e.superseded = 0";
 
+/// The sums of counted events, columns 3.. of every grouped query (see [`sums_at`]).
+const SUMS: &str = "
+    SUM(tok * input), SUM(tok * cache_write_5m), SUM(tok * cache_write_1h), SUM(tok * cache_read),
+    SUM(tok * output), SUM(tok * reasoning), SUM(tok * unsplit), SUM(tok * requests),
+    SUM(tok * web_search_requests),
+    SUM(CASE WHEN mon AND cost_kind = 'billed' THEN cost_nanos ELSE 0 END),
+    SUM(CASE WHEN mon AND cost_kind = 'estimated' AND NOT cov THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+    SUM(CASE WHEN mon AND cost_kind = 'manual' THEN cost_nanos ELSE 0 END),
+    SUM(CASE WHEN cost_kind = 'included' OR (mon AND cost_kind = 'estimated' AND cov)
+             THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+    SUM(mon AND cost_kind = 'estimated' AND cost_nanos IS NULL),
+    COUNT(*)";
+
+/// Reads the [`SUMS`] columns starting at column `i`.
+fn sums_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Sums> {
+    Ok(Sums {
+        tokens: Tokens {
+            input: r.get(i)?,
+            cache_write_5m: r.get(i + 1)?,
+            cache_write_1h: r.get(i + 2)?,
+            cache_read: r.get(i + 3)?,
+            output: r.get(i + 4)?,
+            reasoning: r.get(i + 5)?,
+            unsplit: r.get(i + 6)?,
+            requests: r.get(i + 7)?,
+            web_search_requests: r.get(i + 8)?,
+        },
+        billed: Usd(r.get(i + 9)?),
+        estimated: Usd(r.get(i + 10)?),
+        manual: Usd(r.get(i + 11)?),
+        value: Usd(r.get(i + 12)?),
+        unpriced_events: r.get(i + 13)?,
+        events: r.get(i + 14)?,
+        fee: Usd::ZERO,
+    })
+}
+
+/// The local date of a grouped row: its own calendar day, else the day of its quarter-hour
+/// bucket (every zone offset in use is a multiple of 15 minutes, so a bucket falls on
+/// exactly one local day).
+fn row_date(day: Option<String>, quarter_hour: i64, tz: Tz) -> NaiveDate {
+    match day.as_deref().and_then(timezone::parse_date) {
+        Some(d) => d,
+        None => timezone::local_date(tz, quarter_hour * 900_000),
+    }
+}
+
+/// Which events and fees a budget (or any caller) counts: a predicate on
+/// (provider, model, project); fees are offered as provider = the subscription's provider
+/// (or "subscription"), model = "subscription: NAME", project = None.
+pub type Matcher<'a> = dyn Fn(&str, &str, Option<&str>) -> bool + 'a;
+
+/// Counted sums per local day over `[since, until]`, for events and fees `keep` accepts.
+pub fn daily(
+    ledger: &Ledger,
+    tz: Tz,
+    since: NaiveDate,
+    until: NaiveDate,
+    keep: &Matcher,
+) -> Result<BTreeMap<NaiveDate, Sums>> {
+    let sql = format!(
+        "SELECT provider, model, project, day, ts_ms / 900000, {SUMS} FROM ({COUNTED})
+         WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY 1, 2, 3, 4, 5"
+    );
+    let lo = timezone::day_start_ms(tz, since) - 2 * 86_400_000;
+    let hi = timezone::day_start_ms(tz, until) + 3 * 86_400_000;
+    let mut out: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+    let mut stmt = ledger.conn().prepare_cached(&sql)?;
+    let mut q = stmt.query(rusqlite::params![lo, hi])?;
+    while let Some(r) = q.next()? {
+        let (provider, model, project): (String, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        if !keep(&provider, &model, project.as_deref()) {
+            continue;
+        }
+        let date = row_date(r.get(3)?, r.get(4)?, tz);
+        if date < since || date > until {
+            continue;
+        }
+        out.entry(date).or_default().add(&sums_at(r, 5)?);
+    }
+    for sub in spend::subscriptions(ledger.conn())? {
+        let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
+        if !keep(&provider, &format!("subscription: {}", sub.name), None) {
+            continue;
+        }
+        for (date, fee) in sub.daily_fees(since, until) {
+            out.entry(date).or_default().fee += fee;
+        }
+    }
+    Ok(out)
+}
+
 /// Groups the ledger's counted events by `by` in zone `tz`. Subscription fees are spread
 /// over the days of the report (to `filter.until`, or today in `tz`).
 pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
@@ -164,20 +256,7 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
         By::Source => "source",
         By::Day | By::Week | By::Month => "''",
     };
-    let mut sql = format!(
-        "SELECT {dim}, day, ts_ms / 900000,
-                SUM(tok * input), SUM(tok * cache_write_5m), SUM(tok * cache_write_1h), SUM(tok * cache_read),
-                SUM(tok * output), SUM(tok * reasoning), SUM(tok * unsplit), SUM(tok * requests),
-                SUM(tok * web_search_requests),
-                SUM(CASE WHEN mon AND cost_kind = 'billed' THEN cost_nanos ELSE 0 END),
-                SUM(CASE WHEN mon AND cost_kind = 'estimated' AND NOT cov THEN COALESCE(cost_nanos, 0) ELSE 0 END),
-                SUM(CASE WHEN mon AND cost_kind = 'manual' THEN cost_nanos ELSE 0 END),
-                SUM(CASE WHEN cost_kind = 'included' OR (mon AND cost_kind = 'estimated' AND cov)
-                         THEN COALESCE(cost_nanos, 0) ELSE 0 END),
-                SUM(mon AND cost_kind = 'estimated' AND cost_nanos IS NULL),
-                COUNT(*)
-         FROM ({COUNTED}) WHERE 1"
-    );
+    let mut sql = format!("SELECT {dim}, day, ts_ms / 900000, {SUMS} FROM ({COUNTED}) WHERE 1");
     let mut args: Vec<Value> = Vec::new();
     for (col, v) in [
         ("source", &filter.source),
@@ -209,50 +288,25 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
         _ => dim,
     };
     let in_range = |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
-    let mut first_day: Option<NaiveDate> = None;
     {
         let mut stmt = ledger.conn().prepare(&sql)?;
         let mut q = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(r) = q.next()? {
             let dim: String = r.get(0)?;
-            let day: Option<String> = r.get(1)?;
-            let quarter_hour: i64 = r.get(2)?;
-            // Every zone offset in use is a multiple of 15 minutes, so a quarter-hour bucket
-            // falls on exactly one local day.
-            let date = match day.as_deref().and_then(timezone::parse_date) {
-                Some(d) => d,
-                None => timezone::local_date(tz, quarter_hour * 900_000),
-            };
+            let date = row_date(r.get(1)?, r.get(2)?, tz);
             if !in_range(date) {
                 continue;
             }
-            first_day = Some(first_day.map_or(date, |f| f.min(date)));
-            let s = Sums {
-                tokens: Tokens {
-                    input: r.get(3)?,
-                    cache_write_5m: r.get(4)?,
-                    cache_write_1h: r.get(5)?,
-                    cache_read: r.get(6)?,
-                    output: r.get(7)?,
-                    reasoning: r.get(8)?,
-                    unsplit: r.get(9)?,
-                    requests: r.get(10)?,
-                    web_search_requests: r.get(11)?,
-                },
-                billed: Usd(r.get(12)?),
-                estimated: Usd(r.get(13)?),
-                manual: Usd(r.get(14)?),
-                value: Usd(r.get(15)?),
-                unpriced_events: r.get(16)?,
-                events: r.get(17)?,
-                fee: Usd::ZERO,
-            };
+            let s = sums_at(r, 3)?;
             groups.entry(key_of(date, dim)).or_default().add(&s);
         }
     }
 
     // Subscription fees, amortised per day, when no filter excludes them.
-    if filter.model.is_none() && filter.project.is_none() && filter.source.as_deref().is_none_or(|s| s == "subscription") {
+    if filter.model.is_none()
+        && filter.project.is_none()
+        && filter.source.as_deref().is_none_or(|s| s == "subscription")
+    {
         let today = timezone::local_date(tz, chrono::Utc::now().timestamp_millis());
         for sub in spend::subscriptions(ledger.conn())? {
             let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
@@ -272,7 +326,6 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
             }
         }
     }
-    let _ = first_day;
 
     let mut total = Sums::default();
     let mut rows = Vec::with_capacity(groups.len());

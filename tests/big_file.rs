@@ -10,6 +10,7 @@ use common::*;
 
 #[test]
 #[ignore = "writes a 600 MB file; run explicitly"]
+#[allow(clippy::zombie_processes)] // reaped by wait4 in wait_with_rss
 fn a_600_mb_file_streams_with_bounded_memory() {
     let env = Env::new();
     let path = env.dir.path().join("projects/-big/huge.jsonl");

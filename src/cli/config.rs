@@ -23,7 +23,11 @@ pub fn run(g: &Global, cmd: ConfigCmd) -> Result<ExitCode> {
             let mut l = g.open()?;
             match key.as_str() {
                 "tz" => l.set_tz(timezone::parse_tz(&value)?)?,
-                _ => anyhow::bail!("unknown setting {key:?} (settings: tz)"),
+                "fiscal_year_start" => match value.parse::<u32>() {
+                    Ok(m) if (1..=12).contains(&m) => l.set_setting("fiscal_year_start", &m.to_string())?,
+                    _ => anyhow::bail!("fiscal_year_start {value:?}: a month number, 1-12"),
+                },
+                _ => anyhow::bail!("unknown setting {key:?} (settings: tz, fiscal_year_start)"),
             }
             println!("{key} = {value}");
         }

@@ -137,3 +137,42 @@ CREATE TABLE subscriptions (
     covers     TEXT,
     provider   TEXT
 );
+
+-- Budgets: an amount per period (month, quarter, year or a custom span), in USD or tokens,
+-- over the events that match its filters (JSON lists; empty = all).
+CREATE TABLE budgets (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL UNIQUE,
+    -- nano-dollars for usd, tokens for tokens
+    amount      INTEGER NOT NULL,
+    unit        TEXT    NOT NULL,
+    period      TEXT    NOT NULL,
+    start_day   TEXT,
+    end_day     TEXT,
+    fiscal_year_start INTEGER NOT NULL DEFAULT 1,
+    providers   TEXT    NOT NULL DEFAULT '[]',
+    models      TEXT    NOT NULL DEFAULT '[]',
+    projects    TEXT    NOT NULL DEFAULT '[]',
+    thresholds  TEXT    NOT NULL DEFAULT '50,75,90,100',
+    created_ms  INTEGER NOT NULL
+);
+
+-- Alerts that fired: each (subject, period, kind, level) once, so a restart never repeats one.
+CREATE TABLE alerts (
+    subject     TEXT    NOT NULL,
+    period      TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    level       INTEGER NOT NULL,
+    fired_ms    INTEGER NOT NULL,
+    message     TEXT    NOT NULL,
+    PRIMARY KEY (subject, period, kind, level)
+);
+
+-- Compensation, with its history: each row holds from its day until the next row's.
+CREATE TABLE compensation (
+    from_day     TEXT PRIMARY KEY,
+    annual_nanos INTEGER NOT NULL,
+    currency     TEXT    NOT NULL DEFAULT 'USD',
+    target_ratio TEXT,
+    cap_ratio    TEXT
+);

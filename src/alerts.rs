@@ -1,0 +1,231 @@
+//! Alerts: when actual use crosses a budget's thresholds, when the forecast says a budget
+//! runs out before its period ends, and when the compensation ratio is over its cap or
+//! heading under its target.
+//!
+//! Invariant: each (subject, period, kind, level) fires once. Its row in the `alerts`
+//! table is written in the same transaction that reports it, so a restart (of the CLI, the
+//! app, the machine) never repeats it; a new period is a new key, so alerts re-arm. An
+//! alert fires only when things get worse: crossing a higher threshold, or the forecast
+//! turning bad; nothing fires again when they get better and worse within one period.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::budget::{self, Status, Unit};
+use crate::error::Result;
+use crate::ledger::Ledger;
+use crate::money::Usd;
+use crate::ratio;
+
+/// One alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// `budget:NAME` or `comp`.
+    pub subject: String,
+    /// The period it belongs to (`start..end`).
+    pub period: String,
+    /// `threshold`, `forecast`, `over_cap` or `under_target`.
+    pub kind: String,
+    /// The threshold's percentage (0 for the other kinds).
+    pub level: u32,
+    pub message: String,
+    /// When it fired (RFC 3339), or None while pending.
+    pub fired_at: Option<String>,
+}
+
+/// What an evaluation found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evaluation {
+    /// Alerts that fired now, for the first time.
+    pub new: Vec<Alert>,
+    /// Conditions that hold now and fired before.
+    pub standing: Vec<Alert>,
+    /// Thresholds not reached yet in the current periods.
+    pub pending: Vec<Alert>,
+    /// Some budget is at or over 100% of its amount.
+    pub over_budget: bool,
+    pub statuses: Vec<Status>,
+}
+
+fn money(unit: Unit, v: i64) -> String {
+    match unit {
+        Unit::Usd => Usd(v).human(),
+        Unit::Tokens => format!("{v} tokens"),
+    }
+}
+
+fn short(d: NaiveDate) -> String {
+    d.format("%b %-d").to_string()
+}
+
+/// The alert conditions of one budget status.
+fn budget_conditions(b: &budget::Budget, s: &Status) -> (Vec<Alert>, Vec<Alert>) {
+    let subject = format!("budget:{}", b.name);
+    let period = format!("{}..{}", s.period_start, s.period_end);
+    let alert = |kind: &str, level: u32, message: String| Alert {
+        subject: subject.clone(),
+        period: period.clone(),
+        kind: kind.to_string(),
+        level,
+        message,
+        fired_at: None,
+    };
+    let (mut hold, mut pending) = (Vec::new(), Vec::new());
+    for &t in &b.thresholds {
+        // spent * 100 >= amount * t, exactly.
+        let reached = s.spent_raw as i128 * 100 >= s.amount_raw as i128 * t as i128;
+        let used = format!("{} of {}", money(s.unit, s.spent_raw), money(s.unit, s.amount_raw));
+        let msg = if reached {
+            format!("{} reached {t}% of its budget: {used} used in {period}", b.name)
+        } else {
+            format!("{} alerts at {t}%: {used} used so far in {period}", b.name)
+        };
+        if reached {
+            hold.push(alert("threshold", t, msg));
+        } else {
+            pending.push(alert("threshold", t, msg));
+        }
+    }
+    let f = &s.forecast;
+    let before_end = f.p50_in_period || f.p_exceed >= 0.5;
+    if before_end && s.spent_raw < s.amount_raw {
+        let range = match (f.p10, f.p90) {
+            (Some(a), Some(b)) => format!(" ({}-{})", short(a), short(b)),
+            _ => String::new(),
+        };
+        let when = f.p50.map(|d| format!("~{}{range}", short(d))).unwrap_or_else(|| "before the end".into());
+        hold.push(alert(
+            "forecast",
+            0,
+            format!(
+                "{} is forecast to run out {when}, before its period ends {} (chance of exceeding: {:.0}%)",
+                b.name,
+                short(s.period_end),
+                f.p_exceed * 100.0
+            ),
+        ));
+    }
+    (hold, pending)
+}
+
+fn fired(conn: &Connection, a: &Alert) -> Result<Option<String>> {
+    let ms: Option<i64> = conn
+        .prepare_cached("SELECT fired_ms FROM alerts WHERE subject = ?1 AND period = ?2 AND kind = ?3 AND level = ?4")?
+        .query_row(params![a.subject, a.period, a.kind, a.level], |r| r.get(0))
+        .optional()?;
+    Ok(ms.map(rfc3339))
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Evaluates every budget and the compensation ratio on local date `at`. With `fire`,
+/// conditions that hold for the first time are stored (and returned in `new`) in one
+/// transaction; without it nothing is written (`alerts` listing).
+pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Result<Evaluation> {
+    let mut ev = Evaluation::default();
+    let mut hold = Vec::new();
+    for b in budget::all(ledger.conn())? {
+        let Some(s) = budget::status(ledger, &b, at, tz)? else { continue };
+        ev.over_budget |= s.spent_raw >= s.amount_raw;
+        let (h, p) = budget_conditions(&b, &s);
+        hold.extend(h);
+        ev.pending.extend(p);
+        ev.statuses.push(s);
+    }
+    let fy = fiscal_year_start(ledger.conn())?;
+    if let Some(c) = ratio::status(ledger, at, tz, fy)? {
+        let period = c.year.label();
+        let alert = |kind: &str, message: String| Alert {
+            subject: "comp".into(),
+            period: period.clone(),
+            kind: kind.into(),
+            level: 0,
+            message,
+            fired_at: None,
+        };
+        let pct = |x: f64| format!("{:.1}%", x * 100.0);
+        if c.over_cap {
+            let r = c.year_to_date.ratio.unwrap_or(0.0);
+            hold.push(alert(
+                "over_cap",
+                format!(
+                    "token spend is {} of pay this year, over your cap of {}",
+                    pct(r),
+                    pct(c.cap_ratio.unwrap_or(0.0))
+                ),
+            ));
+        }
+        if c.under_target {
+            hold.push(alert(
+                "under_target",
+                format!(
+                    "token spend is heading for {} of pay this year, under your target of {}",
+                    pct(c.projected_year_end[1]),
+                    pct(c.target_ratio.unwrap_or(0.0))
+                ),
+            ));
+        }
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let conn = ledger.conn();
+    let tx_needed = fire && !hold.is_empty();
+    if tx_needed {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+    }
+    let result = (|| -> Result<()> {
+        for mut a in hold {
+            match fired(conn, &a)? {
+                Some(when) => {
+                    a.fired_at = Some(when);
+                    ev.standing.push(a);
+                }
+                None if fire => {
+                    conn.execute(
+                        "INSERT INTO alerts (subject, period, kind, level, fired_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![a.subject, a.period, a.kind, a.level, now, a.message],
+                    )?;
+                    a.fired_at = Some(rfc3339(now));
+                    ev.new.push(a);
+                }
+                None => ev.pending.push(a),
+            }
+        }
+        Ok(())
+    })();
+    if tx_needed {
+        conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    }
+    result?;
+    Ok(ev)
+}
+
+/// Every alert that fired, newest first.
+pub fn history(conn: &Connection) -> Result<Vec<Alert>> {
+    let mut stmt = conn.prepare(
+        "SELECT subject, period, kind, level, fired_ms, message FROM alerts ORDER BY fired_ms DESC, subject",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Alert {
+            subject: r.get(0)?,
+            period: r.get(1)?,
+            kind: r.get(2)?,
+            level: r.get(3)?,
+            fired_at: Some(rfc3339(r.get(4)?)),
+            message: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The ledger's fiscal-year start month (1 = January).
+pub fn fiscal_year_start(conn: &Connection) -> Result<u32> {
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM settings WHERE key = 'fiscal_year_start'", [], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).filter(|m| (1..=12).contains(m)).unwrap_or(1))
+}

@@ -1,0 +1,422 @@
+//! Budgets and their status: how much of the current period's budget is spent, how fast,
+//! and when it runs out (a P10/P50/P90 range from `forecast`).
+//!
+//! Invariants: a budget's amount is exact (nano-dollars for USD budgets, tokens for token
+//! budgets); periods are calendar spans in the ledger's zone (`period`); the spend counted
+//! is exactly what `report` counts (CONVENTIONS rule 9), restricted to the budget's
+//! providers, model globs and projects. Status is deterministic for the same data and day.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::forecast::{self, ForecastInput, ForecastOptions};
+use crate::ledger::Ledger;
+use crate::money::{Usd, NANOS_PER_USD};
+use crate::period::{self, Kind, Span};
+use crate::report::{self, Sums};
+
+/// What a budget counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Usd,
+    Tokens,
+}
+
+impl std::str::FromStr for Unit {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Unit, String> {
+        match s {
+            "usd" => Ok(Unit::Usd),
+            "tokens" => Ok(Unit::Tokens),
+            _ => Err(format!("{s:?}: expected usd or tokens")),
+        }
+    }
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unit::Usd => "usd",
+            Unit::Tokens => "tokens",
+        }
+    }
+
+    /// Parses an amount ("12345.0" is a valid token amount too).
+    pub fn parse_amount(self, text: &str) -> Result<i64> {
+        let scale = match self {
+            Unit::Usd => 9,
+            Unit::Tokens => 0,
+        };
+        let v =
+            crate::money::parse_scaled(text, scale).map_err(|e| Error::Invalid(format!("--amount {text:?}: {e}")))?;
+        if v <= 0 {
+            return Err(Error::Invalid(format!("--amount {text:?}: a budget must be positive")));
+        }
+        Ok(v)
+    }
+
+    /// Amount as text for people ("1234.5" dollars, "1000000" tokens).
+    pub fn format(self, v: i64) -> String {
+        match self {
+            Unit::Usd => Usd(v).to_string(),
+            Unit::Tokens => v.to_string(),
+        }
+    }
+
+    /// The amount a day's sums contribute to a budget in this unit.
+    fn of(self, s: &Sums) -> i64 {
+        match self {
+            Unit::Usd => s.spend().nanos(),
+            Unit::Tokens => s.tokens.total(),
+        }
+    }
+
+    /// To the forecast's statistical amounts (dollars or tokens) and back.
+    fn amount_f64(self, v: i64) -> f64 {
+        match self {
+            Unit::Usd => v as f64 / NANOS_PER_USD as f64,
+            Unit::Tokens => v as f64,
+        }
+    }
+
+    fn amount_of_f64(self, x: f64) -> i64 {
+        match self {
+            Unit::Usd => (x * NANOS_PER_USD as f64).round() as i64,
+            Unit::Tokens => x.round() as i64,
+        }
+    }
+}
+
+/// A budget as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Budget {
+    pub name: String,
+    /// Nano-dollars or tokens, per `unit`.
+    pub amount: i64,
+    pub unit: Unit,
+    pub period: Kind,
+    /// A repeating budget is active from this day; a custom one runs `start..=end`.
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    pub fiscal_year_start: u32,
+    pub providers: Vec<String>,
+    /// Globs on the model name (`claude-*`).
+    pub models: Vec<String>,
+    pub projects: Vec<String>,
+    /// Percentages of the budget at which to alert.
+    pub thresholds: Vec<u32>,
+}
+
+impl Budget {
+    /// Checks the fields that the CLI and the app can get wrong.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Invalid(format!("budget {:?}: {m}", self.name)));
+        if self.name.trim().is_empty() {
+            return bad("the name is empty".into());
+        }
+        if self.amount <= 0 {
+            return bad("the amount must be positive".into());
+        }
+        if !(1..=12).contains(&self.fiscal_year_start) {
+            return bad(format!("--fiscal-year-start {} is not a month (1-12)", self.fiscal_year_start));
+        }
+        match (self.period, self.start, self.end) {
+            (Kind::Custom, Some(s), Some(e)) if s <= e => {}
+            (Kind::Custom, Some(s), Some(e)) => return bad(format!("--end {e} is before --start {s}")),
+            (Kind::Custom, _, _) => return bad("a custom period needs --start and --end".into()),
+            (_, _, Some(_)) => return bad("--end is only for custom periods".into()),
+            _ => {}
+        }
+        if let Some(t) = self.thresholds.iter().find(|t| **t == 0 || **t > 1000) {
+            return bad(format!("threshold {t}% is out of range (1-1000)"));
+        }
+        Ok(())
+    }
+
+    /// The period containing `date`, or None before the budget starts (or outside a
+    /// custom span).
+    pub fn period_at(&self, date: NaiveDate) -> Option<Span> {
+        let custom = match (self.start, self.end) {
+            (Some(s), Some(e)) => Some(Span { start: s, end: e }),
+            _ => None,
+        };
+        let span = period::containing(self.period, date, self.fiscal_year_start, custom)?;
+        if self.period == Kind::Custom {
+            return span.contains(date).then_some(span);
+        }
+        // A budget created mid-period owns the whole period it starts in.
+        let first = self.start.and_then(|s| period::containing(self.period, s, self.fiscal_year_start, None));
+        match first {
+            Some(f) if span.end < f.start => None,
+            _ => Some(span),
+        }
+    }
+
+    /// Whether events of this provider, model and project count toward the budget.
+    pub fn matches(&self, provider: &str, model: &str, project: Option<&str>) -> bool {
+        (self.providers.is_empty() || self.providers.iter().any(|p| p == provider))
+            && (self.models.is_empty() || self.models.iter().any(|g| glob(g, model)))
+            && (self.projects.is_empty() || project.is_some_and(|p| self.projects.iter().any(|x| x == p)))
+    }
+}
+
+/// `*` and `?` globs, case-insensitive (model names).
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn list(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn row_to_budget(r: &rusqlite::Row) -> rusqlite::Result<Budget> {
+    let unit: String = r.get(2)?;
+    let period: String = r.get(3)?;
+    let date = |s: Option<String>| s.as_deref().and_then(crate::timezone::parse_date);
+    let thresholds: String = r.get(10)?;
+    Ok(Budget {
+        name: r.get(0)?,
+        amount: r.get(1)?,
+        unit: unit.parse().unwrap_or(Unit::Usd),
+        period: period.parse().unwrap_or(Kind::Month),
+        start: date(r.get(4)?),
+        end: date(r.get(5)?),
+        fiscal_year_start: r.get(6)?,
+        providers: list(&r.get::<_, String>(7)?),
+        models: list(&r.get::<_, String>(8)?),
+        projects: list(&r.get::<_, String>(9)?),
+        thresholds: parse_thresholds(&thresholds).unwrap_or_default(),
+    })
+}
+
+/// "50,75,90,100" -> [50, 75, 90, 100], sorted and without repeats.
+pub fn parse_thresholds(s: &str) -> Result<Vec<u32>> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let n: u32 = part
+            .trim_end_matches('%')
+            .parse()
+            .map_err(|_| Error::Invalid(format!("threshold {part:?} is not a whole percentage")))?;
+        out.push(n);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+const COLUMNS: &str =
+    "name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models, projects, thresholds";
+
+pub fn all(conn: &Connection) -> Result<Vec<Budget>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM budgets ORDER BY name"))?;
+    let rows = stmt.query_map([], row_to_budget)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, name: &str) -> Result<Option<Budget>> {
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM budgets WHERE name = ?1"), [name], row_to_budget).optional()?)
+}
+
+/// Stores a new budget (`replace = false`) or replaces the one of the same name.
+pub fn save(conn: &Connection, b: &Budget, replace: bool) -> Result<()> {
+    b.validate()?;
+    let exists = get(conn, &b.name)?.is_some();
+    if exists && !replace {
+        return Err(Error::Invalid(format!("a budget named {:?} exists already (use `budget edit`)", b.name)));
+    }
+    if !exists && replace {
+        return Err(Error::Invalid(format!("no budget named {:?}", b.name)));
+    }
+    let json = |v: &Vec<String>| serde_json::to_string(v).expect("strings serialise");
+    let thresholds = b.thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    conn.execute(
+        "INSERT INTO budgets (name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models,
+                              projects, thresholds, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT(name) DO UPDATE SET amount = excluded.amount, unit = excluded.unit, period = excluded.period,
+           start_day = excluded.start_day, end_day = excluded.end_day, fiscal_year_start = excluded.fiscal_year_start,
+           providers = excluded.providers, models = excluded.models, projects = excluded.projects,
+           thresholds = excluded.thresholds",
+        params![
+            b.name,
+            b.amount,
+            b.unit.as_str(),
+            b.period.as_str(),
+            b.start.map(|d| d.to_string()),
+            b.end.map(|d| d.to_string()),
+            b.fiscal_year_start,
+            json(&b.providers),
+            json(&b.models),
+            json(&b.projects),
+            thresholds,
+            chrono::Utc::now().timestamp_millis()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn remove(conn: &Connection, name: &str) -> Result<bool> {
+    conn.execute("DELETE FROM alerts WHERE subject = ?1", [format!("budget:{name}")])?;
+    Ok(conn.execute("DELETE FROM budgets WHERE name = ?1", [name])? > 0)
+}
+
+/// A run-out forecast as status shows it (amounts in the budget's unit, as text).
+#[derive(Debug, Clone, Serialize)]
+pub struct Outlook {
+    pub p10: Option<NaiveDate>,
+    pub p50: Option<NaiveDate>,
+    pub p90: Option<NaiveDate>,
+    /// Whether each of P10/P50/P90 falls within the period (false: "not within the period").
+    pub p10_in_period: bool,
+    pub p50_in_period: bool,
+    pub p90_in_period: bool,
+    /// Probability of exceeding the budget by the period's end.
+    pub p_exceed: f64,
+    pub projected_p10: String,
+    pub projected_p50: String,
+    pub projected_p90: String,
+    pub early_estimate: bool,
+    pub basis: forecast::Basis,
+}
+
+/// One budget's current period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub name: String,
+    pub unit: Unit,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub as_of: NaiveDate,
+    pub budget: String,
+    pub spent: String,
+    /// Spent / budget, e.g. 0.634.
+    pub share_used: f64,
+    pub remaining: String,
+    pub burn_per_day_7d: String,
+    pub burn_per_day_ptd: String,
+    pub forecast: Outlook,
+    /// Exact amounts (nano-dollars or tokens), for callers that compute.
+    #[serde(skip)]
+    pub spent_raw: i64,
+    #[serde(skip)]
+    pub amount_raw: i64,
+    /// Cumulative daily amounts through the as-of day and the forecast, for charts.
+    #[serde(skip)]
+    pub daily: Vec<(NaiveDate, i64)>,
+    #[serde(skip)]
+    pub detail: Option<forecast::Forecast>,
+}
+
+/// The first local day the ledger has any event for.
+fn first_day(ledger: &Ledger, tz: Tz) -> Result<Option<NaiveDate>> {
+    let row: Option<(Option<String>, i64)> = ledger
+        .conn()
+        .query_row("SELECT MIN(day), MIN(ts_ms) FROM events", [], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?)))
+        .optional()?
+        .and_then(|(d, t)| t.map(|t| (d, t)));
+    Ok(row.map(|(day, ts)| {
+        let by_ts = crate::timezone::local_date(tz, ts);
+        day.as_deref().and_then(crate::timezone::parse_date).map_or(by_ts, |d| d.min(by_ts))
+    }))
+}
+
+/// The status of `b` on local date `at` (None before the budget starts), counting what
+/// `report` counts in zone `tz`.
+pub fn status(ledger: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Option<Status>> {
+    let Some(span) = b.period_at(at) else { return Ok(None) };
+    let as_of = at.min(span.end);
+    let history_days = forecast::DEFAULT_HISTORY_DAYS as i64;
+    let from = span.start - chrono::Duration::days(history_days);
+    let keep = |p: &str, m: &str, pr: Option<&str>| b.matches(p, m, pr);
+    let days = report::daily(ledger, tz, from, as_of, &keep)?;
+    let amount_on = |d: NaiveDate| days.get(&d).map_or(0, |s| b.unit.of(s));
+    // Days before the ledger's first record are unknown, not zero: history starts there.
+    let mut history = Vec::new();
+    let mut d = from.max(first_day(ledger, tz)?.unwrap_or(span.start)).min(span.start);
+    while d < span.start {
+        history.push(b.unit.amount_f64(amount_on(d)));
+        d = d.succ_opt().expect("date in range");
+    }
+    let mut period_days = Vec::new();
+    let mut daily = Vec::new();
+    let mut spent: i64 = 0;
+    let mut d = span.start;
+    while d <= as_of {
+        let v = amount_on(d);
+        spent += v;
+        period_days.push(b.unit.amount_f64(v));
+        daily.push((d, v));
+        d = d.succ_opt().expect("date in range");
+    }
+    let input = ForecastInput {
+        history: &history,
+        period: &period_days,
+        period_start: span.start,
+        period_end: span.end,
+        horizon_end: forecast::default_horizon_end(span.start, span.end),
+        budget: b.unit.amount_f64(b.amount),
+        options: ForecastOptions::default(),
+    };
+    let f = forecast::forecast(&input);
+    let in_period = |d: Option<NaiveDate>| d.is_some_and(|d| d <= span.end);
+    let fmt = |x: f64| b.unit.format(b.unit.amount_of_f64(x).max(0));
+    let per_day = |x: f64| b.unit.format(b.unit.amount_of_f64(x));
+    let outlook = Outlook {
+        p10: f.p10,
+        p50: f.p50,
+        p90: f.p90,
+        p10_in_period: in_period(f.p10),
+        p50_in_period: in_period(f.p50),
+        p90_in_period: in_period(f.p90),
+        p_exceed: (f.p_exceed * 1000.0).round() / 1000.0,
+        projected_p10: fmt(f.spend_at_end.p10),
+        projected_p50: fmt(f.spend_at_end.p50),
+        projected_p90: fmt(f.spend_at_end.p90),
+        early_estimate: f.early_estimate,
+        basis: f.basis,
+    };
+    Ok(Some(Status {
+        name: b.name.clone(),
+        unit: b.unit,
+        period_start: span.start,
+        period_end: span.end,
+        as_of,
+        budget: b.unit.format(b.amount),
+        spent: b.unit.format(spent),
+        share_used: (spent as f64 / b.amount as f64 * 1000.0).round() / 1000.0,
+        remaining: b.unit.format(b.amount - spent),
+        burn_per_day_7d: per_day(f.burn_7d),
+        burn_per_day_ptd: per_day(f.burn_ptd),
+        forecast: outlook,
+        spent_raw: spent,
+        amount_raw: b.amount,
+        daily,
+        detail: Some(f),
+    }))
+}
