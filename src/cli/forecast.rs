@@ -102,8 +102,7 @@ pub fn forecast_json(f: &Forecast) -> String {
 
 fn amount(x: f64) -> String {
     if x.abs() >= 1000.0 {
-        let whole = super::output::group(x.round() as i64);
-        whole
+        super::output::group(x.round() as i64)
     } else if x.abs() >= 1.0 {
         format!("{x:.2}")
     } else {
