@@ -1,0 +1,34 @@
+//! Tauri commands, one file per feature. Each is an adapter: unpack state, call the engine
+//! once on a worker thread, return a serialisable value or an [`ApiError`](crate::error::ApiError).
+//! Adding a command: a function here and one line in `crate::with_commands`.
+
+pub mod app;
+pub mod dashboard;
+pub mod import;
+pub mod scan;
+pub mod settings;
+
+use serde::Serialize;
+use tokenburn::import::FileReport;
+
+use crate::error::ApiError;
+
+/// The outcome of importing one file: its report, or why it failed (then nothing of it
+/// was written).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<FileReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+impl FileOutcome {
+    pub fn of(path: String, r: Result<FileReport, tokenburn::error::Error>) -> FileOutcome {
+        match r {
+            Ok(rep) => FileOutcome { path, report: Some(rep), error: None },
+            Err(e) => FileOutcome { path, report: None, error: Some(e.into()) },
+        }
+    }
+}

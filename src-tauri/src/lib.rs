@@ -1,0 +1,70 @@
+//! Tokenburn's desktop shell: a Tauri v2 app over the `tokenburn` engine.
+//!
+//! Owns windows, the tray, IPC commands and events; owns no logic about usage or money
+//! (that is the engine's). Commands live in [`commands`], one file per feature, and are
+//! registered in [`with_commands`], which both the real app and the window-less tests use.
+//!
+//! Events to the UI: `import-progress` / `scan-progress` ([`progress::Update`], batched),
+//! `ledger-changed` (reload what you show), `files-dropped` (paths dropped on the window),
+//! `scan-finished` / `scan-failed` (a scan started from the tray).
+
+pub mod commands;
+pub mod error;
+pub mod progress;
+pub mod state;
+pub mod summary;
+pub mod tray;
+
+use tauri::{AppHandle, Builder, DragDropEvent, Emitter, Manager, Runtime, WindowEvent};
+
+pub use state::AppState;
+
+/// Registers every command. Keep this list and `ui/js/api.js` in step.
+pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app::ui_ready,
+        commands::dashboard::dashboard,
+        commands::import::import_paths,
+        commands::import::pick_paths,
+        commands::scan::scan_logs,
+        commands::settings::settings,
+        commands::settings::set_tz,
+        commands::settings::time_zones,
+    ])
+}
+
+/// Something wrote to the ledger: refresh the tray and tell the UI.
+pub fn ledger_changed<R: Runtime>(app: &AppHandle<R>) {
+    tray::refresh(app);
+    let _ = app.emit("ledger-changed", ());
+}
+
+/// Runs the desktop app (the binary's `main`).
+pub fn run() {
+    let builder = tauri::Builder::default()
+        // First, so a second launch exits before it opens anything.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState::from_env())
+        .setup(|app| {
+            if let Err(e) = tray::create(app.handle()) {
+                // No tray (no appindicator library): the app still works as a plain window.
+                eprintln!("tokenburn-desktop: no tray icon: {e}");
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            // Closing the window keeps the app in the tray; Quit is in the tray menu.
+            WindowEvent::CloseRequested { api, .. } if window.app_handle().tray_by_id(tray::TRAY_ID).is_some() => {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                let _ = window.emit("files-dropped", paths);
+            }
+            _ => {}
+        });
+    with_commands(builder)
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| panic!("tokenburn-desktop failed to start: {e}"));
+}

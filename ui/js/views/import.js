@@ -1,0 +1,141 @@
+// Import: a path typed or pasted, the native file/folder dialog, files dropped on the
+// window, and "Scan agent logs". All imports end in api.importPaths. Owns #view-import.
+
+import { h, clear, fill } from "../dom.js";
+import { count } from "../format.js";
+
+export function createImport(root, { api, describe }) {
+  const pathInput = h("input", { id: "import-path", type: "text", name: "path", autocomplete: "off", spellcheck: "false",
+    placeholder: "/home/you/.claude/projects or an export file", "aria-describedby": "import-help" });
+  const importButton = h("button", { type: "submit", id: "import-button" }, "Import");
+  const status = h("p", { class: "status", id: "import-status", role: "status", "aria-live": "polite" });
+  const results = h("div", { id: "import-results", class: "results" });
+  const scanButton = h("button", { type: "button", id: "scan-button", onclick: () => scan() }, "Scan agent logs");
+  const scanStatus = h("p", { class: "status", id: "scan-status", role: "status", "aria-live": "polite" });
+  const scanResults = h("div", { id: "scan-results", class: "results" });
+  let busy = false;
+
+  const form = h("form", { class: "import-form", onsubmit: (e) => { e.preventDefault(); importTyped(); } },
+    h("label", { for: "import-path" }, "File or folder to import"),
+    h("div", { class: "row" }, pathInput, importButton),
+    h("p", { id: "import-help", class: "muted" },
+      "The format of each file is detected. Folders are read recursively. You can also drop files anywhere on this window."),
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "secondary", onclick: () => pick(false) }, "Choose files…"),
+      h("button", { type: "button", class: "secondary", onclick: () => pick(true) }, "Choose folder…")));
+
+  root.append(
+    h("div", { class: "view-head" }, h("h2", {}, "Import")),
+    h("section", { class: "panel", "aria-labelledby": "import-files-h" }, h("h3", { id: "import-files-h" }, "Files and exports"), form, status, results),
+    h("section", { class: "panel", "aria-labelledby": "scan-h" }, h("h3", { id: "scan-h" }, "Agent logs"),
+      h("p", { class: "muted" }, "Reads what is new in Claude Code (~/.claude, ~/.config/claude) and Codex (~/.codex) logs, as `tokenburn scan` does."),
+      scanButton, scanStatus, scanResults));
+
+  function setBusy(b) {
+    busy = b;
+    for (const el of root.querySelectorAll("button, input")) el.disabled = b;
+  }
+
+  function rejectedTable(file) {
+    const rej = file.report.rejected || [];
+    if (!rej.length) return null;
+    return h("table", { class: "rejected" }, h("caption", {}, "Rejected rows"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, "Line"), h("th", { scope: "col" }, "Reason"))),
+      h("tbody", {}, rej.map((r) => h("tr", {}, h("td", { class: "num" }, count(r.line)), h("td", {}, r.reason)))));
+  }
+
+  function fileItem(file) {
+    if (file.error) {
+      return h("li", { class: "file failed", dataset: { path: file.path } },
+        h("p", { class: "path" }, file.path || "(unknown file)"),
+        h("p", { class: "error", dataset: { code: file.error.code } }, describe(file.error)));
+    }
+    const r = file.report;
+    const nRejected = Math.max(r.rejected_count || 0, (r.rejected || []).length);
+    const stat = (field, label, n) => h("span", { class: "stat", dataset: { field } }, h("b", {}, count(n)), ` ${label}`);
+    return h("li", { class: "file", dataset: { path: file.path } },
+      h("p", { class: "path" }, file.path, h("span", { class: "badge" }, r.format)),
+      h("p", { class: "stats" },
+        stat("rows", "rows", r.rows), stat("added", "added", r.added), stat("updated", "updated", r.updated),
+        stat("duplicates", "duplicates", r.duplicates), stat("rejected", "rejected", nRejected)),
+      r.same_as ? h("p", { class: "muted" }, `Identical to import #${r.same_as}; nothing new.`) : null,
+      rejectedTable(file));
+  }
+
+  function summary(files) {
+    const added = files.reduce((n, f) => n + (f.report ? f.report.added : 0), 0);
+    const failed = files.filter((f) => f.error).length;
+    return `${count(files.length)} files, ${count(added)} events added` + (failed ? `, ${count(failed)} failed` : "") + ".";
+  }
+
+  async function importPaths(paths) {
+    if (busy || !paths.length) return;
+    setBusy(true);
+    status.textContent = "Importing…";
+    clear(results);
+    try {
+      const files = await api.importPaths(paths);
+      status.textContent = `Done: ${summary(files)}`;
+      results.append(h("ul", { class: "files" }, files.map(fileItem)));
+    } catch (e) {
+      status.textContent = "";
+      results.append(h("p", { class: "banner error", role: "alert", dataset: { code: e.code } }, describe(e)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function importTyped() {
+    const p = pathInput.value.trim();
+    if (!p) { pathInput.focus(); return; }
+    importPaths([p]);
+  }
+
+  async function pick(folders) {
+    try {
+      const paths = await api.pickPaths(folders);
+      if (paths.length) { pathInput.value = paths.join(", "); await importPaths(paths); }
+    } catch (e) {
+      status.textContent = describe(e);
+    }
+  }
+
+  function showScan(out) {
+    fill(scanResults,
+      h("h4", {}, out.locations.length ? "Locations found" : "No agent-log folders found"),
+      out.locations.length ? h("ul", { class: "locations" }, out.locations.map((l) => h("li", { class: "path" }, l)))
+        : h("p", { class: "muted" }, "Looked for Claude Code and Codex logs in the standard places."),
+      h("p", {}, `${count(out.files.length)} files with something new, ${count(out.unchanged)} unchanged.`),
+      out.files.length ? h("ul", { class: "files" }, out.files.map(fileItem)) : null);
+    scanStatus.textContent = `Done: ${summary(out.files)}`;
+  }
+
+  async function scan() {
+    if (busy) return;
+    setBusy(true);
+    scanStatus.textContent = "Scanning…";
+    try {
+      showScan(await api.scanLogs());
+    } catch (e) {
+      scanStatus.textContent = describe(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function progress(target) {
+    return (u) => {
+      if (!busy) return;
+      target.textContent = (u.total ? `${count(u.done)} of ${count(u.total)} files` : `${count(u.done)} files`) + ` · ${u.path}`;
+    };
+  }
+
+  return {
+    importPaths,
+    showScan,
+    scanFailed: (e) => { scanStatus.textContent = describe(e); },
+    onImportProgress: progress(status),
+    onScanProgress: progress(scanStatus),
+    focus: () => pathInput.focus(),
+  };
+}
