@@ -394,7 +394,8 @@ pub fn add_manual(conn: &Connection, m: &Manual) -> Result<i64> {
     let book = crate::pricing::PriceBook::embedded();
     let stored = crate::ledger::queries::events::upsert(conn, "manual", Authority::Vendor, &ev, id, book)?;
     let counts = crate::ledger::queries::imports::Counts { rows: 1, added: 1, ..Default::default() };
-    crate::ledger::queries::imports::finish(conn, id, &counts, 0, None)?;
+    let end = crate::ledger::queries::imports::End { byte: 0, line: 1, state: None };
+    crate::ledger::queries::imports::finish(conn, id, &counts, end)?;
     refresh_days(conn, &BTreeSet::from([(stored.account, stored.utc_day)]))?;
     Ok(id)
 }

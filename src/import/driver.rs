@@ -78,10 +78,6 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
 fn open_at(path: &Path, offset: u64) -> Result<(File, u64)> {
     let io = |e| Error::io(path, e);
     let mut file = File::open(path).map_err(io)?;
@@ -145,7 +141,7 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
     // stored already with a rank at least as good. Record the import, don't parse again.
     if let (Data::Memory { bytes, sha }, 0, false) = (&data, job.start.offset, job.dry_run) {
         if let Some(earlier) = imports::find_identical(conn, source.name(), sha)? {
-            let end = bytes.len() as u64;
+            let end = earlier.end_byte.min(bytes.len() as u64);
             let new = imports::NewImport {
                 path: &path_str,
                 format: source.name(),
@@ -162,13 +158,14 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
                 rejected: e.rejected,
                 ..Default::default()
             };
-            imports::finish(conn, id, &c, end, earlier.end_state.as_deref())?;
+            let state = earlier.end_state.as_deref();
+            imports::finish(conn, id, &c, imports::End { byte: end, line: earlier.end_line, state })?;
             report.rejected = imports::rejects(conn, earlier.id)?;
             imports::add_rejects(conn, id, &report.rejected)?;
             if let Some(m) = &job.mark {
                 let m = scan_files::FileMark {
                     offset: end,
-                    line: count_lines(bytes),
+                    line: earlier.end_line,
                     state: earlier.end_state.clone(),
                     ..m.clone()
                 };
@@ -238,7 +235,9 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
     counts.rows = ctx.rows;
     counts.rejected = ctx.rejected_count;
     if !dry_run {
-        imports::finish(conn, import_id, &counts, job.start.offset + ctx.consumed, ctx.state.as_deref())?;
+        let end =
+            imports::End { byte: job.start.offset + ctx.consumed, line: ctx.last_line, state: ctx.state.as_deref() };
+        imports::finish(conn, import_id, &counts, end)?;
         imports::add_rejects(conn, import_id, &ctx.rejected)?;
         if let Some(m) = &job.mark {
             let m = scan_files::FileMark {

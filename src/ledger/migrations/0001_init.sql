@@ -19,8 +19,9 @@ CREATE TABLE imports (
     updated     INTEGER NOT NULL DEFAULT 0,
     duplicates  INTEGER NOT NULL DEFAULT 0,
     rejected    INTEGER NOT NULL DEFAULT 0,
-    -- the importer's state after the last byte (see scan_files.state)
+    -- the importer's state after the last byte, and the last line read (see scan_files)
     end_state   TEXT,
+    end_line    INTEGER NOT NULL DEFAULT 0,
     -- set when the bytes were identical to an earlier import and were not parsed again
     same_as     INTEGER REFERENCES imports(id)
 );

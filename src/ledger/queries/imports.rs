@@ -33,10 +33,18 @@ pub fn insert(tx: &Connection, n: &NewImport, now_ms: i64) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
-pub fn finish(tx: &Connection, id: i64, c: &Counts, byte_end: u64, end_state: Option<&str>) -> Result<()> {
+/// Where an import ended: the byte offset and line just past what it read, and the
+/// importer's state there.
+pub struct End<'a> {
+    pub byte: u64,
+    pub line: u64,
+    pub state: Option<&'a str>,
+}
+
+pub fn finish(tx: &Connection, id: i64, c: &Counts, end: End) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE imports SET rows=?2, added=?3, updated=?4, duplicates=?5, rejected=?6, byte_end=?7, end_state=?8
-         WHERE id=?1",
+        "UPDATE imports SET rows=?2, added=?3, updated=?4, duplicates=?5, rejected=?6, byte_end=?7, end_state=?8,
+         end_line=?9 WHERE id=?1",
     )?
     .execute(params![
         id,
@@ -45,8 +53,9 @@ pub fn finish(tx: &Connection, id: i64, c: &Counts, byte_end: u64, end_state: Op
         c.updated as i64,
         c.duplicates as i64,
         c.rejected as i64,
-        byte_end as i64,
-        end_state
+        end.byte as i64,
+        end.state,
+        end.line as i64
     ])?;
     Ok(())
 }
@@ -56,12 +65,14 @@ pub struct Identical {
     pub id: i64,
     pub counts: Counts,
     pub end_state: Option<String>,
+    pub end_line: u64,
+    pub end_byte: u64,
 }
 
 pub fn find_identical(tx: &Connection, format: &str, sha256: &str) -> Result<Option<Identical>> {
     Ok(tx
         .prepare_cached(
-            "SELECT id, rows, added, updated, duplicates, rejected, end_state FROM imports
+            "SELECT id, rows, added, updated, duplicates, rejected, end_state, end_line, byte_end FROM imports
              WHERE sha256 = ?1 AND format = ?2 AND byte_start = 0 AND same_as IS NULL ORDER BY id LIMIT 1",
         )?
         .query_row(params![sha256, format], |r| {
@@ -75,6 +86,8 @@ pub fn find_identical(tx: &Connection, format: &str, sha256: &str) -> Result<Opt
                     rejected: r.get::<_, i64>(5)? as u64,
                 },
                 end_state: r.get(6)?,
+                end_line: r.get::<_, i64>(7)? as u64,
+                end_byte: r.get::<_, i64>(8)? as u64,
             })
         })
         .optional()?)
