@@ -65,6 +65,10 @@ enum Cmd {
         #[command(flatten)]
         at: cli::budget::AtArgs,
     },
+    /// Export the whole ledger (JSON, or CSV files in a folder)
+    Export(cli::backup::ExportArgs),
+    /// Restore an export into an empty ledger (or --replace)
+    Restore(cli::backup::RestoreArgs),
     /// Log estimates against billed amounts, with the drift and its causes
     Reconcile(cli::reconcile::ReconcileArgs),
     /// Past imports, and undo (`imports rm ID`)
@@ -112,6 +116,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Add(a) => cli::spend::add(g, a),
         Cmd::Imports { cmd } => cli::spend::imports(g, cmd),
         Cmd::Reconcile(a) => cli::reconcile::run(g, a),
+        Cmd::Export(a) => cli::backup::export(g, a),
+        Cmd::Restore(a) => cli::backup::restore(g, a),
         Cmd::Budget { cmd } => cli::budget::budget(g, cmd),
         Cmd::Status(a) => cli::budget::status(g, a),
         Cmd::Alerts(a) => cli::budget::alerts_list(g, a),

@@ -1,6 +1,7 @@
 //! The CLI's commands, one file per feature: each has its clap `Args` and a `run` that
 //! opens the ledger, calls the engine and prints.
 
+pub mod backup;
 pub mod budget;
 pub mod config;
 pub mod forecast;

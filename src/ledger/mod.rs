@@ -5,6 +5,7 @@
 //! migrations are embedded and append-only, tracked by `PRAGMA user_version`; every other
 //! module reaches SQLite through here.
 
+pub mod backup;
 pub mod queries;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,93 @@
+//! `export` and `restore` round-trip the whole ledger exactly, as JSON and as CSV.
+
+mod common;
+
+use common::*;
+
+fn rich() -> Env {
+    let env = Env::new();
+    env.ok(&["config", "set", "tz", "Europe/Berlin"]);
+    env.json(&["import", &fixture("claude-code")]);
+    env.json(&["import", &fixture("codex")]);
+    env.json(&["import", &fixture("bad/unexpected-shape.jsonl")]);
+    env.ok(&["prices", "set", "claude-imaginary-9", "--input", "1", "--output", "2"]);
+    env.ok(&["account", "link", "claude-code", "--billed-by", "anthropic"]);
+    env.ok(&[
+        "subscription",
+        "add",
+        "Max",
+        "--usd",
+        "100",
+        "--every",
+        "month",
+        "--from",
+        "2025-03-01",
+        "--covers",
+        "codex",
+    ]);
+    env.ok(&[
+        "add",
+        "--usd",
+        "3.5",
+        "--date",
+        "2025-03-02",
+        "--provider",
+        "openai",
+        "--note",
+        "a \"quoted\", note\nwith a newline \\N",
+    ]);
+    env.ok(&["budget", "add", "M", "--amount", "0.001", "--period", "month", "--model", "gpt-*"]);
+    env.ok(&["comp", "set", "--annual", "120000", "--target-ratio", "0.25", "--from", "2025-01-01"]);
+    let _ = env.run(&["check", "--at", "2025-10-02"]);
+    env
+}
+
+fn export(env: &Env) -> serde_json::Value {
+    serde_json::from_str(&env.ok(&["export"])).unwrap()
+}
+
+#[test]
+fn json_and_csv_exports_restore_exactly() {
+    let env = rich();
+    let doc = export(&env);
+    assert!(doc["tables"]["alerts"]["rows"].as_array().unwrap().len() >= 1, "{}", doc["tables"]["alerts"]);
+    let file = env.dir.path().join("export.json");
+    env.ok(&["export", "--out", file.to_str().unwrap()]);
+
+    let other = Env::new();
+    other.ok(&["restore", file.to_str().unwrap()]);
+    assert_eq!(export(&other), doc);
+    assert_eq!(other.json(&["report", "--by", "model"]), env.json(&["report", "--by", "model"]));
+    assert_eq!(other.json(&["status", "--at", "2025-10-02"]), env.json(&["status", "--at", "2025-10-02"]));
+
+    let dir = env.dir.path().join("csv-export");
+    env.ok(&["export", "--format", "csv", "--out", dir.to_str().unwrap()]);
+    assert!(dir.join("events.csv").is_file());
+    let third = Env::new();
+    third.ok(&["restore", dir.to_str().unwrap()]);
+    assert_eq!(export(&third), doc);
+}
+
+#[test]
+fn restore_refuses_a_ledger_that_holds_data_and_changes_nothing() {
+    let env = rich();
+    let file = env.dir.path().join("export.json");
+    env.ok(&["export", "--out", file.to_str().unwrap()]);
+    let target = Env::new();
+    target.json(&["import", &fixture("codex")]);
+    let before = export(&target);
+    let out = target.run(&["restore", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    assert_eq!(export(&target), before);
+    // A broken export fails as a whole, naming the file.
+    let broken = env.dir.path().join("broken.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&broken, &text[..text.len() / 2]).unwrap();
+    let out = target.run(&["restore", "--replace", broken.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.json"));
+    assert_eq!(export(&target), before);
+    // --replace swaps the contents.
+    target.ok(&["restore", "--replace", file.to_str().unwrap()]);
+    assert_eq!(export(&target), export(&env));
+}
