@@ -420,3 +420,18 @@ pub fn status(ledger: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Opti
         detail: Some(f),
     }))
 }
+
+/// The budget's whole daily history in its unit, from the ledger's first day through
+/// `until` (missing days are zero), for backtests.
+pub fn history(ledger: &Ledger, b: &Budget, tz: Tz, until: NaiveDate) -> Result<Vec<(NaiveDate, f64)>> {
+    let Some(first) = first_day(ledger, tz)? else { return Ok(Vec::new()) };
+    let keep = |p: &str, m: &str, pr: Option<&str>| b.matches(p, m, pr);
+    let days = report::daily(ledger, tz, first, until, &keep)?;
+    let mut out = Vec::new();
+    let mut d = first;
+    while d <= until {
+        out.push((d, b.unit.amount_f64(days.get(&d).map_or(0, |s| b.unit.of(s)))));
+        d = d.succ_opt().expect("date in range");
+    }
+    Ok(out)
+}

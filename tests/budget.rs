@@ -196,3 +196,28 @@ fn compensation_ratio_both_ways() {
     assert!(kinds.contains(&"under_target"), "{v}");
     assert!(!env.run(&["comp", "set", "--annual", "1000", "--currency", "EUR"]).status.success());
 }
+
+#[test]
+fn backtest_runs_on_a_budgets_own_history() {
+    let env = Env::new();
+    env.ok(&["config", "set", "tz", "UTC"]);
+    // 120 days of a weekday-heavy user, as a ccusage daily export.
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let days: Vec<serde_json::Value> = (0..120)
+        .map(|i| {
+            let d = start + chrono::Days::new(i);
+            let cost = if i % 7 >= 5 { 2 } else { 10 + (i * 7919 % 13) };
+            serde_json::json!({"date": d.to_string(), "inputTokens": 1000, "outputTokens": 100, "cacheCreationTokens": 0,
+                               "cacheReadTokens": 0, "totalTokens": 1100, "totalCost": cost, "modelsUsed": ["gpt-5"]})
+        })
+        .collect();
+    let file = env.dir.path().join("ccusage.json");
+    std::fs::write(&file, serde_json::json!({"daily": days, "totals": {}}).to_string()).unwrap();
+    env.json(&["import", file.to_str().unwrap()]);
+    env.ok(&["budget", "add", "Q", "--amount", "700", "--period", "quarter"]);
+    let rep = env.json(&["backtest", "--budget", "Q"]);
+    assert!(rep["all"]["ours"]["forecasts"].as_u64().unwrap() > 0, "{rep}");
+    assert!(rep["all"]["baseline"].is_object(), "{rep}");
+    let text = env.ok(&["backtest", "--budget", "Q"]);
+    assert!(text.contains("budget \"Q\""), "{text}");
+}

@@ -45,11 +45,14 @@ pub struct ForecastArgs {
 #[derive(Args)]
 pub struct BacktestArgs {
     /// Daily CSV file with a `date` column (YYYY-MM-DD); missing days and empty cells are zero
-    #[arg(long)]
-    series: PathBuf,
+    #[arg(long, requires = "column", conflicts_with = "budget")]
+    series: Option<PathBuf>,
     /// The amount column to backtest
     #[arg(long)]
-    column: String,
+    column: Option<String>,
+    /// Backtest on the ledger's history of this budget (its filters and unit)
+    #[arg(long, required_unless_present = "series")]
+    budget: Option<String>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -132,9 +135,21 @@ fn print_forecast(f: &Forecast, start: NaiveDate) {
 }
 
 pub fn run_backtest(g: &Global, a: BacktestArgs) -> Result<ExitCode> {
-    let series = DailySeries::read_csv(&a.series, &a.column)?;
-    let pairs: Vec<(NaiveDate, f64)> =
-        series.values.iter().enumerate().map(|(i, &x)| (series.first + chrono::Days::new(i as u64), x)).collect();
+    let (pairs, label): (Vec<(NaiveDate, f64)>, String) = match (&a.series, &a.column, &a.budget) {
+        (Some(path), Some(column), _) => {
+            let series = DailySeries::read_csv(path, column)?;
+            let pairs = series.values.iter().enumerate().map(|(i, &x)| (series.first + chrono::Days::new(i as u64), x));
+            (pairs.collect(), path.display().to_string())
+        }
+        (_, _, Some(name)) => {
+            let l = g.open()?;
+            let tz = g.zone(&l)?;
+            let Some(b) = tokenburn::budget::get(l.conn(), name)? else { anyhow::bail!("no budget named {name:?}") };
+            let today = tokenburn::timezone::local_date(tz, chrono::Utc::now().timestamp_millis());
+            (tokenburn::budget::history(&l, &b, tz, today)?, format!("budget {name:?}"))
+        }
+        _ => anyhow::bail!("give --series FILE --column NAME, or --budget NAME"),
+    };
     let rep = backtest(&pairs, &BacktestOptions::default());
     if g.json {
         println!("{}", serde_json::to_string_pretty(&rep)?);
@@ -142,9 +157,7 @@ pub fn run_backtest(g: &Global, a: BacktestArgs) -> Result<ExitCode> {
     }
     println!(
         "{}: {} days, {} forecasts (quarter periods every 7 days; run-out targets 21/35/49 days; cold and warm starts)",
-        a.series.display(),
-        rep.days,
-        rep.all.ours.forecasts
+        label, rep.days, rep.all.ours.forecasts
     );
     if rep.all.ours.forecasts == 0 {
         println!("Too little data to backtest: a period needs at least 21 days with spend.");
