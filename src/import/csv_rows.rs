@@ -134,7 +134,7 @@ pub struct Row<'r> {
 impl<'r> Row<'r> {
     /// The field at `i`, trimmed; `""` past the end of the row.
     pub fn get(&self, i: usize) -> &'r str {
-        self.rec.get(i).map(str::trim).unwrap_or("")
+        self.rec.get(i).map(str::trim_ascii).unwrap_or("")
     }
 
     /// The field of an optional column; `""` when the column is absent.
@@ -144,7 +144,7 @@ impl<'r> Row<'r> {
 
     /// Every field, trimmed.
     pub fn fields(&self) -> impl Iterator<Item = &'r str> + '_ {
-        self.rec.iter().map(str::trim)
+        self.rec.iter().map(str::trim_ascii)
     }
 
     /// Whether every field from `from` on is empty (OpenAI's rows for empty buckets).
@@ -283,7 +283,7 @@ fn csv_reason(e: &csv::Error) -> String {
 /// is 0. Fractions, signs and other text are errors.
 pub fn count(text: &str) -> std::result::Result<i64, String> {
     let bad = || format!("{text:?} is not a whole count");
-    let b = text.trim().as_bytes();
+    let b = text.trim_ascii().as_bytes();
     if b.is_empty() {
         return Ok(0);
     }

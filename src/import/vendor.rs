@@ -35,15 +35,39 @@ pub fn model_or_all(model: &str) -> &str {
 /// Occurrence indexes for the rows of one file: the n-th row (from 0) with the same
 /// identifying key gets `key#n` (n > 0), so two legitimately identical rows stay two
 /// events while re-importing the file, or an export that overlaps it, yields the same keys.
+///
+/// Keys are counted per scope, the text before their first `|` (the bucket or day every
+/// vendor key starts with): exports come sorted by time, so the live table stays small and
+/// a million-row file does not walk a million-entry map. A scope seen again later (an
+/// unsorted file) picks up its counts where it left them.
 #[derive(Default)]
-pub struct Occurrences(HashMap<u64, u32>);
+pub struct Occurrences {
+    scope: String,
+    current: HashMap<u64, u32>,
+    closed: HashMap<u64, Vec<(u64, u32)>>,
+}
+
+fn digest(text: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
 
 impl Occurrences {
     pub fn key(&mut self, key: String) -> String {
-        // A 64-bit digest instead of the key keeps a million-row file's map small.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        let n = self.0.entry(h.finish()).or_insert(0);
+        let scope = key.split('|').next().unwrap_or("");
+        if scope != self.scope {
+            if !self.current.is_empty() {
+                self.closed.insert(digest(&self.scope), self.current.drain().collect());
+            }
+            self.scope.clear();
+            self.scope.push_str(scope);
+            if let Some(counts) = self.closed.remove(&digest(scope)) {
+                self.current.extend(counts);
+            }
+        }
+        // A 64-bit digest stands for the key: a collision would need 2^32 keys in a scope.
+        let n = self.current.entry(digest(&key)).or_insert(0);
         *n += 1;
         if *n == 1 {
             key
@@ -114,6 +138,12 @@ mod tests {
         assert_eq!(o.key("b".into()), "b");
         assert_eq!(o.key("a".into()), "a#1");
         assert_eq!(o.key("a".into()), "a#2");
+        // Scopes: a bucket seen again after another keeps its counts.
+        assert_eq!(o.key("1|x".into()), "1|x");
+        assert_eq!(o.key("2|x".into()), "2|x");
+        assert_eq!(o.key("1|x".into()), "1|x#1");
+        assert_eq!(o.key("2|x".into()), "2|x#1");
+        assert_eq!(o.key("a".into()), "a#3");
     }
 
     #[test]
