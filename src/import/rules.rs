@@ -714,8 +714,8 @@ pub fn draft(csv: &Path) -> Result<String> {
     let model = find(&|h| has(h, &["model"]));
     let provider = find(&|h| has(h, &["provider", "vendor"]));
     let project = find(&|h| has(h, &["project", "workspace", "team"]));
-    let id =
-        find(&|h| h == "id" || h.ends_with("_id") && has(h, &["request", "generation", "event"]) || h.ends_with(" id"));
+    // Only an id of the row itself: an API key's or a project's id repeats across rows.
+    let id = find(&|h| h == "id" || h.ends_with("id") && has(h, &["request", "generation", "event", "transaction"]));
     let tok = |h: &str| has(h, &["token", "tok"]);
     let cache_read = find(&|h| has(h, &["cache"]) && has(h, &["read", "hit"]) || h.contains("cached"));
     let cache_write = find(&|h| has(h, &["cache"]) && has(h, &["write", "creation", "created"]));
