@@ -10,10 +10,11 @@ export function count(n) {
   return integer.format(n);
 }
 
-// `decimal` is a string such as "0.012345678"; below a dollar, show up to 4 places.
+// `decimal` is a string such as "0.004194"; below a cent (but not zero), show up to 4
+// places so a small spend does not read as $0.00.
 export function money(decimal) {
   const s = String(decimal);
-  const small = /^-?0\./.test(s) && !/^-?0\.0*$/.test(s);
+  const small = /^-?0\.00/.test(s) && !/^-?0\.0*$/.test(s);
   return (small ? usdSmall : usd).format(s);
 }
 
