@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod budget;
+pub mod chart;
 pub mod error;
 pub mod forecast;
 pub mod import;
@@ -19,3 +20,4 @@ pub mod report;
 pub mod scan;
 pub mod spend;
 pub mod timezone;
+pub mod tokens;

@@ -27,6 +27,8 @@ enum Cmd {
     Scan(cli::import::ScanArgs),
     /// Token and cost totals
     Report(cli::report::ReportArgs),
+    /// Draw a chart to an SVG or PNG file
+    Chart(cli::chart::ChartArgs),
     /// The formats Tokenburn imports
     Sources,
     /// The price book: list prices, or set your own
@@ -81,6 +83,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: cli::rules::RulesCmd,
     },
+    /// Count the tokens of a file or stdin (o200k_base, cl100k_base) and price them per model
+    Tokens(cli::tokens::TokensArgs),
     /// Ledger settings
     Config {
         #[command(subcommand)]
@@ -105,11 +109,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Import(a) => cli::import::run_import(g, a),
         Cmd::Scan(a) => cli::import::run_scan(g, a),
         Cmd::Report(a) => cli::report::run(g, a),
+        Cmd::Chart(a) => cli::chart::run(g, a),
         Cmd::Sources => sources(g),
         Cmd::Prices(a) => cli::prices::run(g, a),
         Cmd::Forecast(a) => cli::forecast::run(g, a),
         Cmd::Backtest(a) => cli::forecast::run_backtest(g, a),
-        Cmd::Rules { cmd } => cli::rules::run(cmd),
+        Cmd::Tokens(a) => cli::tokens::run(g, a),
         Cmd::Config { cmd } => cli::config::run(g, cmd),
         Cmd::Account { cmd } => cli::spend::account(g, cmd),
         Cmd::Subscription { cmd } => cli::spend::subscription(g, cmd),
@@ -123,6 +128,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Alerts(a) => cli::budget::alerts_list(g, a),
         Cmd::Check(a) => cli::budget::check(g, a),
         Cmd::Comp { cmd, at } => cli::budget::comp(g, cmd, at),
+        Cmd::Rules { cmd } => cli::rules::run(cmd),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod budget;
+pub mod chart;
 pub mod config;
 pub mod forecast;
 pub mod import;
@@ -12,6 +13,7 @@ pub mod reconcile;
 pub mod report;
 pub mod rules;
 pub mod spend;
+pub mod tokens;
 
 use std::path::PathBuf;
 
