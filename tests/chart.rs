@@ -747,7 +747,7 @@ fn cli_writes_png_and_reports_errors() {
         String::from_utf8_lossy(&r.stderr).into_owned()
     };
     assert!(err(&["chart", "burn", "--out", o]).contains("needs a budget (tokenburn budget add"));
-    assert!(err(&["chart", "burn", "--budget", "monthly", "--out", o]).contains("needs a budget"));
+    assert!(err(&["chart", "burn", "--budget", "monthly", "--out", o]).contains("no budget \"monthly\""));
     assert!(err(&["chart", "ratio", "--out", o]).contains("needs compensation (tokenburn comp set"));
     assert!(err(&["chart", "daily", "--out", "x.jpg"]).contains(".svg or .png"));
     assert!(err(&["chart", "daily", "--out", o, "--size", "9x9"]).contains("out of range"));
@@ -762,6 +762,57 @@ fn cli_writes_png_and_reports_errors() {
     empty.ok(&["chart", "breakdown", "--out", svg_out.to_str().unwrap()]);
     let s = parse(&std::fs::read_to_string(svg_out).unwrap());
     assert_eq!(s.groups("tb-empty").len(), 1);
+}
+
+#[test]
+fn cli_burn_draws_a_budget_and_its_forecast() {
+    let env = ledger();
+    env.ok(&[
+        "budget",
+        "add",
+        "tiny",
+        "--amount",
+        "0.006",
+        "--period",
+        "custom",
+        "--start",
+        "2025-09-20",
+        "--end",
+        "2025-10-19",
+    ]);
+    let st = env.json(&["status", "--at", "2025-10-05"]);
+    let st = &st["budgets"][0];
+    let out = env.dir.path().join("b.svg");
+    env.ok(&[
+        "chart",
+        "burn",
+        "--budget",
+        "tiny",
+        "--until",
+        "2025-10-05",
+        "--out",
+        out.to_str().unwrap(),
+        "--locale",
+        "en_US",
+    ]);
+    let s = parse(&std::fs::read_to_string(out).unwrap());
+    let p = Plot::of(&s);
+    assert_eq!(s.series("spend").attr("data-spent"), st["spent"].as_str().unwrap());
+    assert_eq!(s.group("tb-today").attr("data-date"), "2025-10-05");
+    assert_eq!(s.group("tb-budget").attr("data-value"), "0.006");
+    assert_eq!(s.group("tb-runout").attr("data-date"), st["forecast"]["p50"].as_str().unwrap());
+    // After a custom period there is nothing to draw.
+    let r = env.run(&["chart", "burn", "--until", "2025-12-01", "--out", "x.svg"]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("has no period on 2025-12-01"));
+    // The fan's bounds at the period's end are the forecast's projected P10 and P90.
+    let poly = points(s.group("tb-fan").named("polygon")[0]);
+    let x = p.xp(dn("2025-10-19") + 0.5);
+    let ys: Vec<f64> = poly.iter().filter(|(px, _)| close(*px, x)).map(|&(_, y)| y).collect();
+    assert_eq!(ys.len(), 2, "{poly:?}");
+    let dollars = |k: &str| st["forecast"][k].as_str().unwrap().parse::<f64>().unwrap();
+    let (top, bottom) = (ys[0].min(ys[1]), ys[0].max(ys[1]));
+    assert!(close(top, p.yp(dollars("projected_p90"))), "{top} vs {}", p.yp(dollars("projected_p90")));
+    assert!(close(bottom, p.yp(dollars("projected_p10"))), "{bottom} vs {}", p.yp(dollars("projected_p10")));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-//! Chart data from the ledger, for the kinds the ledger alone can feed (`daily`,
-//! `breakdown`, `tokens`). The CLI and the desktop app both call these.
+//! Chart data from the ledger: `daily`, `breakdown` and `tokens` from reports, `burn` from a
+//! budget's status and forecast. The CLI and the desktop app both call these.
 //!
 //! Everything goes through [`report::report`], so charts count exactly what reports count
 //! (superseded sources, billed over estimated money, subscriptions): there is no second
@@ -9,10 +9,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use chrono_tz::Tz;
 
-use super::{rank, BreakdownData, DailyData, MonthTokens, TokensData, WeekSpend, OTHER};
+use super::{rank, BreakdownData, BurnData, DailyData, FanPoint, MonthTokens, TokensData, Unit, WeekSpend, OTHER};
+use crate::budget::{self, Budget};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::money::Usd;
@@ -193,6 +194,109 @@ pub fn tokens(
     let first = months.iter().map(|m| m.month).min();
     let last = months.iter().map(|m| m.month).max();
     Ok(TokensData { by: by_name(by).into(), months, top, range: range(since, until, first, last) })
+}
+
+/// A budget's period on `at`: spend so far and the forecast fan (None before the budget
+/// starts).
+///
+/// The forecast gives, for each of P10/P50/P90, the spend at the period's end and the day
+/// spend reaches the budget; the fan's edges go through exactly those points (the P90
+/// spend edge meets the budget on the P10 run-out day, and so on), straight between them.
+pub fn burn(l: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Option<BurnData>> {
+    let Some(st) = budget::status(l, b, at, tz)? else { return Ok(None) };
+    let unit = match b.unit {
+        budget::Unit::Usd => Unit::Usd,
+        budget::Unit::Tokens => Unit::Tokens,
+    };
+    let mut total = 0i64;
+    let cumulative: Vec<(NaiveDate, i64)> = st
+        .daily
+        .iter()
+        .map(|&(d, v)| {
+            total += v;
+            (d, total)
+        })
+        .collect();
+    let mut fan = Vec::new();
+    let mut p50_runout = None;
+    if let Some(f) = &st.detail {
+        p50_runout = f.p50;
+        let end = match f.p50 {
+            Some(r) if r > st.period_end => r,
+            _ => st.period_end,
+        };
+        let edge = |at_end: f64, runout: Option<NaiveDate>| -> Vec<(NaiveDate, f64)> {
+            let mut pts = vec![(st.as_of, total as f64)];
+            if st.period_end > st.as_of {
+                pts.push((st.period_end, at_end));
+            }
+            if let Some(r) = runout.filter(|&r| r > st.as_of) {
+                pts.push((r, b.amount as f64));
+            }
+            pts.sort_by_key(|p| p.0);
+            pts.dedup_by_key(|p| p.0);
+            // Cumulative spend never falls: drop a point below the one before it.
+            let mut out: Vec<(NaiveDate, f64)> = Vec::new();
+            for p in pts {
+                if out.last().is_none_or(|l| p.1 >= l.1) {
+                    out.push(p);
+                }
+            }
+            out
+        };
+        // Edges in the budget's exact unit (nano-dollars or tokens), as f64 coordinates.
+        let edges = [
+            edge(exact_f(unit, f.spend_at_end.p10), f.p90),
+            edge(exact_f(unit, f.spend_at_end.p50), f.p50),
+            edge(exact_f(unit, f.spend_at_end.p90), f.p10),
+        ];
+        let mut d = st.as_of.succ_opt().unwrap_or(st.as_of);
+        while d <= end && d > st.as_of {
+            let v: Vec<i64> = edges.iter().map(|e| interpolate(e, d).round() as i64).collect();
+            let p50 = v[1].max(total);
+            fan.push(FanPoint { date: d, p10: v[0].clamp(total, p50), p50, p90: v[2].max(p50) });
+            d = match d.succ_opt() {
+                Some(n) => n,
+                None => break,
+            };
+        }
+    }
+    Ok(Some(BurnData {
+        name: b.name.clone(),
+        unit,
+        period_start: st.period_start,
+        period_end: st.period_end,
+        today: st.as_of,
+        budget: b.amount,
+        cumulative,
+        fan,
+        thresholds: b.thresholds.iter().filter_map(|&t| u8::try_from(t).ok()).collect(),
+        p50_runout,
+    }))
+}
+
+/// A forecast amount (dollars or tokens) in the budget's exact unit, as `f64`.
+fn exact_f(unit: Unit, x: f64) -> f64 {
+    match unit {
+        Unit::Usd => x * crate::money::NANOS_PER_USD as f64,
+        Unit::Tokens => x,
+    }
+}
+
+/// The edge's value on `d`: straight between its points, and on past the last along the
+/// last segment's slope.
+fn interpolate(pts: &[(NaiveDate, f64)], d: NaiveDate) -> f64 {
+    let x = |p: NaiveDate| p.num_days_from_ce() as f64;
+    match pts {
+        [] => 0.0,
+        [only] => only.1,
+        _ => {
+            let i = pts.windows(2).position(|w| d <= w[1].0).unwrap_or(pts.len() - 2);
+            let (a, b) = (pts[i], pts[i + 1]);
+            let t = (x(d) - x(a.0)) / (x(b.0) - x(a.0)).max(1.0);
+            a.1 + (b.1 - a.1) * t
+        }
+    }
 }
 
 fn by_name(by: By) -> &'static str {

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use chrono::{Days, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
+use tokenburn::budget;
 use tokenburn::chart::{self, feed, Chart, DateLocale, Format, Options, Theme};
 use tokenburn::report::{self, By};
 
@@ -32,14 +33,14 @@ pub struct ChartArgs {
     /// The file to write: .svg or .png
     #[arg(long, short)]
     out: PathBuf,
-    /// The budget to draw (burn)
+    /// The budget to draw (burn; needed when there are several)
     #[arg(long)]
     budget: Option<String>,
     /// First day (YYYY-MM-DD). Default: 90 days (daily) or 26 weeks (breakdown) before
     /// --until; all data (tokens)
     #[arg(long)]
     since: Option<String>,
-    /// Last day (YYYY-MM-DD). Default: today
+    /// Last day (YYYY-MM-DD); for burn, the day to draw the period as of. Default: today
     #[arg(long)]
     until: Option<String>,
     /// model, provider or project (default: model for breakdown, provider for tokens)
@@ -74,12 +75,10 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
             .with_context(|| format!("--locale {name:?}: no such locale (try en_US or de_DE)"))?,
         None => DateLocale::from_env(),
     };
-    match a.kind {
-        Kind::Burn => bail!("chart burn needs a budget (tokenburn budget add ...)"),
-        Kind::Ratio => bail!("chart ratio needs compensation (tokenburn comp set ...)"),
-        _ => {}
+    if a.kind == Kind::Ratio {
+        bail!("chart ratio needs compensation (tokenburn comp set ...)");
     }
-    if a.budget.is_some() {
+    if a.budget.is_some() && a.kind != Kind::Burn {
         bail!("--budget is for chart burn");
     }
     let l = g.open()?;
@@ -104,7 +103,28 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
             )?)
         }
         Kind::Tokens => Chart::Tokens(feed::tokens(&l, tz, a.by.unwrap_or(By::Provider), top, since, Some(until))?),
-        Kind::Burn | Kind::Ratio => unreachable!("handled above"),
+        Kind::Burn => {
+            let b = match &a.budget {
+                Some(name) => budget::get(l.conn(), name)?
+                    .with_context(|| format!("no budget {name:?} (tokenburn budget add {name} ...)"))?,
+                None => {
+                    let mut all = budget::all(l.conn())?;
+                    match all.len() {
+                        0 => bail!("chart burn needs a budget (tokenburn budget add ...)"),
+                        1 => all.remove(0),
+                        _ => bail!(
+                            "chart burn needs --budget NAME: {}",
+                            all.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    }
+                }
+            };
+            let at = a.until.as_deref().map(report::parse_day).transpose()?.unwrap_or(today);
+            let data =
+                feed::burn(&l, &b, at, tz)?.with_context(|| format!("budget {:?} has no period on {at}", b.name))?;
+            Chart::Burn(data)
+        }
+        Kind::Ratio => unreachable!("handled above"),
     };
     if let Some((from, to)) = range_of(&chart) {
         if from > to {
