@@ -815,6 +815,23 @@ fn cli_burn_draws_a_budget_and_its_forecast() {
     assert!(close(bottom, p.yp(dollars("projected_p10"))), "{bottom} vs {}", p.yp(dollars("projected_p10")));
 }
 
+#[test]
+fn cli_ratio_draws_spend_against_compensation() {
+    let env = ledger();
+    env.ok(&["comp", "set", "--annual", "20", "--target-ratio", "0.15", "--from", "2025-01-01"]);
+    let rep = env.json(&["report", "--since", "2025-01-01", "--until", "2025-10-05"]);
+    let out = env.dir.path().join("r.svg");
+    env.ok(&["chart", "ratio", "--until", "2025-10-05", "--out", out.to_str().unwrap(), "--locale", "en_US"]);
+    let s = parse(&std::fs::read_to_string(out).unwrap());
+    assert_eq!(nanos(s.series("spend").attr("data-spent")), nanos(rep["totals"]["cost_usd"].as_str().unwrap()));
+    assert_eq!(s.group("tb-target").attr("data-bp"), "1500");
+    assert_eq!(s.group("tb-target").attr("data-year-end"), "3");
+    let bps: Vec<&str> = s.groups("tb-reference").iter().map(|g| g.attr("data-bp")).collect();
+    assert_eq!(bps, vec!["1000", "2500", "5000"]);
+    assert_eq!(s.group("tb-today").attr("data-date"), "2025-10-05");
+    assert!(s.series_ids().contains(&"projection".to_string()));
+}
+
 // ---------------------------------------------------------------------------------------
 
 /// Writes the README's pictures: `cargo test --release --test chart -- --ignored docs_pictures`

@@ -12,7 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate, Weekday};
 use chrono_tz::Tz;
 
-use super::{rank, BreakdownData, BurnData, DailyData, FanPoint, MonthTokens, TokensData, Unit, WeekSpend, OTHER};
+use super::{
+    rank, BreakdownData, BurnData, DailyData, FanPoint, MonthTokens, RatioData, Reference, TokensData, Unit, WeekSpend,
+    OTHER,
+};
 use crate::budget::{self, Budget};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -272,6 +275,43 @@ pub fn burn(l: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Option<Burn
         fan,
         thresholds: b.thresholds.iter().filter_map(|&t| u8::try_from(t).ok()).collect(),
         p50_runout,
+    }))
+}
+
+/// Spend against compensation over the (fiscal) year containing `at`; None when no
+/// compensation is set.
+///
+/// The lines are the whole year's pay (prorated through any changes by `ratio`) times each
+/// ratio, straight from the year's start; the projection is `ratio`'s P50 year-end ratio
+/// (to a tenth of a percent) times that pay.
+pub fn ratio(l: &Ledger, at: NaiveDate, tz: Tz) -> Result<Option<RatioData>> {
+    let fy = crate::alerts::fiscal_year_start(l.conn())?;
+    let Some(st) = crate::ratio::status(l, at, tz, fy)? else { return Ok(None) };
+    let year = st.year;
+    let pay = crate::ratio::prorated(&crate::ratio::history(l.conn())?, year.start, year.end);
+    let days = report::daily(l, tz, year.start, at.min(year.end), &|_, _, _| true)?;
+    let mut total = Usd::ZERO;
+    let mut cumulative = Vec::new();
+    let mut d = year.start;
+    while d <= at.min(year.end) {
+        total += days.get(&d).map_or(Usd::ZERO, |s| s.spend());
+        cumulative.push((d, total));
+        d = match d.succ_opt() {
+            Some(n) => n,
+            None => break,
+        };
+    }
+    let thousandths = (st.projected_year_end[1] * 1000.0).round() as i128;
+    let projected = Usd(crate::money::div_round_half_even(pay.nanos() as i128 * thousandths, 1000) as i64);
+    Ok(Some(RatioData {
+        year_start: year.start,
+        year_end: year.end,
+        today: at,
+        compensation: pay,
+        target_bp: st.target_ratio.map(|t| (t * 10_000.0).round() as u32),
+        references: Reference::defaults(),
+        cumulative,
+        projected_year_end: Some(projected),
     }))
 }
 

@@ -40,7 +40,7 @@ pub struct ChartArgs {
     /// --until; all data (tokens)
     #[arg(long)]
     since: Option<String>,
-    /// Last day (YYYY-MM-DD); for burn, the day to draw the period as of. Default: today
+    /// Last day (YYYY-MM-DD); for burn and ratio, the day to draw as of. Default: today
     #[arg(long)]
     until: Option<String>,
     /// model, provider or project (default: model for breakdown, provider for tokens)
@@ -75,9 +75,6 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
             .with_context(|| format!("--locale {name:?}: no such locale (try en_US or de_DE)"))?,
         None => DateLocale::from_env(),
     };
-    if a.kind == Kind::Ratio {
-        bail!("chart ratio needs compensation (tokenburn comp set ...)");
-    }
     if a.budget.is_some() && a.kind != Kind::Burn {
         bail!("--budget is for chart burn");
     }
@@ -124,7 +121,13 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
                 feed::burn(&l, &b, at, tz)?.with_context(|| format!("budget {:?} has no period on {at}", b.name))?;
             Chart::Burn(data)
         }
-        Kind::Ratio => unreachable!("handled above"),
+        Kind::Ratio => {
+            let at = a.until.as_deref().map(report::parse_day).transpose()?.unwrap_or(today);
+            Chart::Ratio(
+                feed::ratio(&l, at, tz)?
+                    .context("chart ratio needs compensation (tokenburn comp set --annual AMOUNT)")?,
+            )
+        }
     };
     if let Some((from, to)) = range_of(&chart) {
         if from > to {
