@@ -5,8 +5,8 @@
 //!
 //! This module is a pure renderer over plain data: each kind has a data struct
 //! ([`BurnData`], [`RatioData`], [`TokensData`], [`BreakdownData`], [`DailyData`]) that the
-//! caller fills from the ledger, the budget and the forecast ([`feed`] does it for the kinds
-//! the ledger alone can feed). It does not read the ledger or compute forecasts.
+//! caller fills from the ledger, the budget and the forecast ([`feed`] does it for every
+//! kind). The renderer does not read the ledger or compute forecasts.
 //! [`render_svg`] returns an SVG document (text is real `<text>`, and every series, line and
 //! axis is a `<g class="tb-...">` group with its values in `data-` attributes, for the app to
 //! style and tests to check); [`render_png`] returns a PNG drawn by plotters' bitmap backend
