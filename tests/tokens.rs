@@ -51,13 +51,16 @@ fn json_of(out: &Output) -> Value {
 
 #[test]
 fn known_counts_match_tiktoken() {
-    let env = Env::new();
     for &(text, o200k, cl100k) in KNOWN {
-        // tiktoken-rs itself, not through our module.
-        assert_eq!(tiktoken_rs::o200k_base_singleton().encode_ordinary(text).len(), o200k, "{text:?}");
-        assert_eq!(tiktoken_rs::cl100k_base_singleton().encode_ordinary(text).len(), cl100k, "{text:?}");
+        // tiktoken-rs's own encode_ordinary, and our counter.
+        assert_eq!(tokens::count_reference(Encoding::O200k, text), o200k, "{text:?}");
+        assert_eq!(tokens::count_reference(Encoding::Cl100k, text), cl100k, "{text:?}");
         assert_eq!(tokens::count(Encoding::O200k, text), o200k);
         assert_eq!(tokens::count(Encoding::Cl100k, text), cl100k);
+    }
+    // Through the binary, on stdin (each run loads both encodings: a few seconds in debug).
+    let env = Env::new();
+    for &(text, o200k, cl100k) in &KNOWN[2..5] {
         let v = json_of(&stdin_run(&env, &["tokens", "--json"], text.as_bytes()));
         assert_eq!(v["tokens"]["o200k_base"], o200k, "{text:?}");
         assert_eq!(v["tokens"]["cl100k_base"], cl100k, "{text:?}");
@@ -257,16 +260,15 @@ fn random_texts_count_as_tiktoken_and_cut_safely() {
 }
 
 #[test]
-fn parallel_equals_sequential_on_a_generated_megabyte() {
+fn parallel_equals_sequential_on_a_generated_text() {
     let mut rng = Rng(7);
     let mut text = String::new();
-    while text.len() < 600_000 {
+    while text.len() < 300_000 {
         text.push_str(&generated(&mut rng, 200));
     }
     for enc in Encoding::ALL {
         let seq = tokens::count(enc, &text);
         assert_eq!(tokens::count_parallel(enc, &text, 2), seq, "{enc}");
-        assert_eq!(tokens::count_parallel(enc, &text, 5), seq, "{enc}");
     }
 }
 
@@ -301,6 +303,9 @@ fn real_transcripts_count_the_same_on_any_number_of_threads() {
     let mut all = String::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
+        if text.is_empty() {
+            continue;
+        }
         // Random safe cuts, each checked on a random window around it: the rule holds for
         // any text the cut is inside of, so this checks it where the file's bytes meet, cheaply.
         for enc in Encoding::ALL {
@@ -309,6 +314,12 @@ fn real_transcripts_count_the_same_on_any_number_of_threads() {
                 let lo = boundary(&text, p.saturating_sub(1 + rng.below(3000)));
                 let hi = boundary(&text, (p + 1 + rng.below(3000)).min(text.len()));
                 assert!(splits_cleanly(enc, &text[lo..hi], p - lo), "{enc}: {} at byte {p}", f.display());
+            }
+        }
+        // The small files whole against tiktoken-rs itself (the benchmark checks 100 MB).
+        if text.len() < 200_000 {
+            for enc in Encoding::ALL {
+                assert_eq!(tokens::count(enc, &text), tokens::count_reference(enc, &text), "{enc}: {}", f.display());
             }
         }
         all.push_str(&text);
@@ -320,8 +331,5 @@ fn real_transcripts_count_the_same_on_any_number_of_threads() {
     let one = env.json(&["tokens", p, "--threads", "1"]);
     let two = env.json(&["tokens", p, "--threads", "2"]);
     assert_eq!(one["tokens"], two["tokens"]);
-    for enc in Encoding::ALL {
-        assert_eq!(one["tokens"][enc.name()], tokens::count_reference(enc, &all), "{enc}: tiktoken-rs itself");
-    }
     assert!(one["tokens"]["o200k_base"].as_u64().unwrap() > 400_000, "{one}");
 }

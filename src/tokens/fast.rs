@@ -29,7 +29,42 @@ use regex::Regex;
 use super::Encoding;
 
 type Rank = u32;
-type Ranks = HashMap<Box<[u8]>, Rank, BuildHasherDefault<FxHasher>>;
+type Fx = BuildHasherDefault<FxHasher>;
+
+/// Byte strings to ranks. Most lookups (pieces, and every pair the merges try) are short,
+/// so strings of up to 7 bytes are keyed by one integer: no pointer to follow, no memcmp.
+#[derive(Default)]
+struct Ranks {
+    small: HashMap<u64, Rank, Fx>,
+    large: HashMap<Box<[u8]>, Rank, Fx>,
+}
+
+impl Ranks {
+    #[inline]
+    fn small_key(bytes: &[u8]) -> Option<u64> {
+        (bytes.len() <= 7).then(|| {
+            let mut k = [0u8; 8];
+            k[..bytes.len()].copy_from_slice(bytes);
+            k[7] = bytes.len() as u8;
+            u64::from_le_bytes(k)
+        })
+    }
+
+    fn insert(&mut self, bytes: Vec<u8>, rank: Rank) {
+        match Ranks::small_key(&bytes) {
+            Some(k) => self.small.insert(k, rank),
+            None => self.large.insert(bytes.into_boxed_slice(), rank),
+        };
+    }
+
+    #[inline]
+    fn get(&self, bytes: &[u8]) -> Option<Rank> {
+        match Ranks::small_key(bytes) {
+            Some(k) => self.small.get(&k).copied(),
+            None => self.large.get(bytes).copied(),
+        }
+    }
+}
 
 /// tiktoken-rs's o200k_base pattern with the look-ahead alternatives `\s+(?!\S)|\s+` as
 /// one `\s+` (see the module doc).
@@ -80,7 +115,7 @@ impl Counter {
         while misses < 10_000 {
             match bpe.decode_bytes(&[rank]) {
                 Ok(bytes) if !special.contains(&rank) => {
-                    ranks.insert(bytes.into_boxed_slice(), rank);
+                    ranks.insert(bytes, rank);
                     misses = 0;
                 }
                 _ => misses += 1,
@@ -115,7 +150,7 @@ impl Counter {
     }
 
     fn piece_tokens(&self, piece: &[u8]) -> usize {
-        if piece.len() == 1 || self.ranks.contains_key(piece) {
+        if piece.len() == 1 || self.ranks.get(piece).is_some() {
             1
         } else if piece.len() < 100 {
             byte_pair_merge(&self.ranks, piece).len() - 1
@@ -126,7 +161,7 @@ impl Counter {
 }
 
 fn rank_of(ranks: &Ranks, bytes: &[u8]) -> Rank {
-    ranks.get(bytes).copied().unwrap_or(Rank::MAX)
+    ranks.get(bytes).unwrap_or(Rank::MAX)
 }
 
 // The two merges below are tiktoken's (MIT, vendored in tiktoken-rs as
@@ -202,7 +237,7 @@ fn byte_pair_merge_large(ranks: &Ranks, piece: &[u8]) -> usize {
     state.push(State { prev: usize::MAX, end: 1, next_end: 2, next_rank: Rank::MAX, cur_rank: Rank::MAX });
     let mut heap = BinaryHeap::with_capacity(piece.len());
     for i in 0..piece.len() - 1 {
-        if let Some(&rank) = ranks.get(&piece[i..i + 2]) {
+        if let Some(rank) = ranks.get(&piece[i..i + 2]) {
             heap.push(Merge { start: i, rank });
             state[i].next_rank = rank;
         }
@@ -212,7 +247,7 @@ fn byte_pair_merge_large(ranks: &Ranks, piece: &[u8]) -> usize {
         state[start].next_end = next_end;
         state[start].next_rank = Rank::MAX;
         if next_end <= piece.len() {
-            if let Some(&rank) = ranks.get(&piece[start..next_end]) {
+            if let Some(rank) = ranks.get(&piece[start..next_end]) {
                 heap.push(Merge { start, rank });
                 state[start].next_rank = rank;
             }
@@ -278,6 +313,10 @@ impl Hasher for FxHasher {
         }
     }
     #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
@@ -295,8 +334,8 @@ mod tests {
     fn every_rank_is_loaded_once() {
         for (enc, ordinary) in [(Encoding::O200k, 199_998), (Encoding::Cl100k, 100_256)] {
             let c = Counter::get(enc);
-            assert_eq!(c.ranks.len(), ordinary, "{enc}");
-            let max = c.ranks.values().max().copied().unwrap();
+            assert_eq!(c.ranks.small.len() + c.ranks.large.len(), ordinary, "{enc}");
+            let max = c.ranks.small.values().chain(c.ranks.large.values()).max().copied().unwrap();
             assert_eq!(max as usize + 1, ordinary, "{enc}: ranks are dense from 0");
         }
     }
