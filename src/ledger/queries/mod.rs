@@ -1,5 +1,6 @@
 //! One file per table: the SQL that reads and writes it.
 
+pub mod browse;
 pub mod events;
 pub mod imports;
 pub mod prices;
