@@ -639,12 +639,26 @@ impl Source for RulesSource {
     }
 
     fn detect(&self, sniff: &Sniff) -> bool {
-        Header::sniff(sniff.head).is_some_and(|h| self.rules.bind(&h).is_ok())
+        self.rules.claims(sniff.head)
     }
 
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
-        let rules = &self.rules;
-        csv_rows::read(input, ctx, &rules.opts, |h| rules.bind(h), |b, row| deliver(sink, rules.row_event(b, row)))
+        self.rules.read(input, ctx, sink)
+    }
+}
+
+impl Rules {
+    /// Whether a CSV with these first bytes fits the rules: the source's `detect`. Public
+    /// for the fuzz targets, which cannot leak a [`Source`] per input as `into_source` does.
+    #[doc(hidden)]
+    pub fn claims(&self, head: &[u8]) -> bool {
+        Header::sniff(head).is_some_and(|h| self.bind(&h).is_ok())
+    }
+
+    /// Reads a CSV through the rules: the source's `parse` (public for the fuzz targets).
+    #[doc(hidden)]
+    pub fn read(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
+        csv_rows::read(input, ctx, &self.opts, |h| self.bind(h), |b, row| deliver(sink, self.row_event(b, row)))
     }
 }
 
