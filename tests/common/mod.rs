@@ -101,3 +101,35 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A small seeded generator (splitmix64) for tests that pick random moments or bytes; the
+/// seed is printed by the caller so a failure reproduces.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The seed from `var` when set, else from the clock.
+    pub fn seed_from_env(var: &str) -> u64 {
+        match std::env::var(var) {
+            Ok(s) => s.parse().unwrap_or_else(|_| panic!("{var}={s} is not a u64")),
+            Err(_) => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64,
+        }
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A number from the environment variable `var`, or `default`.
+pub fn env_number(var: &str, default: u64) -> u64 {
+    std::env::var(var).map(|s| s.parse().unwrap_or_else(|_| panic!("{var}={s} is not a number"))).unwrap_or(default)
+}
