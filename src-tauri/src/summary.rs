@@ -1,15 +1,21 @@
 //! The dashboard's numbers: totals for today, this week, this month and all time, and the
 //! all-time split by model, all from [`tokenburn::report::report`] in the ledger's zone.
 //!
+//! Also the budget cards (status, run-out forecast, burn chart), compensation with its ratio
+//! chart, and the warnings (unpriced models, reconciliation drift).
+//!
 //! Kept free of Tauri so the tray and the dashboard command share it and tests can call
 //! it directly. Money stays an exact decimal string (`cost_usd`) all the way to the UI,
 //! which formats it without going through a float for the sum.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use tokenburn::budget::{self, Budget, Status, Unit};
+use tokenburn::chart::{feed, Chart, DateLocale, Options, Theme};
 use tokenburn::error::Result;
 use tokenburn::ledger::Ledger;
+use tokenburn::ratio::{self, Comp, CompStatus};
 use tokenburn::report::{report, By, Filter, Row};
 
 /// Totals of one period.
@@ -82,6 +88,156 @@ pub fn month_spend(ledger: &Ledger) -> Result<(String, i64)> {
 
 fn nanos(decimal: &str) -> i64 {
     tokenburn::money::Usd::parse(decimal).map(|u| u.nanos()).unwrap_or(0)
+}
+
+/// How the UI wants charts drawn: its colour scheme and locale, and a size.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChartStyle {
+    /// `light` or `dark` (the system's `prefers-color-scheme`).
+    pub theme: String,
+    /// A BCP 47 tag from the webview (`en-US`, `de`); dates on the chart follow it.
+    pub locale: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl ChartStyle {
+    /// Checks every field and turns them into the engine's options.
+    pub fn options(&self) -> std::result::Result<Options, String> {
+        let theme: Theme = self.theme.parse()?;
+        let ok_tag = !self.locale.is_empty()
+            && self.locale.len() <= 35
+            && self.locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok_tag {
+            return Err(format!("{:?} is not a locale tag (such as en-US)", self.locale));
+        }
+        // A well-formed tag the chart's date data lacks falls back to en-US dates.
+        let locale = DateLocale::parse(&self.locale).unwrap_or_default();
+        let (min, max) = (tokenburn::chart::MIN_SIDE, tokenburn::chart::MAX_SIDE);
+        if !(min..=max).contains(&self.width) || !(min..=max).contains(&self.height) {
+            return Err(format!(
+                "chart size {}x{} is out of range ({min} to {max} pixels a side)",
+                self.width, self.height
+            ));
+        }
+        Ok(Options { width: self.width, height: self.height, theme, locale })
+    }
+}
+
+/// A budget as the Budgets view edits it: the amount as text in its unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetView {
+    pub name: String,
+    pub amount: String,
+    pub unit: Unit,
+    pub period: &'static str,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub fiscal_year_start: u32,
+    pub providers: Vec<String>,
+    pub models: Vec<String>,
+    pub projects: Vec<String>,
+    pub thresholds: Vec<u32>,
+}
+
+impl From<&Budget> for BudgetView {
+    fn from(b: &Budget) -> BudgetView {
+        BudgetView {
+            name: b.name.clone(),
+            amount: b.unit.format(b.amount),
+            unit: b.unit,
+            period: b.period.as_str(),
+            start: b.start.map(|d| d.to_string()),
+            end: b.end.map(|d| d.to_string()),
+            fiscal_year_start: b.fiscal_year_start,
+            providers: b.providers.clone(),
+            models: b.models.clone(),
+            projects: b.projects.clone(),
+            thresholds: b.thresholds.clone(),
+        }
+    }
+}
+
+/// One budget's card: its settings, its current period (None before it starts or after a
+/// custom span ends) and its burn chart as an SVG document.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetCard {
+    pub budget: BudgetView,
+    pub status: Option<Status>,
+    pub burn_svg: Option<String>,
+}
+
+/// Every budget's card as of `today`, charts drawn with `opts` (None: no charts).
+pub fn budget_cards(ledger: &Ledger, today: NaiveDate, opts: Option<&Options>) -> Result<Vec<BudgetCard>> {
+    let tz = ledger.tz()?;
+    let mut out = Vec::new();
+    for b in budget::all(ledger.conn())? {
+        let status = budget::status(ledger, &b, today, tz)?;
+        let burn_svg = match (opts, status.is_some()) {
+            (Some(o), true) => {
+                feed::burn(ledger, &b, today, tz)?.map(|d| render_svg(&Chart::Burn(d), o)).transpose()?
+            }
+            _ => None,
+        };
+        out.push(BudgetCard { budget: BudgetView::from(&b), status, burn_svg });
+    }
+    Ok(out)
+}
+
+/// Compensation: the ratio's status, the history of pay changes, and the ratio chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Compensation {
+    pub status: Option<CompStatus>,
+    pub history: Vec<Comp>,
+    pub ratio_svg: Option<String>,
+}
+
+/// The compensation view as of `today` (None chart when no pay is set).
+pub fn compensation(ledger: &Ledger, today: NaiveDate, opts: &Options) -> Result<Compensation> {
+    let tz = ledger.tz()?;
+    let fy = tokenburn::alerts::fiscal_year_start(ledger.conn())?;
+    let status = ratio::status(ledger, today, tz, fy)?;
+    let ratio_svg = match status {
+        Some(_) => feed::ratio(ledger, today, tz)?.map(|d| render_svg(&Chart::Ratio(d), opts)).transpose()?,
+        None => None,
+    };
+    Ok(Compensation { status, history: ratio::history(ledger.conn())?, ratio_svg })
+}
+
+fn render_svg(chart: &Chart, opts: &Options) -> Result<String> {
+    tokenburn::chart::render_svg(chart, opts).map_err(|e| tokenburn::error::Error::Invalid(e.to_string()))
+}
+
+/// Events with no price, by model, and reconciliation lines whose drift has a cause: what
+/// the dashboard warns about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warnings {
+    pub unpriced: Vec<Unpriced>,
+    pub reconcile: Vec<tokenburn::reconcile::Line>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unpriced {
+    pub provider: String,
+    pub model: String,
+    pub events: i64,
+}
+
+/// The dashboard's warnings: unpriced models (most events first) and monthly reconciliation
+/// lines that drift by more than 1% (at most `max` of each).
+pub fn warnings(ledger: &Ledger, max: usize) -> Result<Warnings> {
+    let mut stmt = ledger.conn().prepare(
+        "SELECT provider, model, COUNT(*) FROM events
+         WHERE cost_nanos IS NULL AND cost_kind = 'estimated' AND superseded = 0
+         GROUP BY provider, model ORDER BY 3 DESC, 2 LIMIT ?1",
+    )?;
+    let unpriced = stmt
+        .query_map([max as i64], |r| Ok(Unpriced { provider: r.get(0)?, model: r.get(1)?, events: r.get(2)? }))?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut reconcile = tokenburn::reconcile::reconcile(ledger, tokenburn::reconcile::Period::Month, None)?;
+    reconcile.retain(|l| !l.causes.is_empty());
+    reconcile.truncate(max);
+    Ok(Warnings { unpriced, reconcile })
 }
 
 #[cfg(test)]

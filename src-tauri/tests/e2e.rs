@@ -11,7 +11,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{fixture, launch, skip, wait_for, Proc};
+use serde_json::json;
+use support::{fixture, launch, skip, wait_for, Proc, Session};
 
 #[test]
 fn import_through_the_window_shows_totals_and_the_tray_is_registered() {
@@ -102,8 +103,105 @@ fn import_through_the_window_shows_totals_and_the_tray_is_registered() {
     s.click(r#".tab[data-view="import"]"#);
     s.wait_text("#scan-results h4", |t| t == "No agent-log folders found");
 
+    views(&s);
+
     let _ = s.request("DELETE", "", None);
     let mut out = String::new();
     let _ = std::fs::File::open(&sni_log).and_then(|mut f| f.read_to_string(&mut out));
     eprintln!("e2e: tray log:\n{out}");
+}
+
+/// Sets a form control's value as a person picking it would (date inputs and selects take
+/// no typed text through WebDriver in WebKitGTK), and fires `change`.
+fn set_value(s: &Session, css: &str, value: &str) {
+    s.wait_find(css);
+    let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                  e.dispatchEvent(new Event('change', { bubbles: true }));";
+    s.request("POST", "/execute/sync", Some(json!({ "script": script, "args": [css, value] }))).unwrap();
+}
+
+/// How many elements match.
+fn count(s: &Session, css: &str) -> usize {
+    s.request("POST", "/elements", Some(json!({"using": "css selector", "value": css})))
+        .ok()
+        .and_then(|v| v.as_array().map(Vec::len))
+        .unwrap_or(0)
+}
+
+/// The views' steps, on the ledger the first steps filled with the claude-code fixture.
+fn views(s: &Session) {
+    // Budgets: a custom budget over the fixture's March 2025 through after today, claude models only.
+    s.click(r#".tab[data-view="budgets"]"#);
+    s.type_into("#budget-name", "e2e agents");
+    s.type_into("#budget-amount", "0.01");
+    set_value(s, "#budget-period", "custom");
+    set_value(s, "#budget-start", "2025-03-01");
+    let end = chrono::Utc::now().date_naive() + chrono::Duration::days(90);
+    set_value(s, "#budget-end", &end.to_string());
+    s.type_into("#budget-models", "claude-*");
+    s.click("#budget-save");
+    s.wait_text("#budget-status", |t| t == "Created e2e agents.");
+    s.wait_find(r#"#budget-list [data-budget="e2e agents"] img[data-chart="burn"]"#);
+
+    // Its card on the dashboard: spent (the fixture's priced cost), share, run-out, burn chart.
+    s.click(r#".tab[data-view="dashboard"]"#);
+    let card = r#"#budget-cards [data-budget="e2e agents"]"#;
+    s.wait_find(&format!("{card} img[data-chart=\"burn\"]"));
+    let all_cost = s.wait_text(r#"[data-period="all"] [data-field="cost_usd"]"#, |t| !t.is_empty());
+    assert_eq!(s.wait_text(&format!("{card} [data-field=\"spent\"]"), |t| !t.is_empty()), all_cost);
+    // $0.004194 of $0.01.
+    s.wait_text(&format!("{card} [data-field=\"share\"]"), |t| t == "41.9%");
+    let p50 = s.wait_text(&format!("{card} [data-field=\"p50\"]"), |t| !t.is_empty());
+    let range = s.wait_text(&format!("{card} [data-field=\"range\"]"), |t| !t.is_empty());
+    eprintln!("e2e: budget card: spent {all_cost}, runs out {p50}, range {range}");
+    let src = s
+        .request(
+            "GET",
+            &format!("/element/{}/attribute/src", s.wait_find(&format!("{card} img[data-chart=\"burn\"]"))),
+            None,
+        )
+        .unwrap();
+    assert!(src.as_str().unwrap().starts_with("data:image/svg+xml"), "{src}");
+    s.wait_text("#unpriced-models", |t| t.contains("claude-imaginary-9"));
+
+    // The token estimator counts a pasted text as the engine does.
+    let text = "Tokenburn e2e: how many tokens is this sentence, with ünïcödé and code { x += 1; }?";
+    s.click(r#".tab[data-view="tokens"]"#);
+    s.type_into("#tokens-text", text);
+    s.click("#tokens-count");
+    for (enc, name) in
+        [(tokenburn::tokens::Encoding::O200k, "o200k_base"), (tokenburn::tokens::Encoding::Cl100k, "cl100k_base")]
+    {
+        let want = tokenburn::tokens::count(enc, text).to_string();
+        s.wait_text(&format!("#tokens-result [data-encoding=\"{name}\"]"), |t| t == want);
+    }
+    // Costs for the default models; gpt-4o is priced.
+    let input = s.wait_text(r#"#tokens-costs tr[data-model="gpt-4o"] [data-field="input"]"#, |t| t.starts_with('$'));
+    eprintln!("e2e: gpt-4o input cost of the text: {input}");
+
+    // The ledger filtered by model: only that model's one event.
+    s.click(r#".tab[data-view="ledger"]"#);
+    s.wait_text("#ledger-status", |t| t.starts_with("5 events"));
+    s.type_into("#ledger-model", "claude-imaginary-9");
+    s.click("#ledger-apply");
+    s.wait_text("#ledger-status", |t| t.starts_with("1 events"));
+    wait_for("only the filtered model's rows", Duration::from_secs(20), || {
+        (count(s, "#ledger-events tbody tr") == 1
+            && count(s, r#"#ledger-events tr[data-model="claude-imaginary-9"]"#) == 1)
+            .then_some(())
+    });
+
+    // Undo the import: its events leave the ledger and the dashboard.
+    s.click(r#".tab[data-view="import"]"#);
+    let undo = r#"#imports-list tr[data-import] [data-action="undo"]"#;
+    // Opening the view reloads the list, so a button found early may be replaced: retry.
+    wait_for("the undo button armed", Duration::from_secs(20), || {
+        let id = s.find(undo)?;
+        s.request("POST", &format!("/element/{id}/click"), Some(json!({}))).ok()?;
+        (s.text(undo)? == "Really undo?").then_some(())
+    });
+    s.click(undo);
+    s.wait_text("#imports-status", |t| t.contains("undone: 5 events removed"));
+    s.click(r#".tab[data-view="dashboard"]"#);
+    s.wait_text(r#"[data-period="all"] [data-field="events"]"#, |t| t == "0");
 }

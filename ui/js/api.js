@@ -25,6 +25,23 @@ export const api = {
   setTz: (tz) => call("set_tz", { tz }),
   timeZones: () => call("time_zones"),
   uiReady: () => call("ui_ready"),
+  // Views: budgets, compensation, warnings, token estimator, ledger.
+  dashboardWarnings: () => call("dashboard_warnings"),
+  budgets: (style) => call("budgets", { style }),
+  saveBudget: (budget, replace) => call("save_budget", { budget, replace }),
+  removeBudget: (name) => call("remove_budget", { name }),
+  compensation: (style) => call("compensation", { style }),
+  setCompensation: (comp) => call("set_compensation", { comp }),
+  countTokens: (text) => call("count_tokens", { text }),
+  countTokensFile: (path) => call("count_tokens_file", { path }),
+  tokenCosts: (counts, models) => call("token_costs", { counts, models }),
+  priceModels: () => call("price_models"),
+  events: (filter, limit, after) => call("events", { filter, limit, after: after || null }),
+  exportEvents: (filter, format) => call("export_events", { filter, format }),
+  imports: (limit, offset) => call("imports", { limit, offset }),
+  undoImport: (id) => call("undo_import", { id }),
+  backupLedger: () => call("backup_ledger"),
+  restoreLedger: (replace) => call("restore_ledger", { replace }),
   // Events from Rust: import-progress, scan-progress, ledger-changed, files-dropped,
   // scan-finished, scan-failed. Returns a promise of the unlisten function.
   on: (name, handler) => tauri.event.listen(name, (e) => handler(e.payload)),
@@ -38,6 +55,9 @@ const advice = {
   bad_file: "The file could not be read as its format; nothing of it was imported.",
   io: "The file or folder could not be read.",
   invalid_input: "That value is not valid.",
+  ledger: "The ledger file could not be read or written. Check the disk and the file's permissions, then try again.",
+  chart_size: "The chart could not be drawn at this window size.",
+  app: "Something went wrong inside the app. Try again; if it persists, restart Tokenburn.",
 };
 
 export function describe(err) {

@@ -5,6 +5,9 @@ import { api, describe } from "./api.js";
 import { createDashboard } from "./views/dashboard.js";
 import { createImport } from "./views/import.js";
 import { createSettings } from "./views/settings.js";
+import { createBudgets } from "./views/budgets.js";
+import { createTokens } from "./views/tokens.js";
+import { createLedger } from "./views/ledger.js";
 
 const toastEl = document.getElementById("toast");
 let toastTimer = 0;
@@ -21,6 +24,9 @@ const views = {
   dashboard: createDashboard(el("dashboard"), ctx),
   import: createImport(el("import"), ctx),
   settings: createSettings(el("settings"), ctx),
+  budgets: createBudgets(el("budgets"), ctx),
+  tokens: createTokens(el("tokens"), ctx),
+  ledger: createLedger(el("ledger"), ctx),
 };
 const tabs = [...document.querySelectorAll("nav .tab")];
 let current = null;
@@ -36,20 +42,32 @@ function go(name) {
   if (name === "dashboard") views.dashboard.refresh();
   if (name === "settings") views.settings.refresh();
   if (name === "import") views.import.focus();
+  if (["budgets", "tokens", "ledger"].includes(name)) views[name].refresh();
 }
 
 for (const t of tabs) t.addEventListener("click", () => go(t.dataset.view));
 document.addEventListener("keydown", (e) => {
-  if ((e.ctrlKey || e.metaKey) && !e.altKey && ["1", "2", "3"].includes(e.key)) {
+  // Ctrl+1..6 in the order of the tabs.
+  const order = tabs.map((t) => t.dataset.view);
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && /^[1-9]$/.test(e.key) && Number(e.key) <= order.length) {
     e.preventDefault();
-    go(["dashboard", "import", "settings"][Number(e.key) - 1]);
+    go(order[Number(e.key) - 1]);
   }
 });
 
-api.on("ledger-changed", () => { if (current === "dashboard") views.dashboard.refresh(); });
+api.on("ledger-changed", () => {
+  if (current === "dashboard") views.dashboard.refresh();
+  if (current === "ledger" || current === "budgets") views[current].refresh();
+  if (current === "import") views.import.refreshImports();
+});
 api.on("import-progress", views.import.onImportProgress);
 api.on("scan-progress", views.import.onScanProgress);
-api.on("files-dropped", (paths) => { go("import"); views.import.importPaths(paths); });
+// A file dropped on the token estimator is counted; anywhere else it is imported.
+api.on("files-dropped", (paths) => {
+  if (current === "tokens") { views.tokens.countFiles(paths); return; }
+  go("import");
+  views.import.importPaths(paths);
+});
 api.on("scan-finished", (out) => { views.import.showScan(out); toast(`Scan finished: ${out.files.length} files with something new`); });
 api.on("scan-failed", (e) => { views.import.scanFailed(e); toast(describe(e)); });
 

@@ -3,10 +3,14 @@
 //! Adding a command: a function here and one line in `crate::with_commands`.
 
 pub mod app;
+pub mod budgets;
 pub mod dashboard;
 pub mod import;
+pub mod input;
+pub mod ledger;
 pub mod scan;
 pub mod settings;
+pub mod tokens;
 
 use serde::Serialize;
 use tokenburn::import::FileReport;

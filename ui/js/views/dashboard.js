@@ -1,8 +1,11 @@
-// Dashboard: spend and tokens for today, this week, this month and all time, the all-time
-// split by model, and a warning when some events have no price. Owns #view-dashboard.
+// Dashboard: one card per budget (spent, share used, burn per day, run-out range with its
+// burn chart), the compensation ratio chart, spend and tokens for today, this week, this
+// month and all time, the all-time split by model, and warnings (unpriced models,
+// reconciliation drift). Owns #view-dashboard.
 
 import { h, fill } from "../dom.js";
 import { count, money, day } from "../format.js";
+import { amount, chartStyle, onSchemeChange, percent, svgImage } from "./common.js";
 
 const PERIODS = { today: "Today", week: "This week", month: "This month", all: "All time" };
 
@@ -14,8 +17,70 @@ const FIELDS = [
   ["cache_read_tokens", "Cache read"],
 ];
 
+// The run-out date of one percentile, or that it falls after the period.
+function runout(date, inside) {
+  return date && inside ? day(date) : "after the period";
+}
+
+export function budgetCard(c) {
+  const b = c.budget;
+  const s = c.status;
+  const head = h("h3", {}, b.name);
+  if (!s) {
+    return h("article", { class: "card budget", dataset: { budget: b.name } }, head,
+      h("p", { class: "muted" }, b.period === "custom" ? `Runs ${day(b.start)} to ${day(b.end)}; not active today.` : "Not active yet."));
+  }
+  const f = s.forecast;
+  const over = s.share_used >= 1;
+  return h("article", { class: "card budget", dataset: { budget: b.name }, "aria-label": `Budget ${b.name}` },
+    h("div", { class: "card-head" }, head,
+      f.early_estimate ? h("span", { class: "badge", dataset: { field: "early" }, title: "Little history: the forecast range is wide" }, "early estimate") : null),
+    h("p", { class: "since" }, `${day(s.period_start)} – ${day(s.period_end)}`),
+    h("p", { class: "cost" }, h("span", { dataset: { field: "spent" } }, amount(s.unit, s.spent)),
+      h("span", { class: "of" }, ` of ${amount(s.unit, s.budget)}`)),
+    h("div", { class: "meter" + (over ? " over" : ""), role: "meter", "aria-valuemin": "0", "aria-valuemax": "100",
+      "aria-valuenow": String(Math.round(s.share_used * 100)), "aria-label": "Share of the budget used" },
+      h("span", { dataset: { share: String(s.share_used) } })),
+    h("dl", { class: "fields" },
+      h("dt", {}, "Used"), h("dd", { dataset: { field: "share" } }, percent(s.share_used)),
+      h("dt", {}, "Remaining"), h("dd", {}, amount(s.unit, s.remaining)),
+      h("dt", {}, "Burn per day"), h("dd", { dataset: { field: "burn" } }, `${amount(s.unit, s.burn_per_day_7d)} (7 days)`),
+      h("dt", {}, "Runs out (P50)"), h("dd", { dataset: { field: "p50" } }, runout(f.p50, f.p50_in_period)),
+      h("dt", {}, "Range P10–P90"), h("dd", { dataset: { field: "range" } },
+        f.p10 && f.p10_in_period ? `${runout(f.p10, true)} – ${runout(f.p90, f.p90_in_period)}` : "after the period"),
+      h("dt", {}, "Chance of exceeding"), h("dd", {}, percent(f.p_exceed))),
+    c.burn_svg ? svgImage(c.burn_svg, `Burn chart of budget ${b.name}: spend so far and the forecast range`, { dataset: { chart: "burn" } }) : null);
+}
+
+// CSS cannot be set inline under the CSP (style-src 'self'), so the meter's fill is sized
+// from its data attribute by script.
+export function sizeMeters(root) {
+  for (const bar of root.querySelectorAll(".meter > span[data-share]")) {
+    bar.style.width = `${Math.min(100, Number(bar.dataset.share) * 100)}%`;
+  }
+}
+
+function warningsBanner(w) {
+  const items = [];
+  if (w.unpriced.length) {
+    items.push(h("li", { id: "unpriced-models" }, "No price for: ",
+      w.unpriced.map((u, i) => [i ? ", " : "", h("code", {}, u.model), ` (${count(u.events)})`]),
+      ". Add one with `tokenburn prices set MODEL --input … --output …`; those events are then priced."));
+  }
+  for (const l of w.reconcile) {
+    items.push(h("li", { class: "reconcile", dataset: { provider: l.provider } },
+      `${l.provider} ${l.model}, ${l.period}: logs estimate ${money(l.estimate_usd)}, billed ${money(l.billed_usd)}` +
+      (l.drift_pct ? ` (drift ${l.drift_pct}%)` : "") + ` — ${l.causes.join(", ")}.`));
+  }
+  if (!items.length) return null;
+  return h("section", { class: "banner warn", id: "warnings", "aria-label": "Warnings" },
+    h("h3", {}, "Check these"), h("ul", {}, items),
+    w.reconcile.length ? h("p", { class: "muted" }, "Details: `tokenburn reconcile`. Spend counts billed money where a bill exists.") : null);
+}
+
 export function createDashboard(root, { api, describe, go }) {
   let loading = null;
+  onSchemeChange(() => { if (!root.hidden) refresh(); });
 
   function card(period) {
     const t = period.totals;
@@ -47,7 +112,7 @@ export function createDashboard(root, { api, describe, go }) {
     return h("table", { class: "models" }, h("caption", {}, "All time, by model"), h("thead", {}, head), h("tbody", {}, body));
   }
 
-  function render(d) {
+  function render([d, cards, comp, warnings]) {
     const all = d.periods.find((p) => p.key === "all").totals;
     fill(root,
       h("div", { class: "view-head" },
@@ -61,14 +126,28 @@ export function createDashboard(root, { api, describe, go }) {
       all.events === 0 ? h("div", { class: "empty" },
         h("p", {}, "Your ledger is empty."),
         h("button", { type: "button", onclick: () => go("import") }, "Import files or scan agent logs")) : null,
+      warnings ? warningsBanner(warnings) : null,
+      cards.length ? h("section", { class: "budgets", "aria-labelledby": "dash-budgets-h" },
+        h("h3", { id: "dash-budgets-h", class: "section-h" }, "Budgets"),
+        h("div", { class: "cards wide", id: "budget-cards" }, cards.map(budgetCard)))
+        : h("p", { class: "muted" }, "No budgets yet. ",
+          h("button", { type: "button", class: "linkish", onclick: () => go("budgets") }, "Create one"), " to see its run-out forecast here."),
+      comp && comp.ratio_svg ? h("section", { class: "panel", "aria-labelledby": "dash-ratio-h" },
+        h("h3", { id: "dash-ratio-h" }, "Spend against pay"),
+        svgImage(comp.ratio_svg, "Token spend against compensation, year to date", { dataset: { chart: "ratio" } })) : null,
+      h("h3", { class: "section-h" }, "Totals"),
       h("div", { class: "cards" }, d.periods.map(card)),
       d.by_model.length ? modelTable(d.by_model) : null);
+    sizeMeters(root);
   }
 
   async function refresh() {
     if (loading) return loading;
     root.setAttribute("aria-busy", "true");
-    loading = api.dashboard()
+    const style = chartStyle(640, 360);
+    // Budgets, charts and warnings are extras: the totals still show when they fail.
+    const extra = (p) => p.catch(() => null);
+    loading = Promise.all([api.dashboard(), extra(api.budgets(style)).then((c) => c || []), extra(api.compensation(style)), extra(api.dashboardWarnings())])
       .then(render)
       .catch((e) => fill(root, h("h2", {}, "Dashboard"), h("p", { class: "banner error", role: "alert" }, describe(e))))
       .finally(() => { loading = null; root.removeAttribute("aria-busy"); });

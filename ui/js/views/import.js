@@ -1,10 +1,14 @@
 // Import: a path typed or pasted, the native file/folder dialog, files dropped on the
-// window, and "Scan agent logs". All imports end in api.importPaths. Owns #view-import.
+// window, and "Scan agent logs". All imports end in api.importPaths. Below, the past
+// imports with undo (as `tokenburn imports` / `imports rm ID`). Owns #view-import.
 
 import { h, clear, fill } from "../dom.js";
 import { count } from "../format.js";
+import { when } from "./common.js";
 
-export function createImport(root, { api, describe }) {
+const IMPORTS_PAGE = 50;
+
+export function createImport(root, { api, describe, toast }) {
   const pathInput = h("input", { id: "import-path", type: "text", name: "path", autocomplete: "off", spellcheck: "false",
     placeholder: "/home/you/.claude/projects or an export file", "aria-describedby": "import-help" });
   const importButton = h("button", { type: "submit", id: "import-button" }, "Import");
@@ -13,6 +17,13 @@ export function createImport(root, { api, describe }) {
   const scanButton = h("button", { type: "button", id: "scan-button", onclick: () => scan() }, "Scan agent logs");
   const scanStatus = h("p", { class: "status", id: "scan-status", role: "status", "aria-live": "polite" });
   const scanResults = h("div", { id: "scan-results", class: "results" });
+  // Progress of a long import or scan: a count of files, indeterminate when the total is unknown.
+  const bar = h("progress", { id: "import-progress", hidden: true, "aria-label": "Import progress" });
+  const scanBar = h("progress", { id: "scan-progress", hidden: true, "aria-label": "Scan progress" });
+  const pastStatus = h("p", { class: "status", id: "imports-status", role: "status", "aria-live": "polite" });
+  const past = h("div", { id: "imports-list" });
+  const pastMore = h("button", { type: "button", class: "secondary", id: "imports-more", hidden: true, onclick: () => loadImports(true) }, "Show older imports");
+  let pastRows = [];
   let busy = false;
 
   const form = h("form", { class: "import-form", onsubmit: (e) => { e.preventDefault(); importTyped(); } },
@@ -26,14 +37,18 @@ export function createImport(root, { api, describe }) {
 
   root.append(
     h("div", { class: "view-head" }, h("h2", {}, "Import")),
-    h("section", { class: "panel", "aria-labelledby": "import-files-h" }, h("h3", { id: "import-files-h" }, "Files and exports"), form, status, results),
+    h("section", { class: "panel", "aria-labelledby": "import-files-h" }, h("h3", { id: "import-files-h" }, "Files and exports"), form, bar, status, results),
     h("section", { class: "panel", "aria-labelledby": "scan-h" }, h("h3", { id: "scan-h" }, "Agent logs"),
       h("p", { class: "muted" }, "Reads what is new in Claude Code (~/.claude, ~/.config/claude) and Codex (~/.codex) logs, as `tokenburn scan` does."),
-      scanButton, scanStatus, scanResults));
+      scanButton, scanBar, scanStatus, scanResults),
+    h("section", { class: "panel", "aria-labelledby": "imports-h" }, h("h3", { id: "imports-h" }, "Past imports"),
+      h("p", { class: "muted" }, "Undo removes an import and the events only it delivered; events another import also delivered stay."),
+      pastStatus, past, pastMore));
 
   function setBusy(b) {
     busy = b;
     for (const el of root.querySelectorAll("button, input")) el.disabled = b;
+    if (!b) { bar.hidden = true; scanBar.hidden = true; }
   }
 
   function rejectedTable(file) {
@@ -77,6 +92,7 @@ export function createImport(root, { api, describe }) {
       const files = await api.importPaths(paths);
       status.textContent = `Done: ${summary(files)}`;
       results.append(h("ul", { class: "files" }, files.map(fileItem)));
+      loadImports(false);
     } catch (e) {
       status.textContent = "";
       results.append(h("p", { class: "banner error", role: "alert", dataset: { code: e.code } }, describe(e)));
@@ -116,6 +132,7 @@ export function createImport(root, { api, describe }) {
     scanStatus.textContent = "Scanning…";
     try {
       showScan(await api.scanLogs());
+      loadImports(false);
     } catch (e) {
       scanStatus.textContent = describe(e);
     } finally {
@@ -123,19 +140,70 @@ export function createImport(root, { api, describe }) {
     }
   }
 
-  function progress(target) {
+  function progress(target, meter) {
     return (u) => {
       if (!busy) return;
+      meter.hidden = false;
+      if (u.total) { meter.max = u.total; meter.value = u.done; } else meter.removeAttribute("value");
       target.textContent = (u.total ? `${count(u.done)} of ${count(u.total)} files` : `${count(u.done)} files`) + ` · ${u.path}`;
     };
+  }
+
+  function importRow(r) {
+    const undo = h("button", { type: "button", class: "secondary", dataset: { action: "undo" } }, "Undo");
+    undo.addEventListener("click", async () => {
+      // Asks twice: undo deletes events.
+      if (!undo.dataset.armed) {
+        undo.dataset.armed = "1";
+        undo.textContent = "Really undo?";
+        setTimeout(() => { delete undo.dataset.armed; undo.textContent = "Undo"; }, 4000);
+        return;
+      }
+      undo.disabled = true;
+      try {
+        const out = await api.undoImport(r.id);
+        pastStatus.textContent = `Import #${r.id} undone: ${count(out.removed_events)} events removed, ${count(out.kept_events)} kept (another import also delivered them).`;
+        toast(`Import #${r.id} undone`);
+        await loadImports(false);
+      } catch (e) {
+        pastStatus.textContent = describe(e);
+        undo.disabled = false;
+      }
+    });
+    return h("tr", { dataset: { import: String(r.id) } },
+      h("td", { class: "num" }, `#${r.id}`),
+      h("td", { class: "nowrap" }, when(r.started)),
+      h("td", {}, r.format),
+      h("td", { class: "path" }, r.path),
+      h("td", { class: "num", dataset: { field: "added" } }, count(r.added)),
+      h("td", { class: "num" }, count(r.duplicates)),
+      h("td", { class: "num" }, count(r.rejected)),
+      h("td", { class: "num", dataset: { field: "events" } }, count(r.events)),
+      h("td", {}, undo));
+  }
+
+  async function loadImports(more) {
+    try {
+      const p = await api.imports(IMPORTS_PAGE, more ? pastRows.length : 0);
+      pastRows = more ? pastRows.concat(p.rows) : p.rows;
+      pastMore.hidden = pastRows.length >= p.total;
+      if (!pastRows.length) { fill(past, h("p", { class: "muted" }, "Nothing imported yet.")); return; }
+      fill(past, h("table", { class: "imports" },
+        h("thead", {}, h("tr", {}, ["#", "When", "Format", "File", "Added", "Duplicates", "Rejected", "Events", ""].map((t, i) =>
+          h("th", { scope: "col", class: [0, 4, 5, 6, 7].includes(i) ? "num" : null }, t)))),
+        h("tbody", {}, pastRows.map(importRow))));
+    } catch (e) {
+      pastStatus.textContent = describe(e);
+    }
   }
 
   return {
     importPaths,
     showScan,
     scanFailed: (e) => { scanStatus.textContent = describe(e); },
-    onImportProgress: progress(status),
-    onScanProgress: progress(scanStatus),
-    focus: () => pathInput.focus(),
+    onImportProgress: progress(status, bar),
+    onScanProgress: progress(scanStatus, scanBar),
+    refreshImports: () => loadImports(false),
+    focus: () => { pathInput.focus(); loadImports(false); },
   };
 }

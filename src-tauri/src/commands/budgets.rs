@@ -1,0 +1,154 @@
+//! Budgets and compensation: the cards (status, run-out forecast, burn chart), create,
+//! edit and delete (as `tokenburn budget add/edit/rm`), and pay (as `tokenburn comp set`)
+//! with the ratio chart.
+
+use serde::Deserialize;
+use tauri::{AppHandle, Runtime, State};
+use tokenburn::budget::{self, Budget, Unit};
+use tokenburn::money::Usd;
+use tokenburn::period::Kind;
+use tokenburn::ratio::{self, Comp};
+
+use super::input::{invalid, list, opt_date, text};
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::summary::{self, BudgetCard, ChartStyle, Compensation};
+
+/// A budget as the form sends it; every field is checked by [`BudgetInput::to_budget`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct BudgetInput {
+    pub name: String,
+    pub amount: String,
+    pub unit: String,
+    pub period: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub fiscal_year_start: Option<u32>,
+    #[serde(default)]
+    pub providers: Vec<String>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+    /// "50,75,90,100"; blank is the default set.
+    #[serde(default)]
+    pub thresholds: String,
+}
+
+impl BudgetInput {
+    /// The budget, or what is wrong with the form (`fy` is the ledger's fiscal-year start,
+    /// the default for quarters and years).
+    pub fn to_budget(&self, fy: u32) -> ApiResult<Budget> {
+        let unit: Unit = self.unit.parse().map_err(|e| invalid(format!("unit: {e}")))?;
+        let period: Kind = self.period.parse().map_err(|e| invalid(format!("period: {e}")))?;
+        let amount = text("amount", &self.amount, true)?;
+        let fiscal_year_start = self.fiscal_year_start.unwrap_or(fy);
+        if !(1..=12).contains(&fiscal_year_start) {
+            return Err(invalid(format!("fiscal year start: {fiscal_year_start} is not a month (1-12)")));
+        }
+        if self.thresholds.len() > 200 {
+            return Err(invalid("thresholds: too long"));
+        }
+        let thresholds = match self.thresholds.trim() {
+            "" => vec![50, 75, 90, 100],
+            t => budget::parse_thresholds(t)?,
+        };
+        let b = Budget {
+            name: text("name", &self.name, true)?,
+            amount: unit.parse_amount(&amount)?,
+            unit,
+            period,
+            start: opt_date("start", &self.start)?,
+            end: opt_date("end", &self.end)?,
+            fiscal_year_start,
+            providers: list("providers", &self.providers)?,
+            models: list("models", &self.models)?,
+            projects: list("projects", &self.projects)?,
+            thresholds,
+        };
+        b.validate()?;
+        Ok(b)
+    }
+}
+
+/// Every budget's card as of today, with its burn chart drawn in `style`.
+#[tauri::command]
+pub async fn budgets(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Vec<BudgetCard>> {
+    let opts = style.options().map_err(invalid)?;
+    state.with_ledger(move |l| Ok(summary::budget_cards(l, summary::today(l.tz()?), Some(&opts))?)).await
+}
+
+/// Creates a budget (`replace` false) or replaces the one of the same name.
+#[tauri::command]
+pub async fn save_budget<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    budget: BudgetInput,
+    replace: bool,
+) -> ApiResult<String> {
+    let name = state
+        .with_ledger(move |l| {
+            let b = budget.to_budget(tokenburn::alerts::fiscal_year_start(l.conn())?)?;
+            l.write(|tx, _| budget::save(tx, &b, replace))?;
+            Ok(b.name)
+        })
+        .await?;
+    crate::ledger_changed(&app);
+    Ok(name)
+}
+
+/// Deletes a budget and its alert history.
+#[tauri::command]
+pub async fn remove_budget<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, name: String) -> ApiResult<()> {
+    let name = text("name", &name, true)?;
+    state
+        .with_ledger(move |l| match l.write(|tx, _| budget::remove(tx, &name))? {
+            true => Ok(()),
+            false => Err(invalid(format!("no budget named {name:?}"))),
+        })
+        .await?;
+    crate::ledger_changed(&app);
+    Ok(())
+}
+
+/// Pay, as the form sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CompInput {
+    /// US dollars a year, as decimal text.
+    pub annual: String,
+    pub target_ratio: Option<String>,
+    pub cap_ratio: Option<String>,
+    /// First day it applies; blank is today.
+    pub from: Option<String>,
+}
+
+/// The compensation ratio, pay history and ratio chart.
+#[tauri::command]
+pub async fn compensation(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Compensation> {
+    let opts = style.options().map_err(invalid)?;
+    state.with_ledger(move |l| Ok(summary::compensation(l, summary::today(l.tz()?), &opts)?)).await
+}
+
+/// Records pay from a day on (a history: earlier entries keep their days).
+#[tauri::command]
+pub async fn set_compensation<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    comp: CompInput,
+) -> ApiResult<()> {
+    let annual_text = text("annual pay", &comp.annual, true)?;
+    let annual = Usd::parse(&annual_text).map_err(|e| invalid(format!("annual pay {annual_text:?}: {e}")))?;
+    let ratio_field = |f: &str, v: &Option<String>| super::input::opt_text(f, v);
+    let (target_ratio, cap_ratio) =
+        (ratio_field("target ratio", &comp.target_ratio)?, ratio_field("cap ratio", &comp.cap_ratio)?);
+    let from = opt_date("from", &comp.from)?;
+    state
+        .with_ledger(move |l| {
+            let from = from.unwrap_or(summary::today(l.tz()?));
+            let c = Comp { from, annual, currency: "USD".into(), target_ratio, cap_ratio };
+            Ok(l.write(|tx, _| ratio::set(tx, &c))?)
+        })
+        .await?;
+    crate::ledger_changed(&app);
+    Ok(())
+}
