@@ -205,3 +205,145 @@ fn views(s: &Session) {
     s.click(r#".tab[data-view="dashboard"]"#);
     s.wait_text(r#"[data-period="all"] [data-field="events"]"#, |t| t == "0");
 }
+
+/// The README's screenshots: the real window on a ledger of synthetic agent logs (the last
+/// 75 days of two projects), with budgets and pay, taken through WebDriver's screenshot
+/// endpoint. Regenerate with `scripts/screenshots` (writes docs/screenshots/*.png).
+#[test]
+#[ignore = "writes docs/screenshots; run by scripts/screenshots"]
+fn screenshots() {
+    if skip("the screenshots") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&logs).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    for (project, model, share) in [
+        ("/home/dev/webshop", "claude-sonnet-4-20250514", 1.0),
+        ("/home/dev/compiler", "claude-opus-4-1-20250805", 0.25),
+    ] {
+        let name = project.rsplit('/').next().unwrap();
+        std::fs::write(logs.join(format!("{name}.jsonl")), synthetic_log(project, model, share, today)).unwrap();
+    }
+    let db = tmp.path().join("ledger.db");
+    {
+        let mut l = tokenburn::ledger::Ledger::open(&db).unwrap();
+        l.set_tz(chrono_tz::UTC).unwrap();
+        for r in tokenburn::import::import_paths(&mut l, &[logs.clone()], None, false, |_| {}).unwrap() {
+            r.unwrap();
+        }
+        let budget = |name: &str, amount: i64, period, models: &[&str]| tokenburn::budget::Budget {
+            name: name.into(),
+            amount: amount * 1_000_000_000,
+            unit: tokenburn::budget::Unit::Usd,
+            period,
+            start: None,
+            end: None,
+            fiscal_year_start: 1,
+            providers: vec![],
+            models: models.iter().map(|m| m.to_string()).collect(),
+            projects: vec![],
+            thresholds: vec![50, 75, 90, 100],
+        };
+        let month = budget("Claude, monthly", 450, tokenburn::period::Kind::Month, &[]);
+        let opus = budget("Opus experiments", 600, tokenburn::period::Kind::Quarter, &["claude-opus-*"]);
+        let comp = tokenburn::ratio::Comp {
+            from: today - chrono::Duration::days(400),
+            annual: tokenburn::money::Usd::parse("180000").unwrap(),
+            currency: "USD".into(),
+            target_ratio: Some("0.05".into()),
+            cap_ratio: Some("0.15".into()),
+        };
+        l.write(|tx, _| {
+            tokenburn::budget::save(tx, &month, false)?;
+            tokenburn::budget::save(tx, &opus, false)?;
+            tokenburn::ratio::set(tx, &comp)
+        })
+        .unwrap();
+    }
+
+    let app = env!("CARGO_BIN_EXE_tokenburn-desktop");
+    let (_driver, s) = launch(app, &db, &home, &[]);
+    s.request("POST", "/window/rect", Some(json!({ "width": 1200, "height": 900 }))).ok();
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let shot = |name: &str| {
+        // Let images decode and layout settle.
+        std::thread::sleep(Duration::from_millis(800));
+        let b64 = s.request("GET", "/screenshot", None).unwrap();
+        let b64 = b64.as_str().unwrap();
+        let tmp_b64 = tmp.path().join("shot.b64");
+        std::fs::write(&tmp_b64, b64).unwrap();
+        let png = Command::new("base64").arg("-d").arg(&tmp_b64).output().expect("base64 -d");
+        assert!(png.status.success() && png.stdout.starts_with(b"\x89PNG"), "not a PNG");
+        std::fs::write(out.join(name), &png.stdout).unwrap();
+        eprintln!("screenshots: wrote docs/screenshots/{name} ({} bytes)", png.stdout.len());
+    };
+
+    s.wait_find(r#"#budget-cards [data-budget="Claude, monthly"] img[data-chart="burn"]"#);
+    shot("dashboard-budgets.png");
+
+    s.click(r#".tab[data-view="budgets"]"#);
+    s.wait_find(r##"#comp-view img[data-chart="ratio"]"##);
+    shot("budgets.png");
+
+    s.click(r#".tab[data-view="tokens"]"#);
+    set_value(
+        &s,
+        "#tokens-text",
+        "You are a careful code reviewer. Read the diff below and list every behaviour change, \
+         each with the file and line, and say which tests cover it.\n\nfn total(xs: &[i64]) -> i64 { xs.iter().sum() }\n",
+    );
+    s.click("#tokens-count");
+    s.wait_find(r#"#tokens-costs tr[data-model="gpt-4o"]"#);
+    shot("tokens.png");
+
+    s.click(r#".tab[data-view="ledger"]"#);
+    s.type_into("#ledger-model", "claude-opus-4-1-20250805");
+    s.click("#ledger-apply");
+    s.wait_text("#ledger-status", |t| t.starts_with("100 events"));
+    shot("ledger.png");
+    let _ = s.request("DELETE", "", None);
+}
+
+/// A Claude Code transcript: about `share` x 30 responses a day over the 75 days through
+/// `today`, growing, with a weekly rhythm, deterministic.
+fn synthetic_log(project: &str, model: &str, share: f64, today: chrono::NaiveDate) -> String {
+    let mut out = String::new();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d ^ project.len() as u64;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % 10_000) as f64 / 10_000.0
+    };
+    let session = format!("{:08x}-0000-4000-8000-000000000000", project.len());
+    for back in (0..75).rev() {
+        let day = today - chrono::Duration::days(back);
+        let weekend = matches!(chrono::Datelike::weekday(&day), chrono::Weekday::Sat | chrono::Weekday::Sun);
+        let growth = 1.0 + (75 - back) as f64 / 60.0;
+        let n = ((if weekend { 8.0 } else { 30.0 }) * share * growth * (0.7 + 0.6 * rand())) as i64;
+        for i in 0..n {
+            let ts = day.and_hms_opt(8 + (i * 10 / n.max(1)) as u32, (i % 60) as u32, 0).unwrap().and_utc();
+            let id = format!("msg_{}_{}_{}", project.len(), day, i);
+            let (input, output) = ((800.0 + 4000.0 * rand()) as i64, (300.0 + 2500.0 * rand()) as i64);
+            let (cache_write, cache_read) = ((2000.0 + 20000.0 * rand()) as i64, (20000.0 + 150000.0 * rand()) as i64);
+            out += &json!({
+                "parentUuid": "p", "isSidechain": false, "userType": "external", "cwd": project,
+                "sessionId": session, "version": "1.0.98", "type": "assistant", "uuid": format!("u-{id}"),
+                "timestamp": ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "requestId": format!("req_{id}"),
+                "message": { "id": id, "type": "message", "role": "assistant", "model": model,
+                    "content": [{ "type": "text", "text": "ok" }],
+                    "usage": { "input_tokens": input, "cache_creation_input_tokens": cache_write,
+                        "cache_read_input_tokens": cache_read, "output_tokens": output,
+                        "cache_creation": { "ephemeral_5m_input_tokens": cache_write, "ephemeral_1h_input_tokens": 0 } } }
+            })
+            .to_string();
+            out.push('\n');
+        }
+    }
+    out
+}

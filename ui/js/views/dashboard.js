@@ -17,9 +17,10 @@ const FIELDS = [
   ["cache_read_tokens", "Cache read"],
 ];
 
-// The run-out date of one percentile, or that it falls after the period.
+// The run-out date of one percentile; a date past the period's end says so.
 function runout(date, inside) {
-  return date && inside ? day(date) : "after the period";
+  if (!date) return "not within the forecast";
+  return inside ? day(date) : `${day(date)} (after the period)`;
 }
 
 export function budgetCard(c) {
@@ -47,7 +48,7 @@ export function budgetCard(c) {
       h("dt", {}, "Burn per day"), h("dd", { dataset: { field: "burn" } }, `${amount(s.unit, s.burn_per_day_7d)} (7 days)`),
       h("dt", {}, "Runs out (P50)"), h("dd", { dataset: { field: "p50" } }, runout(f.p50, f.p50_in_period)),
       h("dt", {}, "Range P10–P90"), h("dd", { dataset: { field: "range" } },
-        f.p10 && f.p10_in_period ? `${runout(f.p10, true)} – ${runout(f.p90, f.p90_in_period)}` : "after the period"),
+        f.p10 || f.p90 ? `${f.p10 ? day(f.p10) : "…"} – ${f.p90 ? day(f.p90) : "later"}` : "not within the forecast"),
       h("dt", {}, "Chance of exceeding"), h("dd", {}, percent(f.p_exceed))),
     c.burn_svg ? svgImage(c.burn_svg, `Burn chart of budget ${b.name}: spend so far and the forecast range`, { dataset: { chart: "burn" } }) : null);
 }

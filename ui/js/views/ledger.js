@@ -54,10 +54,6 @@ export function createLedger(root, { api, describe, toast }) {
       model: f.model.value.trim() || null, project: f.project.value.trim() || null };
   }
 
-  function tokensOf(r) {
-    return `${count(r.input)} in · ${count(r.output)} out` + (r.cache_read || r.cache_write_5m || r.cache_write_1h
-      ? ` · ${count(r.cache_read)} cache read · ${count(r.cache_write_5m + r.cache_write_1h)} cache write` : "");
-  }
 
   function render(p) {
     nextCursor = p.next;
@@ -71,14 +67,17 @@ export function createLedger(root, { api, describe, toast }) {
     }
     status.textContent = `${count(p.rows.length)} events on this page${p.next ? "; more on the next" : ""}.`;
     fill(table, h("table", { class: "events" },
-      h("thead", {}, h("tr", {}, ["When", "Provider", "Model", "Project", "Tokens", "Cost", "Import"].map((t, i) =>
-        h("th", { scope: "col", class: i >= 5 ? "num" : null }, t)))),
+      h("thead", {}, h("tr", {}, ["When", "Provider", "Model", "Project", "Input", "Output", "Cache read", "Cache write", "Cost", "Import"].map((t, i) =>
+        h("th", { scope: "col", class: i >= 4 ? "num" : null }, t)))),
       h("tbody", {}, p.rows.map((r) => h("tr", { dataset: { id: String(r.id), model: r.model }, class: r.counted ? null : "not-counted" },
         h("td", { class: "nowrap" }, r.day ? r.day : when(r.ts, tz)),
         h("td", {}, r.provider),
         h("td", { class: "model" }, r.model),
         h("td", { class: "path" }, r.project || ""),
-        h("td", { class: "num" }, tokensOf(r)),
+        h("td", { class: "num" }, count(r.input)),
+        h("td", { class: "num" }, count(r.output)),
+        h("td", { class: "num" }, count(r.cache_read)),
+        h("td", { class: "num" }, count(r.cache_write_5m + r.cache_write_1h)),
         h("td", { class: "num" }, r.cost_usd === null ? h("span", { class: "badge warn" }, "unpriced") : money(r.cost_usd),
           r.counted ? null : h("span", { class: "badge", title: "A more authoritative source has this usage; stored, not counted" }, "superseded")),
         h("td", { class: "num", title: `line ${r.line}` }, `#${r.import_id}`))))));

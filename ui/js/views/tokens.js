@@ -9,7 +9,7 @@ import { field } from "./common.js";
 const DEFAULT_MODELS = ["gpt-4o", "gpt-4.1", "claude-sonnet-4", "claude-opus-4"];
 
 export function createTokens(root, { api, describe }) {
-  const text = h("textarea", { id: "tokens-text", rows: "10", spellcheck: "false", placeholder: "Paste a prompt, a document or code…" });
+  const text = h("textarea", { id: "tokens-text", rows: "6", spellcheck: "false", placeholder: "Paste a prompt, a document or code…" });
   const countButton = h("button", { type: "submit", id: "tokens-count" }, "Count tokens");
   const pathInput = h("input", { id: "tokens-path", type: "text", autocomplete: "off", spellcheck: "false", placeholder: "/path/to/a/text/file" });
   const status = h("p", { class: "status", id: "tokens-status", role: "status", "aria-live": "polite" });
