@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod budget;
 pub mod chart;
+pub mod config;
 pub mod error;
 pub mod forecast;
 pub mod import;

@@ -6,14 +6,23 @@
 //!
 //! Events to the UI: `import-progress` / `scan-progress` ([`progress::Update`], batched),
 //! `ledger-changed` (reload what you show), `files-dropped` (paths dropped on the window),
-//! `scan-finished` / `scan-failed` (a scan started from the tray).
+//! `scan-finished` / `scan-failed` (a scan started from the tray), `alert-fired` (alerts that
+//! fired, [`notify`]), `show-budget` (a budget's line was clicked in the tray menu).
+//!
+//! Live behaviour (watching agent logs and the ledger, alerts, the tray's numbers) is
+//! [`live`]'s; `run()` starts it.
 
 pub mod commands;
 pub mod error;
+pub mod glance;
+pub mod live;
+pub mod notify;
 pub mod progress;
 pub mod state;
 pub mod summary;
 pub mod tray;
+pub mod watch;
+pub mod window;
 
 use tauri::{AppHandle, Builder, DragDropEvent, Emitter, Manager, Runtime, WindowEvent};
 
@@ -46,13 +55,19 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::settings::settings,
         commands::settings::set_tz,
         commands::settings::time_zones,
+        commands::settings::set_config,
+        commands::settings::set_autostart,
+        commands::settings::price_overrides,
+        commands::settings::set_price_override,
+        commands::settings::remove_price_override,
     ])
 }
 
-/// Something wrote to the ledger: refresh the tray and tell the UI.
+/// This app wrote to the ledger: tell the UI now, and have the live worker re-evaluate
+/// alerts and refresh the tray.
 pub fn ledger_changed<R: Runtime>(app: &AppHandle<R>) {
-    tray::refresh(app);
     let _ = app.emit("ledger-changed", ());
+    live::send(app, live::Msg::Changed);
 }
 
 /// Runs the desktop app (the binary's `main`).
@@ -61,12 +76,16 @@ pub fn run() {
         // First, so a second launch exits before it opens anything.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(window::plugin())
+        .plugin(tauri_plugin_autostart::Builder::new().build())
         .manage(AppState::from_env())
         .setup(|app| {
             if let Err(e) = tray::create(app.handle()) {
                 // No tray (no appindicator library): the app still works as a plain window.
                 eprintln!("tokenburn-desktop: no tray icon: {e}");
             }
+            live::start(app.handle())?;
             Ok(())
         })
         .on_window_event(|window, event| match event {
@@ -74,6 +93,10 @@ pub fn run() {
             WindowEvent::CloseRequested { api, .. } if window.app_handle().tray_by_id(tray::TRAY_ID).is_some() => {
                 api.prevent_close();
                 let _ = window.hide();
+                live::send(window.app_handle(), live::Msg::Window);
+            }
+            WindowEvent::Moved(_) | WindowEvent::Resized(_) => {
+                live::send(window.app_handle(), live::Msg::Window);
             }
             WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
                 let _ = window.emit("files-dropped", paths);

@@ -45,7 +45,7 @@ pub struct BudgetFields {
     /// Only this project (repeatable)
     #[arg(long = "project")]
     projects: Vec<String>,
-    /// Alert at these percentages (default 50,75,90,100)
+    /// Alert at these percentages (default: `config get default_thresholds`, 50,75,90,100)
     #[arg(long)]
     thresholds: Option<String>,
 }
@@ -122,7 +122,7 @@ pub fn budget(g: &Global, cmd: BudgetCmd) -> Result<ExitCode> {
                 providers: vec![],
                 models: vec![],
                 projects: vec![],
-                thresholds: vec![50, 75, 90, 100],
+                thresholds: tokenburn::config::default_thresholds(&l)?,
             };
             let b = apply(blank, fields, fy)?;
             l.write(|tx, _| budget::save(tx, &b, false))?;

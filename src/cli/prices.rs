@@ -40,6 +40,13 @@ enum PricesCmd {
         #[arg(long)]
         from: Option<String>,
     },
+    /// Remove a price override (the price book's price applies again)
+    Rm {
+        model: String,
+        /// The override's first day, if it was set with --from
+        #[arg(long)]
+        from: Option<String>,
+    },
 }
 
 pub fn run(g: &Global, a: PricesArgs) -> Result<ExitCode> {
@@ -54,6 +61,21 @@ pub fn run(g: &Global, a: PricesArgs) -> Result<ExitCode> {
                 println!("{}", json!({"model": model, "repriced_events": n}));
             } else {
                 println!("Price for {model} set; {n} stored events re-priced.");
+            }
+        }
+        Some(PricesCmd::Rm { model, from }) => {
+            let mut l = g.open()?;
+            let from = from.as_deref().map(report::parse_day).transpose()?;
+            let Some(n) = l.remove_price_override(&model, from)? else {
+                anyhow::bail!(
+                    "no price override for {model}{}",
+                    from.map(|d| format!(" from {d}")).unwrap_or_default()
+                );
+            };
+            if g.json {
+                println!("{}", json!({"model": model, "repriced_events": n}));
+            } else {
+                println!("Price override for {model} removed; {n} stored events re-priced.");
             }
         }
         None => prices(&g.open()?, g.json, a.unpriced)?,

@@ -158,6 +158,16 @@ impl Ledger {
         self.load_overrides()?;
         self.reprice_if_book_changed()
     }
+
+    /// Removes a user price override and re-prices what it affected; None when there was
+    /// no such override.
+    pub fn remove_price_override(&mut self, model: &str, from: Option<chrono::NaiveDate>) -> Result<Option<usize>> {
+        if !queries::prices::remove(&self.conn, model, from)? {
+            return Ok(None);
+        }
+        self.load_overrides()?;
+        self.reprice_if_book_changed().map(Some)
+    }
 }
 
 /// The ledger's zone read inside a transaction.

@@ -3,7 +3,7 @@
 """Minimal org.kde.StatusNotifierWatcher (+ fake host) for headless tray verification.
 Logs every RegisterStatusNotifierItem call, then introspects the item and its dbusmenu.
 Run inside the same session bus as the app (dbus-run-session)."""
-import os, sys, json, dbus, dbus.service, dbus.mainloop.glib
+import os, sys, json, shutil, dbus, dbus.service, dbus.mainloop.glib
 from gi.repository import GLib
 
 dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
@@ -11,12 +11,50 @@ bus = dbus.SessionBus()
 IFACE = "org.kde.StatusNotifierWatcher"
 log = open(sys.argv[1] if len(sys.argv) > 1 else "/dev/stdout", "a", buffering=1)
 
+# Tokenburn additions: the item is dumped again whenever it signals a change (a new icon,
+# title, status or tooltip, a menu layout or item update), and each icon file it names is
+# copied next to the log (ICON_COPY), since the app deletes it when it sets the next one.
+dumps = [0]
+pending = {}
+subscribed = set()
+
+def icon_copy(props):
+    name = str(props.get("IconName", ""))
+    if name.startswith("/") and os.path.isfile(name) and log.name != "/dev/stdout":
+        dumps[0] += 1
+        copy = "%s.icon-%d.png" % (log.name, dumps[0])
+        shutil.copyfile(name, copy)
+        log.write("ICON_COPY %s\n" % copy)
+
+def redump_later(service, path):
+    if pending.get((service, path)):
+        return
+    def run():
+        pending[(service, path)] = None
+        dump_item(service, path)
+        return False
+    pending[(service, path)] = GLib.timeout_add(300, run)
+
+def subscribe(service, path, menu_path):
+    if (service, path) in subscribed:
+        return
+    subscribed.add((service, path))
+    for sig in ("NewIcon", "NewTitle", "NewStatus", "NewToolTip"):
+        bus.add_signal_receiver(lambda *a: redump_later(service, path), signal_name=sig,
+                                dbus_interface="org.kde.StatusNotifierItem", bus_name=service, path=path)
+    for sig in ("LayoutUpdated", "ItemsPropertiesUpdated"):
+        bus.add_signal_receiver(lambda *a: redump_later(service, path), signal_name=sig,
+                                dbus_interface="com.canonical.dbusmenu", bus_name=service, path=menu_path)
+
 def dump_item(service, path):
     try:
         obj = bus.get_object(service, path)
         props = dbus.Interface(obj, "org.freedesktop.DBus.Properties").GetAll("org.kde.StatusNotifierItem")
         info = {k: str(v) for k, v in props.items() if k in ("Id", "Title", "Status", "Category", "IconName", "IconThemePath", "Menu")}
         log.write("ITEM_PROPS %s\n" % json.dumps(info))
+        icon_copy(props)
+        if props.get("Menu"):
+            subscribe(service, path, str(props.get("Menu")))
         menu_path = props.get("Menu")
         if menu_path:
             m = bus.get_object(service, menu_path)
@@ -25,17 +63,26 @@ def dump_item(service, path):
             ids = [int(ch[0]) for ch in layout[2]]
             log.write("MENU_ITEMS %s ids=%s\n" % (json.dumps(labels), ids))
             click = os.environ.get("SNI_CLICK_LABEL")
-            if click and click in labels:
-                mid = ids[labels.index(click)]
+            if click and click in labels and not clicked:
+                clicked.append(click)
                 def do_click():
-                    dbus.Interface(m, "com.canonical.dbusmenu").Event(
-                        dbus.Int32(mid), "clicked", dbus.Int32(0, variant_level=1), dbus.UInt32(0))
-                    log.write("MENU_CLICKED %s id=%d\n" % (click, mid))
+                    # The item's id is looked up when clicking: the app may have rebuilt its menu.
+                    try:
+                        _, now = dbus.Interface(m, "com.canonical.dbusmenu").GetLayout(0, -1, ["label"])
+                        found = [int(ch[0]) for ch in now[2] if str(ch[1].get("label", "")) == click]
+                        mid = found[0] if found else ids[labels.index(click)]
+                        dbus.Interface(m, "com.canonical.dbusmenu").Event(
+                            dbus.Int32(mid), "clicked", dbus.Int32(0, variant_level=1), dbus.UInt32(0))
+                        log.write("MENU_CLICKED %s id=%d\n" % (click, mid))
+                    except Exception as e:
+                        log.write("CLICK_ERROR %r\n" % e)
                     return False
                 # Tokenburn addition: SNI_CLICK_DELAY_MS lets the app's UI come up first.
                 GLib.timeout_add(int(os.environ.get("SNI_CLICK_DELAY_MS", "0")), do_click)
     except Exception as e:
         log.write("DUMP_ERROR %r\n" % e)
+
+clicked = []
 
 class Watcher(dbus.service.Object):
     def __init__(self):

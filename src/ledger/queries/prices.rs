@@ -64,6 +64,13 @@ pub fn upsert(conn: &Connection, o: &OverrideRow) -> Result<()> {
     Ok(())
 }
 
+/// Deletes the override of `model` from `from` (None: the one that applies always);
+/// false when there was none.
+pub fn remove(conn: &Connection, model: &str, from: Option<NaiveDate>) -> Result<bool> {
+    let from = from.map(|d| d.to_string()).unwrap_or_default();
+    Ok(conn.execute("DELETE FROM price_overrides WHERE model = ?1 AND from_date = ?2", params![model, from])? > 0)
+}
+
 pub fn rows(conn: &Connection) -> Result<Vec<OverrideRow>> {
     let mut stmt = conn.prepare(
         "SELECT model, from_date, input, output, cache_read, cache_write_5m, cache_write_1h FROM price_overrides

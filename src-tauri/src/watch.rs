@@ -1,0 +1,170 @@
+//! File-system watches (the `notify` crate: inotify, FSEvents, ReadDirectoryChangesW) that
+//! wake the live worker: the agent-log folders a scan reads, and the ledger's folder.
+//!
+//! Watches only send a message; deciding what changed, debouncing and the work itself are
+//! the worker's ([`crate::live`]). Nothing here polls: the OS delivers events to notify's
+//! own thread, which blocks while nothing happens.
+//!
+//! The ledger's folder is watched, not the file: SQLite in WAL mode commits by appending
+//! to `ledger.db-wal` and checkpoints into `ledger.db`; events for the `-shm` index (which
+//! readers touch too) are ignored.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use tokenburn::scan::Roots;
+
+use crate::live::Msg;
+
+/// The folders whose changes mean "agent logs may have new lines", each watched recursively.
+/// For a Codex home, its `sessions/` and `archived_sessions/` (the home itself holds logs of
+/// Codex's own that change all the time); the home itself when neither exists yet.
+pub fn log_dirs(roots: &Roots) -> Vec<(PathBuf, RecursiveMode)> {
+    let mut out: Vec<(PathBuf, RecursiveMode)> =
+        roots.claude.iter().map(|d| (d.clone(), RecursiveMode::Recursive)).collect();
+    for home in &roots.codex {
+        let subs: Vec<PathBuf> =
+            ["sessions", "archived_sessions"].iter().map(|s| home.join(s)).filter(|d| d.is_dir()).collect();
+        if subs.is_empty() {
+            out.push((home.clone(), RecursiveMode::NonRecursive));
+        } else {
+            out.extend(subs.into_iter().map(|d| (d, RecursiveMode::Recursive)));
+        }
+    }
+    out
+}
+
+/// Whether an event under the log folders can mean new log lines.
+fn is_log_event(e: &Event) -> bool {
+    if matches!(e.kind, EventKind::Access(_)) {
+        return false;
+    }
+    let log = |p: &PathBuf| p.extension().is_some_and(|x| x == "jsonl");
+    matches!(e.kind, EventKind::Create(_)) || e.paths.iter().any(log)
+}
+
+/// Whether an event in the ledger's folder touched the ledger (its file or write-ahead log).
+fn is_ledger_event(e: &Event, db: &Path) -> bool {
+    if matches!(e.kind, EventKind::Access(_)) {
+        return false;
+    }
+    let Some(name) = db.file_name().map(|n| n.to_string_lossy().into_owned()) else { return false };
+    let wal = format!("{name}-wal");
+    e.paths.iter().any(|p| p.file_name().is_some_and(|f| f.to_string_lossy() == name || f.to_string_lossy() == wal))
+}
+
+/// The watches, kept alive for as long as they should report.
+pub struct Watches {
+    logs: Option<RecommendedWatcher>,
+    log_dirs: Vec<(PathBuf, RecursiveMode)>,
+    _ledger: Option<RecommendedWatcher>,
+    tx: Sender<Msg>,
+}
+
+impl Watches {
+    /// Watches the ledger's folder and the current agent-log folders.
+    pub fn start(db: &Path, tx: Sender<Msg>) -> Watches {
+        let ledger = watch_ledger(db, tx.clone())
+            .map_err(|e| eprintln!("tokenburn-desktop: not watching the ledger's folder: {e}"))
+            .ok();
+        let mut w = Watches { logs: None, log_dirs: Vec::new(), _ledger: ledger, tx };
+        w.rearm_logs();
+        w
+    }
+
+    /// Re-reads the standard agent-log folders and watches them anew if they changed (a
+    /// folder created since: Claude Code or Codex installed while the app runs).
+    pub fn rearm_logs(&mut self) {
+        let dirs = log_dirs(&Roots::standard());
+        if dirs == self.log_dirs && (self.logs.is_some() || dirs.is_empty()) {
+            return;
+        }
+        self.logs = None;
+        self.log_dirs = dirs;
+        if self.log_dirs.is_empty() {
+            return;
+        }
+        let tx = self.tx.clone();
+        let made = notify::recommended_watcher(move |r: notify::Result<Event>| match r {
+            Ok(e) if is_log_event(&e) => {
+                let _ = tx.send(Msg::Logs);
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("tokenburn-desktop: agent-log watch: {e}"),
+        });
+        let mut watcher = match made {
+            Ok(w) => w,
+            Err(e) => return eprintln!("tokenburn-desktop: cannot watch agent logs: {e}"),
+        };
+        for (dir, mode) in &self.log_dirs {
+            if let Err(e) = watcher.watch(dir, *mode) {
+                // E.g. the inotify watch limit; the hourly scan still imports.
+                eprintln!("tokenburn-desktop: not watching {}: {e}", dir.display());
+            }
+        }
+        self.logs = Some(watcher);
+    }
+
+    /// The folders watched for agent logs.
+    pub fn log_dirs(&self) -> Vec<PathBuf> {
+        self.log_dirs.iter().map(|(d, _)| d.clone()).collect()
+    }
+}
+
+fn watch_ledger(db: &Path, tx: Sender<Msg>) -> notify::Result<RecommendedWatcher> {
+    let dir = match db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let file = db.to_path_buf();
+    let mut w = notify::recommended_watcher(move |r: notify::Result<Event>| match r {
+        Ok(e) if is_ledger_event(&e, &file) => {
+            let _ = tx.send(Msg::Ledger);
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("tokenburn-desktop: ledger watch: {e}"),
+    })?;
+    w.watch(&dir, RecursiveMode::NonRecursive)?;
+    Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{AccessKind, CreateKind, ModifyKind};
+
+    fn ev(kind: EventKind, path: &str) -> Event {
+        Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    #[test]
+    fn ledger_events_are_the_file_and_its_wal_only() {
+        let db = Path::new("/d/ledger.db");
+        let modify = EventKind::Modify(ModifyKind::Any);
+        assert!(is_ledger_event(&ev(modify, "/d/ledger.db"), db));
+        assert!(is_ledger_event(&ev(modify, "/d/ledger.db-wal"), db));
+        assert!(!is_ledger_event(&ev(modify, "/d/ledger.db-shm"), db));
+        assert!(!is_ledger_event(&ev(modify, "/d/other.db"), db));
+        assert!(!is_ledger_event(&ev(EventKind::Access(AccessKind::Any), "/d/ledger.db"), db));
+    }
+
+    #[test]
+    fn log_events_are_jsonl_changes_and_creations() {
+        assert!(is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/p/x/s.jsonl")));
+        assert!(is_log_event(&ev(EventKind::Create(CreateKind::Folder), "/p/new-project")));
+        assert!(!is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/p/x/notes.txt")));
+        assert!(!is_log_event(&ev(EventKind::Access(AccessKind::Any), "/p/x/s.jsonl")));
+    }
+
+    #[test]
+    fn codex_homes_watch_their_session_folders() {
+        let home = tempfile::tempdir().unwrap();
+        let codex = home.path().join("codex");
+        std::fs::create_dir_all(&codex).unwrap();
+        let roots = Roots { claude: vec![], codex: vec![codex.clone()] };
+        assert_eq!(log_dirs(&roots), [(codex.clone(), RecursiveMode::NonRecursive)]);
+        std::fs::create_dir_all(codex.join("sessions")).unwrap();
+        assert_eq!(log_dirs(&roots), [(codex.join("sessions"), RecursiveMode::Recursive)]);
+    }
+}
