@@ -232,7 +232,7 @@ fn screenshots() {
     {
         let mut l = tokenburn::ledger::Ledger::open(&db).unwrap();
         l.set_tz(chrono_tz::UTC).unwrap();
-        for r in tokenburn::import::import_paths(&mut l, &[logs.clone()], None, false, |_| {}).unwrap() {
+        for r in tokenburn::import::import_paths(&mut l, std::slice::from_ref(&logs), None, false, |_| {}).unwrap() {
             r.unwrap();
         }
         let budget = |name: &str, amount: i64, period, models: &[&str]| tokenburn::budget::Budget {
