@@ -166,20 +166,29 @@ pub fn read<C>(
     let path = ctx.path;
     let io = |e| Error::io(path, e);
     // Text that is not UTF-8 is decoded whole (bounded like any document).
-    let head = input.fill_buf().map_err(io)?;
+    let (head, mut input) = peek_line(input).map_err(io)?;
     let enc = match opts.encoding {
         Some(e) => Some(e),
-        None => Encoding::for_bom(head).map(|(e, _)| e).filter(|e| *e != encoding_rs::UTF_8),
+        None => Encoding::for_bom(&head).map(|(e, _)| e).filter(|e| *e != encoding_rs::UTF_8),
     };
     if let Some(enc) = enc.filter(|e| *e != encoding_rs::UTF_8) {
-        let bytes = read_all(input, ctx)?;
+        let bytes = read_all(&mut input, ctx)?;
         let consumed = bytes.len() as u64;
         let (text, _, _) = enc.decode(&bytes);
         read_utf8(&mut text.as_bytes(), ctx, opts, bind, &mut each)?;
         ctx.consumed = consumed;
         return Ok(());
     }
-    read_utf8(input, ctx, opts, bind, &mut each)
+    read_utf8(&mut input, ctx, opts, bind, &mut each)
+}
+
+/// The first line (up to 64 KiB, what `detect` sees) read ahead and chained back in front of
+/// the rest, so what is sniffed from it (BOM, delimiter) does not depend on how much the
+/// reader happens to hold in its buffer (a streamed file's buffer can end mid-header).
+fn peek_line(input: &mut dyn BufRead) -> std::io::Result<(Vec<u8>, impl BufRead + '_)> {
+    let mut line = Vec::new();
+    (&mut *input).take(64 * 1024).read_until(b'\n', &mut line)?;
+    Ok((line.clone(), std::io::Cursor::new(line).chain(input)))
 }
 
 fn read_utf8<C>(
@@ -192,7 +201,8 @@ fn read_utf8<C>(
     let path = ctx.path;
     let io = |e| Error::io(path, e);
     let mut skipped_bytes = 0u64;
-    if input.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
+    let (first, mut input) = peek_line(input).map_err(io)?;
+    if first.starts_with(b"\xEF\xBB\xBF") {
         input.consume(3);
         skipped_bytes = 3;
     }
@@ -205,9 +215,10 @@ fn read_utf8<C>(
         }
         skipped_bytes += n as u64;
     }
+    let (header_line, mut input) = peek_line(&mut input).map_err(io)?;
     let delimiter = match opts.delimiter {
         Some(d) => d,
-        None => sniff_delimiter(first_line(input.fill_buf().map_err(io)?)),
+        None => sniff_delimiter(first_line(&header_line)),
     };
     let line0 = ctx.first_line + opts.skip;
     let mut reader = csv::ReaderBuilder::new()
@@ -218,7 +229,7 @@ fn read_utf8<C>(
         // trimmed), so line numbers count every physical line the same way.
         .terminator(csv::Terminator::Any(b'\n'))
         .buffer_capacity(1 << 16)
-        .from_reader(&mut *input);
+        .from_reader(&mut input);
     let mut rec = csv::StringRecord::new();
     let header = loop {
         match reader.read_record(&mut rec) {
