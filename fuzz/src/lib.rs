@@ -7,8 +7,8 @@
 //! 3. a scan split: the bytes up to some newline with `Tail::Leave`, then the rest resumed
 //!    from the consumed offset, line and saved state (what `scan` does when a log grows);
 //!    for the agent logs that `scan` resumes, the two halves must give the events of (1);
-//! 4. the import driver into a real (in-memory) ledger: `load` + `store`, which prices and
-//!    stores every event, inside a savepoint that is rolled back afterwards.
+//! 4. for an input with events, the import driver into a real (in-memory) ledger: `load` +
+//!    `store`, which prices and stores every event, in a savepoint rolled back afterwards.
 //!
 //! Invariants checked: `consumed` never passes the input, rejected rows listed never exceed
 //! the count, and the buffer size never changes what is read.
@@ -131,8 +131,11 @@ pub fn source(name: &str, file_name: &str, data: &[u8]) {
         }
     }
 
-    // 4. The import driver, into a real ledger.
-    store(source, file_name, data);
+    // 4. The import driver, into a real ledger (only for inputs with events: the rest would
+    // spend the run on SQLite bookkeeping the parses above already cover).
+    if !whole.events.is_empty() {
+        store(source, file_name, data);
+    }
 }
 
 fn memchr_all(data: &[u8]) -> Vec<usize> {
