@@ -113,8 +113,25 @@ export function createDashboard(root, { api, describe, go }) {
     return h("table", { class: "models" }, h("caption", {}, "All time, by model"), h("thead", {}, head), h("tbody", {}, body));
   }
 
-  function render([d, cards, comp, warnings]) {
+  function budgetsSection(cards) {
+    return cards.length ? h("section", { class: "budgets", "aria-labelledby": "dash-budgets-h" },
+      h("h3", { id: "dash-budgets-h", class: "section-h" }, "Budgets"),
+      h("div", { class: "cards wide", id: "budget-cards" }, cards.map(budgetCard)))
+      : h("p", { class: "muted" }, "No budgets yet. ",
+        h("button", { type: "button", class: "linkish", onclick: () => go("budgets") }, "Create one"), " to see its run-out forecast here.");
+  }
+
+  function ratioSection(comp) {
+    return comp.ratio_svg ? h("section", { class: "panel", "aria-labelledby": "dash-ratio-h" },
+      h("h3", { id: "dash-ratio-h" }, "Spend against pay"),
+      svgImage(comp.ratio_svg, "Token spend against compensation, year to date", { dataset: { chart: "ratio" } })) : null;
+  }
+
+  // The totals first; budgets, the ratio chart and warnings fill their places as each
+  // arrives, so a slow one (reconciliation over a large ledger) holds nothing else up.
+  function render(d, extras) {
     const all = d.periods.find((p) => p.key === "all").totals;
+    const slots = extras.map(() => h("div", { class: "slot" }));
     fill(root,
       h("div", { class: "view-head" },
         h("h2", {}, "Dashboard"),
@@ -127,29 +144,28 @@ export function createDashboard(root, { api, describe, go }) {
       all.events === 0 ? h("div", { class: "empty" },
         h("p", {}, "Your ledger is empty."),
         h("button", { type: "button", onclick: () => go("import") }, "Import files or scan agent logs")) : null,
-      warnings ? warningsBanner(warnings) : null,
-      cards.length ? h("section", { class: "budgets", "aria-labelledby": "dash-budgets-h" },
-        h("h3", { id: "dash-budgets-h", class: "section-h" }, "Budgets"),
-        h("div", { class: "cards wide", id: "budget-cards" }, cards.map(budgetCard)))
-        : h("p", { class: "muted" }, "No budgets yet. ",
-          h("button", { type: "button", class: "linkish", onclick: () => go("budgets") }, "Create one"), " to see its run-out forecast here."),
-      comp && comp.ratio_svg ? h("section", { class: "panel", "aria-labelledby": "dash-ratio-h" },
-        h("h3", { id: "dash-ratio-h" }, "Spend against pay"),
-        svgImage(comp.ratio_svg, "Token spend against compensation, year to date", { dataset: { chart: "ratio" } })) : null,
+      slots,
       h("h3", { class: "section-h" }, "Totals"),
       h("div", { class: "cards" }, d.periods.map(card)),
       d.by_model.length ? modelTable(d.by_model) : null);
-    sizeMeters(root);
+    return Promise.all(extras.map(([p, show], i) => p
+      .then((v) => { fill(slots[i], show(v)); sizeMeters(slots[i]); })
+      .catch((e) => fill(slots[i], h("p", { class: "banner error", role: "alert" }, describe(e))))));
   }
 
   async function refresh() {
     if (loading) return loading;
     root.setAttribute("aria-busy", "true");
     const style = chartStyle(640, 360);
-    // Budgets, charts and warnings are extras: the totals still show when they fail.
-    const extra = (p) => p.catch(() => null);
-    loading = Promise.all([api.dashboard(), extra(api.budgets(style)).then((c) => c || []), extra(api.compensation(style)), extra(api.dashboardWarnings())])
-      .then(render)
+    const extras = [
+      [api.dashboardWarnings(), warningsBanner],
+      [api.budgets(style), budgetsSection],
+      [api.compensation(style), ratioSection],
+    ];
+    // A rejection is handled in render; this keeps an early one from going unobserved.
+    for (const [p] of extras) p.catch(() => {});
+    loading = api.dashboard()
+      .then((d) => render(d, extras))
       .catch((e) => fill(root, h("h2", {}, "Dashboard"), h("p", { class: "banner error", role: "alert" }, describe(e))))
       .finally(() => { loading = null; root.removeAttribute("aria-busy"); });
     return loading;
