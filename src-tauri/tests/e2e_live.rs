@@ -130,8 +130,8 @@ fn window_size(s: &Session) -> (i64, i64) {
     (r["width"].as_i64().unwrap(), r["height"].as_i64().unwrap())
 }
 
-/// The CPU ticks (user + system) of each of the process's threads, by thread name.
-fn thread_ticks(pid: u32) -> Vec<(String, u64)> {
+/// The CPU ticks (user + system) of each of the process's threads: (thread id, name, ticks).
+fn thread_ticks(pid: u32) -> Vec<(String, String, u64)> {
     let mut out = Vec::new();
     for t in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
         let comm = read(&t.path().join("comm")).trim().to_string();
@@ -139,10 +139,10 @@ fn thread_ticks(pid: u32) -> Vec<(String, u64)> {
         // Fields after the ")" that closes the name: state is 3rd, utime 14th, stime 15th.
         let rest: Vec<&str> = stat.rsplit_once(')').map_or(vec![], |(_, r)| r.split_whitespace().collect());
         if rest.len() > 13 {
-            out.push((comm, rest[11].parse::<u64>().unwrap_or(0) + rest[12].parse::<u64>().unwrap_or(0)));
+            let ticks = rest[11].parse::<u64>().unwrap_or(0) + rest[12].parse::<u64>().unwrap_or(0);
+            out.push((t.file_name().to_string_lossy().into_owned(), comm, ticks));
         }
     }
-    out.sort();
     out
 }
 
@@ -202,8 +202,11 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     let app = env!("CARGO_BIN_EXE_tokenburn-desktop");
     let run_dir = run.to_string_lossy().into_owned();
     let env = [("XDG_RUNTIME_DIR", run_dir.as_str())];
+    let started = std::time::Instant::now();
+    let step = |what: &str| eprintln!("e2e_live: {what} at {} ms", started.elapsed().as_millis());
     let (driver, s) = launch(app, &db, &home, &env);
     all_events(&s, "0");
+    step("dashboard up");
     wait_tray(&sni_log, &format!("{BUDGET} budget 0% - "), "ok");
 
     // (a) Claude Code writes a session into a watched folder: the app imports it by itself,
@@ -215,6 +218,7 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
         let n = notifications(&notify_log);
         (!n.is_empty()).then_some(n)
     });
+    step("50% notification");
     assert_eq!(notes[0].0, format!("{BUDGET}: 50% of its budget used"));
     assert_eq!(
         notes[0].1,
@@ -227,6 +231,7 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     // (b) The CLI imports while the app runs: the dashboard shows it without a restart, the
     // budget is over (a 100% notification) and the tray turns red.
     cli(&cli_bin, &db, &["import", &fixture("codex")]);
+    step("CLI import shown");
     all_events(&s, "9");
     let notes = wait_for("the 100% notification", Duration::from_secs(30), || {
         let n = notifications(&notify_log);
@@ -245,10 +250,16 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     let before = thread_ticks(pid);
     std::thread::sleep(Duration::from_secs(3));
     let after = thread_ticks(pid);
-    let total = |t: &[(String, u64)]| t.iter().map(|(_, n)| n).sum::<u64>();
-    eprintln!("e2e_live: the app used {} CPU ticks in 3 s idle", total(&after).saturating_sub(total(&before)));
+    let busy: Vec<String> = after
+        .iter()
+        .filter_map(|(tid, name, v)| {
+            let was = before.iter().find(|(t, _, _)| t == tid).map_or(0, |(_, _, w)| *w);
+            (*v > was).then(|| format!("{name} ({tid}) {}", v - was))
+        })
+        .collect();
+    eprintln!("e2e_live: CPU ticks of the app's threads in 3 s idle: {busy:?}");
     for name in ["tokenburn-live", "tokenburn-hourl"] {
-        let ticks = |t: &[(String, u64)]| t.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        let ticks = |t: &[(String, String, u64)]| t.iter().find(|(_, n, _)| n == name).map(|(_, _, v)| *v);
         assert!(ticks(&before).is_some(), "no thread {name} in {before:?}");
         assert_eq!(ticks(&before), ticks(&after), "{name} used CPU while idle");
     }
@@ -272,6 +283,7 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     }
     wait_for("the app to exit", Duration::from_secs(10), || app_pid(&db).is_none().then_some(()));
 
+    step("first app ended");
     let shown_before = read(&sni_log).matches("MENU_ITEMS").count();
     let (_driver, s) = launch(app, &db, &home, &env);
     all_events(&s, "9");
@@ -284,6 +296,41 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     });
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(notifications(&notify_log).len(), 2, "a restart repeated a notification:\n{}", read(&notify_log));
+
+    step("restarted, no repeat");
+    // Settings: written to the ledger, so the CLI sees them; a bad value is refused and said.
+    s.click(r#".tab[data-view="settings"]"#);
+    // The view has loaded the settings once the thresholds field shows them.
+    wait_for("the settings loaded", Duration::from_secs(20), || {
+        let id = s.find("#default-thresholds")?;
+        let v = s.request("GET", &format!("/element/{id}/property/value"), None).ok()?;
+        (v.as_str() == Some("50,75,90,100")).then_some(())
+    });
+    s.type_into("#default-thresholds", "0,50");
+    s.click("#alerts-save");
+    let said = s.wait_text("#alerts-status", |t| !t.is_empty());
+    assert!(said.starts_with("That value is not valid.") && said.contains("out of range"), "{said}");
+    s.type_into("#default-thresholds", "60, 90");
+    s.click("#alerts-save");
+    s.wait_text("#alerts-status", |t| t == "Saved.");
+    assert_eq!(cli(&cli_bin, &db, &["config", "get", "default_thresholds"]).trim(), "default_thresholds = 60,90");
+    s.click("#notifications");
+    s.wait_text("#alerts-status", |t| t == "Notifications off.");
+    assert_eq!(cli(&cli_bin, &db, &["config", "get", "notifications"]).trim(), "notifications = off");
+    s.type_into("#price-model", "e2e-model");
+    s.type_into("#price-input", "1.5");
+    s.type_into("#price-output", "3");
+    s.click("#price-save");
+    s.wait_text(r#"#price-overrides tr[data-model="e2e-model"] td.num"#, |t| t == "1.5");
+    assert!(cli(&cli_bin, &db, &["prices", "rm", "e2e-model"]).contains("removed"));
+    step("settings done");
+    if let Some(dir) = std::env::var_os("TOKENBURN_E2E_SHOTS") {
+        // A picture of the Settings view, for people (base64 PNG from WebDriver).
+        let b64 = Path::new(&dir).join("settings.png.b64");
+        std::fs::write(&b64, s.request("GET", "/screenshot", None).unwrap().as_str().unwrap()).unwrap();
+        let png = Command::new("base64").arg("-d").arg(&b64).output().expect("base64 -d");
+        std::fs::write(Path::new(&dir).join("settings.png"), png.stdout).unwrap();
+    }
     let _ = s.request("DELETE", "", None);
     if let Some(pid) = app_pid(&db) {
         unsafe { libc::kill(pid as i32, libc::SIGTERM) };

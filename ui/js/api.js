@@ -24,6 +24,11 @@ export const api = {
   settings: () => call("settings"),
   setTz: (tz) => call("set_tz", { tz }),
   timeZones: () => call("time_zones"),
+  setConfig: (key, value) => call("set_config", { key, value }),
+  setAutostart: (on) => call("set_autostart", { on }),
+  priceOverrides: () => call("price_overrides"),
+  setPriceOverride: (price) => call("set_price_override", { price }),
+  removePriceOverride: (model, from) => call("remove_price_override", { model, from: from || null }),
   uiReady: () => call("ui_ready"),
   // Views: budgets, compensation, warnings, token estimator, ledger.
   dashboardWarnings: () => call("dashboard_warnings"),
@@ -43,7 +48,8 @@ export const api = {
   backupLedger: () => call("backup_ledger"),
   restoreLedger: (replace) => call("restore_ledger", { replace }),
   // Events from Rust: import-progress, scan-progress, ledger-changed, files-dropped,
-  // scan-finished, scan-failed. Returns a promise of the unlisten function.
+  // scan-finished, scan-failed, alert-fired (alerts that fired), show-budget (a budget's
+  // name, clicked in the tray). Returns a promise of the unlisten function.
   on: (name, handler) => tauri.event.listen(name, (e) => handler(e.payload)),
 };
 
@@ -55,6 +61,8 @@ const advice = {
   bad_file: "The file could not be read as its format; nothing of it was imported.",
   io: "The file or folder could not be read.",
   invalid_input: "That value is not valid.",
+  not_found: "It is not there (any more); the list is up to date now.",
+  unsupported: "This is not available on this system.",
   ledger: "The ledger file could not be read or written. Check the disk and the file's permissions, then try again.",
   chart_size: "The chart could not be drawn at this window size.",
   app: "Something went wrong inside the app. Try again; if it persists, restart Tokenburn.",

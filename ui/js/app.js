@@ -70,6 +70,10 @@ api.on("files-dropped", (paths) => {
 });
 api.on("scan-finished", (out) => { views.import.showScan(out); toast(`Scan finished: ${out.files.length} files with something new`); });
 api.on("scan-failed", (e) => { views.import.scanFailed(e); toast(describe(e)); });
+// Alerts that just fired (the system shows them too, unless notifications are off).
+api.on("alert-fired", (alerts) => toast(alerts.map((a) => a.message).join(" · ")));
+// A budget's line clicked in the tray menu.
+api.on("show-budget", () => go("budgets"));
 
 go("dashboard");
 // Two frames: the first is laid out, the second painted.

@@ -25,8 +25,12 @@ impl OverrideRow {
     /// (read = input, 5m write = 1.25x input, 1h write = 2x input).
     pub fn to_override(&self) -> Result<PriceOverride> {
         let p = |what: &str, s: &str| {
-            PerMTok::parse_per_mtok(s)
-                .map_err(|e| Error::Invalid(format!("price override for {}: {what}: {e}", self.model)))
+            let bad = |e: String| Error::Invalid(format!("price override for {}: {what}: {e}", self.model));
+            match PerMTok::parse_per_mtok(s) {
+                Ok(v) if v.0 < 0 => Err(bad(format!("{s:?} is negative"))),
+                Ok(v) => Ok(v),
+                Err(e) => Err(bad(e.to_string())),
+            }
         };
         let input = p("input", &self.input)?;
         let opt = |what: &str, s: &Option<String>, dflt: PerMTok| s.as_deref().map(|s| p(what, s)).unwrap_or(Ok(dflt));
