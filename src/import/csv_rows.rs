@@ -290,8 +290,13 @@ fn csv_reason(e: &csv::Error) -> String {
     }
 }
 
+/// The largest count a row may hold: a quadrillion tokens (or requests) in one row is a
+/// damaged file, and keeping every count below this keeps sums of a row's counts (and of
+/// many rows) far from `i64` overflow.
+pub const MAX_COUNT: i64 = 1_000_000_000_000_000;
+
 /// A whole count written the way exports write them: `59200`, `59200.0`, `"1,000"`; empty
-/// is 0. Fractions, signs and other text are errors.
+/// is 0. Fractions, signs, other text and counts above [`MAX_COUNT`] are errors.
 pub fn count(text: &str) -> std::result::Result<i64, String> {
     let bad = || format!("{text:?} is not a whole count");
     let b = text.trim_ascii().as_bytes();
@@ -313,6 +318,9 @@ pub fn count(text: &str) -> std::result::Result<i64, String> {
             _ => return Err(bad()),
         }
     }
+    if n > MAX_COUNT {
+        return Err(format!("{text:?} is more than {MAX_COUNT}, not a plausible count"));
+    }
     Ok(n)
 }
 
@@ -323,7 +331,7 @@ pub fn rounded_count(text: &str) -> std::result::Result<i64, String> {
         return Ok(0);
     }
     match crate::money::parse_scaled(text, 0) {
-        Ok(n) if n >= 0 => Ok(n),
+        Ok(n) if (0..=MAX_COUNT).contains(&n) => Ok(n),
         _ => Err(format!("{text:?} is not a count")),
     }
 }
@@ -384,6 +392,10 @@ mod tests {
         assert!(count("NaN").is_err());
         assert!(count(".").is_err());
         assert!(count(",1").is_err());
+        assert_eq!(count("1000000000000000"), Ok(MAX_COUNT));
+        assert!(count("1000000000000001").is_err());
+        assert!(count("9223372036854775807").is_err());
+        assert!(rounded_count("9223372036854775807").is_err());
         assert_eq!(rounded_count("3.6"), Ok(4));
         assert_eq!(rounded_count("2.5"), Ok(2));
     }
