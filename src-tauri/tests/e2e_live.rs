@@ -323,6 +323,16 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     s.click("#price-save");
     s.wait_text(r#"#price-overrides tr[data-model="e2e-model"] td.num"#, |t| t == "1.5");
     assert!(cli(&cli_bin, &db, &["prices", "rm", "e2e-model"]).contains("removed"));
+    // Start at login: the system's own entry (XDG autostart on Linux), on and off again.
+    let entry = home.join(".config/autostart");
+    s.click("#autostart");
+    s.wait_text("#app-status", |t| t == "Tokenburn will start at login.");
+    let desktop = std::fs::read_dir(&entry).unwrap().flatten().map(|e| e.path()).collect::<Vec<_>>();
+    assert_eq!(desktop.len(), 1, "{desktop:?}");
+    assert!(read(&desktop[0]).contains("tokenburn-desktop"), "{}", read(&desktop[0]));
+    s.click("#autostart");
+    s.wait_text("#app-status", |t| t == "Tokenburn will not start at login.");
+    assert!(!desktop[0].exists());
     step("settings done");
     if let Some(dir) = std::env::var_os("TOKENBURN_E2E_SHOTS") {
         // A picture of the Settings view, for people (base64 PNG from WebDriver).
