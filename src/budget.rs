@@ -335,6 +335,9 @@ pub struct Status {
 
 /// The first local day the ledger has any event for.
 fn first_day(ledger: &Ledger, tz: Tz) -> Result<Option<NaiveDate>> {
+    if crate::ledger::queries::rollup::refresh(ledger.conn(), tz)? {
+        return crate::ledger::queries::rollup::first_day(ledger.conn(), tz);
+    }
     let row: Option<(Option<String>, i64)> = ledger
         .conn()
         .query_row("SELECT MIN(day), MIN(ts_ms) FROM events", [], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?)))

@@ -13,6 +13,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::ledger::queries::rollup;
 use crate::ledger::Ledger;
 use crate::model::Tokens;
 use crate::money::Usd;
@@ -214,13 +215,25 @@ pub fn daily(
     until: NaiveDate,
     keep: &Matcher,
 ) -> Result<BTreeMap<NaiveDate, Sums>> {
-    let sql = format!(
-        "SELECT provider, model, project, day, ts_ms / 900000, {SUMS} FROM ({COUNTED})
-         WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY 1, 2, 3, 4, 5"
-    );
-    let lo = timezone::day_start_ms(tz, since) - 2 * 86_400_000;
-    let hi = timezone::day_start_ms(tz, until) + 3 * 86_400_000;
     let mut out: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+    let rolled = rollup::refresh(ledger.conn(), tz)?;
+    let (sql, lo, hi) = if rolled {
+        let sql = format!(
+            "SELECT r.provider, r.model, r.project, NULL, r.lday, {} FROM {} WHERE r.lday >= ?1 AND r.lday <= ?2
+             GROUP BY 1, 2, 3, 5",
+            rollup::SUMS,
+            rollup::COUNTED
+        );
+        (sql, rollup::day_number(since), rollup::day_number(until))
+    } else {
+        let sql = format!(
+            "SELECT provider, model, project, day, ts_ms / 900000, {SUMS} FROM ({COUNTED})
+             WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY 1, 2, 3, 4, 5"
+        );
+        let lo = timezone::day_start_ms(tz, since) - 2 * 86_400_000;
+        let hi = timezone::day_start_ms(tz, until) + 3 * 86_400_000;
+        (sql, lo, hi)
+    };
     let mut stmt = ledger.conn().prepare_cached(&sql)?;
     let mut q = stmt.query(rusqlite::params![lo, hi])?;
     while let Some(r) = q.next()? {
@@ -228,7 +241,7 @@ pub fn daily(
         if !keep(&provider, &model, project.as_deref()) {
             continue;
         }
-        let date = row_date(r.get(3)?, r.get(4)?, tz);
+        let date = if rolled { spend::day_of(r.get(4)?) } else { row_date(r.get(3)?, r.get(4)?, tz) };
         if date < since || date > until {
             continue;
         }
@@ -249,6 +262,7 @@ pub fn daily(
 /// Groups the ledger's counted events by `by` in zone `tz`. Subscription fees are spread
 /// over the days of the report (to `filter.until`, or today in `tz`).
 pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
+    let rolled = rollup::refresh(ledger.conn(), tz)?;
     let dim = match by {
         By::Model => "model",
         By::Provider => "provider",
@@ -256,7 +270,11 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
         By::Source => "source",
         By::Day | By::Week | By::Month => "''",
     };
-    let mut sql = format!("SELECT {dim}, day, ts_ms / 900000, {SUMS} FROM ({COUNTED}) WHERE 1");
+    let mut sql = if rolled {
+        format!("SELECT {dim}, NULL, r.lday, {} FROM {} WHERE 1", rollup::SUMS, rollup::COUNTED)
+    } else {
+        format!("SELECT {dim}, day, ts_ms / 900000, {SUMS} FROM ({COUNTED}) WHERE 1")
+    };
     let mut args: Vec<Value> = Vec::new();
     for (col, v) in [
         ("source", &filter.source),
@@ -269,16 +287,30 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
             sql += &format!(" AND {col} = ?{}", args.len());
         }
     }
-    // Coarse bounds in SQL (a day either side), exact day filtering below.
-    if let Some(d) = filter.since {
-        args.push(Value::Integer(timezone::day_start_ms(tz, d) - 2 * 86_400_000));
-        sql += &format!(" AND ts_ms >= ?{}", args.len());
+    if rolled {
+        // The rollup's days are the zone's days: exact bounds.
+        if let Some(d) = filter.since {
+            args.push(Value::Integer(rollup::day_number(d)));
+            sql += &format!(" AND r.lday >= ?{}", args.len());
+        }
+        if let Some(d) = filter.until {
+            args.push(Value::Integer(rollup::day_number(d)));
+            sql += &format!(" AND r.lday <= ?{}", args.len());
+        }
+        // Rows arrive in day order from the index when the dimension is constant.
+        sql += if dim == "''" { " GROUP BY r.lday" } else { " GROUP BY 1, 3" };
+    } else {
+        // Coarse bounds in SQL (a day either side), exact day filtering below.
+        if let Some(d) = filter.since {
+            args.push(Value::Integer(timezone::day_start_ms(tz, d) - 2 * 86_400_000));
+            sql += &format!(" AND ts_ms >= ?{}", args.len());
+        }
+        if let Some(d) = filter.until {
+            args.push(Value::Integer(timezone::day_start_ms(tz, d) + 3 * 86_400_000));
+            sql += &format!(" AND ts_ms < ?{}", args.len());
+        }
+        sql += " GROUP BY 1, 2, 3";
     }
-    if let Some(d) = filter.until {
-        args.push(Value::Integer(timezone::day_start_ms(tz, d) + 3 * 86_400_000));
-        sql += &format!(" AND ts_ms < ?{}", args.len());
-    }
-    sql += " GROUP BY 1, 2, 3";
 
     let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
     let key_of = |date: NaiveDate, dim: String| match by {
@@ -289,11 +321,11 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
     };
     let in_range = |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
     {
-        let mut stmt = ledger.conn().prepare(&sql)?;
+        let mut stmt = ledger.conn().prepare_cached(&sql)?;
         let mut q = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(r) = q.next()? {
             let dim: String = r.get(0)?;
-            let date = row_date(r.get(1)?, r.get(2)?, tz);
+            let date = if rolled { spend::day_of(r.get(2)?) } else { row_date(r.get(1)?, r.get(2)?, tz) };
             if !in_range(date) {
                 continue;
             }

@@ -67,6 +67,8 @@ pub fn refresh_days(conn: &Connection, touched: &BTreeSet<(String, i64)>) -> Res
     Ok(())
 }
 
+/// Rows whose flags already hold are not rewritten (a large import touches every row of
+/// its days, and most keep their flags).
 fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
     let mut vendor_tokens = false;
     let mut billed = false;
@@ -84,13 +86,19 @@ fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
             .query_row(params![a, day], |r| r.get::<_, bool>(0))?;
     }
     for a in base {
-        conn.prepare_cached(
-            "UPDATE events SET
+        let changed = conn
+            .prepare_cached(
+                "UPDATE events SET
                tokens_superseded = (authority < ?3 AND ?4),
                money_superseded = (cost_kind = 'estimated' AND (?5 OR (authority < ?3 AND ?4)))
-             WHERE account = ?1 AND utc_day = ?2",
-        )?
-        .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed])?;
+             WHERE account = ?1 AND utc_day = ?2
+               AND (tokens_superseded IS NOT (authority < ?3 AND ?4)
+                    OR money_superseded IS NOT (cost_kind = 'estimated' AND (?5 OR (authority < ?3 AND ?4))))",
+            )?
+            .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed])?;
+        if changed > 0 {
+            crate::ledger::queries::rollup::mark(conn, day)?;
+        }
     }
     Ok(())
 }

@@ -52,7 +52,10 @@ pub struct Table {
 fn tables(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt =
         conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
+    // The rollup tables are derived from the events (queries/rollup.rs): not exported, and
+    // rebuilt after a restore.
     let mut names: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    names.retain(|n| !n.starts_with("rollup"));
     names.sort_by_key(|n| ORDER.iter().position(|o| o == n).unwrap_or(usize::MAX));
     Ok(names)
 }
@@ -215,6 +218,8 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
         for t in present.iter().rev() {
             conn.execute(&format!("DELETE FROM \"{t}\""), [])?;
         }
+        // No rollup state: the next read rebuilds it from the restored events.
+        conn.execute("DELETE FROM rollup_state", [])?;
         let mut n = 0;
         for name in &present {
             let Some(t) = doc.tables.get(name) else { continue };

@@ -19,7 +19,10 @@ use crate::pricing::PriceBook;
 use crate::timezone;
 
 /// Embedded migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    ("0002_rollup", include_str!("migrations/0002_rollup.sql")),
+];
 
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -42,14 +45,20 @@ impl Ledger {
     /// Opens (creating if needed) the ledger at `path` and migrates it to the newest schema.
     pub fn open(path: &Path) -> Result<Ledger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir)?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        create_private_file(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Room for a large import's pages (a million events write ~200 MiB): without it the
+        // pager spills dirty pages to the WAL in the middle of the transaction. SQLite only
+        // takes the memory as it needs it.
+        conn.pragma_update(None, "cache_size", -262_144)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Every statement of an import and of the reports stays prepared.
+        conn.set_prepared_statement_cache_capacity(64);
         let mut ledger =
             Ledger { conn, path: path.to_path_buf(), book: PriceBook::embedded().with_overrides(Vec::new()) };
         ledger.migrate()?;
@@ -76,6 +85,11 @@ impl Ledger {
         if found == 0 {
             let tz = timezone::system_tz();
             tx.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('tz', ?1)", [tz.name()])?;
+        }
+        // A ledger that had events gets its rollup now (version 2 adds it).
+        if found > 0 {
+            let tz = tz_of(&tx)?;
+            queries::rollup::refresh(&tx, tz)?;
         }
         tx.commit()?;
         Ok(())
@@ -168,31 +182,6 @@ impl Ledger {
         }
         self.load_overrides()?;
         self.reprice_if_book_changed().map(Some)
-    }
-}
-
-/// Folders the ledger needs are created readable by their owner only (0700); existing ones
-/// keep their mode.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir).map_err(|e| Error::io(dir, e))
-}
-
-/// A new ledger file is created readable and writable by its owner only (0600): it holds
-/// what the user spends. SQLite gives the `-wal` and `-shm` files the mode of the database
-/// file. An existing file keeps the mode it has: a user who opened it up chose to.
-fn create_private_file(path: &Path) -> Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    match o.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(Error::io(path, e)),
     }
 }
 

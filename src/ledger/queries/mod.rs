@@ -4,4 +4,5 @@ pub mod browse;
 pub mod events;
 pub mod imports;
 pub mod prices;
+pub mod rollup;
 pub mod scan_files;

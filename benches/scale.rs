@@ -1,0 +1,332 @@
+//! Scale: a ledger of ten million events over five years, and how fast the everyday reads
+//! answer on it: `tokenburn status` (every budget, with forecasts), `tokenburn report --by
+//! month`, and the desktop dashboard's data (the engine calls of `summary::dashboard` and
+//! of the budget cards).
+//!
+//! `cargo bench --bench scale`. The ledger is generated once into `target/scale/ledger.db`
+//! (`SCALE_DIR` elsewhere, `EVENTS` another size) with direct inserts in one transaction,
+//! not through the importers: a realistic mix of agent transcripts (Claude Code, Codex),
+//! vendor usage and billing rows (OpenAI, Anthropic, Cursor), eight projects, a weekly
+//! pattern and growth, four budgets and a subscription. Prints the median of `RUNS` warm
+//! runs of each read (wall time; the machine is shared, so the load average is printed too),
+//! and the file's size. Targets: status under 50 ms, report by month under 200 ms,
+//! dashboard under 1 s, file under 1.5 GB.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDate};
+use rusqlite::params;
+use tokenburn::budget;
+use tokenburn::ledger::Ledger;
+use tokenburn::report::{self, By, Filter};
+
+const ZONE: &str = "America/New_York";
+
+struct Mix {
+    source: &'static str,
+    provider: &'static str,
+    account: &'static str,
+    authority: i64,
+    models: &'static [&'static str],
+    kind: &'static str,
+    /// Share of the day's events, in per mille.
+    share: u64,
+    /// Whole-day rows (billing exports) instead of instants.
+    whole_day: bool,
+}
+
+const MIX: &[Mix] = &[
+    Mix {
+        source: "claude-code",
+        provider: "anthropic",
+        account: "claude-code",
+        authority: 2,
+        models: &["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001"],
+        kind: "estimated",
+        share: 560,
+        whole_day: false,
+    },
+    Mix {
+        source: "codex",
+        provider: "openai",
+        account: "codex",
+        authority: 2,
+        models: &["gpt-5", "gpt-5-mini", "gpt-5-codex"],
+        kind: "estimated",
+        share: 250,
+        whole_day: false,
+    },
+    Mix {
+        source: "openai-usage-csv",
+        provider: "openai",
+        account: "openai",
+        authority: 3,
+        models: &["gpt-4o-2024-08-06", "gpt-4.1-nano-2025-04-14", "gpt-5-2025-08-07"],
+        kind: "estimated",
+        share: 150,
+        whole_day: false,
+    },
+    Mix {
+        source: "cursor-csv",
+        provider: "cursor",
+        account: "cursor",
+        authority: 3,
+        models: &["claude-4-sonnet", "gpt-5", "auto"],
+        kind: "included",
+        share: 36,
+        whole_day: false,
+    },
+    Mix {
+        source: "anthropic-cost-csv",
+        provider: "anthropic",
+        account: "anthropic",
+        authority: 3,
+        models: &["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805"],
+        kind: "billed",
+        share: 2,
+        whole_day: true,
+    },
+    Mix {
+        source: "openai-costs-csv",
+        provider: "openai",
+        account: "openai",
+        authority: 3,
+        models: &["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, output"],
+        kind: "billed",
+        share: 2,
+        whole_day: true,
+    },
+];
+
+const PROJECTS: [&str; 8] = [
+    "/home/dev/tokenburn",
+    "/home/dev/website",
+    "/home/dev/infra",
+    "/home/dev/notebooks",
+    "/home/dev/api-server",
+    "/home/dev/mobile-app",
+    "/home/dev/scratch",
+    "/home/dev/data-pipeline",
+];
+
+/// A small deterministic generator (SplitMix64).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn generate(path: &Path, events: u64, today: NaiveDate) {
+    let t = Instant::now();
+    let mut ledger = Ledger::open(path).expect("open");
+    ledger.set_tz(ZONE.parse().unwrap()).expect("zone");
+    let first = today - Duration::days(5 * 365);
+    let days = (today - first).num_days() as u64 + 1;
+    // Weekly pattern and growth: a day's weight is (1 + 3 * progress) x (weekend ? 0.3 : 1).
+    let weight = |i: u64| {
+        let d = first + Duration::days(i as i64);
+        let weekend = matches!(chrono::Datelike::weekday(&d), chrono::Weekday::Sat | chrono::Weekday::Sun);
+        (1000 + 3000 * i / days) * if weekend { 3 } else { 10 }
+    };
+    let total_weight: u64 = (0..days).map(weight).sum();
+    let mut rng = Rng(42);
+    ledger
+        .write(|tx, _| {
+            let now = chrono::Utc::now().timestamp_millis();
+            for m in MIX {
+                tx.execute(
+                    "INSERT INTO imports (path, format, sha256, started_ms) VALUES (?1, ?2, '', ?3)",
+                    params![format!("(generated {})", m.source), m.source, now],
+                )?;
+            }
+            let mut ins = tx.prepare(
+                "INSERT INTO events (source, key, grp, rank, authority, provider, account, model, project, ts_ms,
+                                     span_ms, day, utc_day, input, cache_write_5m, cache_read, output, reasoning,
+                                     requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)",
+            )?;
+            let mut link = tx.prepare("INSERT INTO event_imports (event_id, import_id) VALUES (?1, ?2)")?;
+            let mut n = 0u64;
+            for i in 0..days {
+                let date = first + Duration::days(i as i64);
+                let start = tokenburn::timezone::day_start_ms(chrono_tz::Tz::UTC, date);
+                let utc_day = tokenburn::ledger::queries::rollup::day_number(date);
+                let today_n = events * weight(i) / total_weight;
+                for j in 0..today_n {
+                    let pick = rng.below(1000);
+                    let (mut acc, mut mi) = (0, 0);
+                    for (k, m) in MIX.iter().enumerate() {
+                        acc += m.share;
+                        if pick < acc {
+                            mi = k;
+                            break;
+                        }
+                    }
+                    let m = &MIX[mi];
+                    let model = m.models[rng.below(m.models.len() as u64) as usize];
+                    let project = if m.whole_day { None } else { Some(PROJECTS[rng.below(8) as usize]) };
+                    // Working hours in New York, mostly.
+                    let ts = if m.whole_day {
+                        start
+                    } else {
+                        start + (13 * 3_600_000 + rng.below(11 * 3_600_000) as i64) % 86_400_000
+                    };
+                    let (input, output, cache_read) =
+                        (rng.below(4_000) as i64, rng.below(2_000) as i64, rng.below(60_000) as i64);
+                    let cost =
+                        if m.kind == "billed" { 50_000_000 + rng.below(5_000_000_000) } else { rng.below(90_000_000) };
+                    let key = format!("msg_01{:016x}:req_011C{:012x}", rng.next(), j);
+                    let grp = (m.source == "claude-code").then(|| key[..22].to_string());
+                    ins.execute(params![
+                        m.source,
+                        key,
+                        grp,
+                        0,
+                        m.authority,
+                        m.provider,
+                        m.account,
+                        model,
+                        project,
+                        ts,
+                        if m.whole_day { 86_400_000 } else { 0 },
+                        m.whole_day.then(|| date.to_string()),
+                        if m.whole_day { utc_day } else { ts.div_euclid(86_400_000) },
+                        input,
+                        rng.below(3) as i64 * 1000,
+                        cache_read,
+                        output,
+                        output / 4,
+                        1,
+                        cost as i64,
+                        m.kind,
+                        (m.kind != "estimated") as i64,
+                        (m.kind == "estimated").then_some("genai-prices:anthropic/claude-sonnet-4-5"),
+                        mi as i64 + 1,
+                        n as i64 + 1,
+                    ])?;
+                    link.execute(params![tx.last_insert_rowid(), mi as i64 + 1])?;
+                    n += 1;
+                }
+            }
+            eprintln!("inserted {n} events");
+            Ok(())
+        })
+        .expect("generate");
+    let c = ledger.conn();
+    c.execute_batch(
+        "INSERT INTO budgets (name, amount, unit, period, providers, models, projects, created_ms) VALUES
+           ('Monthly', 2000000000000, 'usd', 'month', '[]', '[]', '[]', 0),
+           ('Claude tokens', 5000000000, 'tokens', 'quarter', '[\"anthropic\"]', '[]', '[]', 0),
+           ('OpenAI year', 9000000000000, 'usd', 'year', '[\"openai\"]', '[\"gpt-*\"]', '[]', 0),
+           ('Tokenburn project', 300000000000, 'usd', 'month', '[]', '[]', '[\"/home/dev/tokenburn\"]', 0);
+         INSERT INTO subscriptions (name, usd_nanos, every, from_day, covers, provider) VALUES
+           ('Max', 200000000000, 'month', '2024-01-01', 'claude-code', 'anthropic');
+         PRAGMA wal_checkpoint(TRUNCATE);",
+    )
+    .expect("budgets");
+    eprintln!("generated {} in {:.0} s", path.display(), t.elapsed().as_secs_f64());
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn time_n(runs: usize, mut f: impl FnMut()) -> f64 {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect(),
+    )
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split(' ').take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn main() {
+    let events: u64 = std::env::var("EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let dir = std::env::var_os("SCALE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/scale"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("ledger-{events}.db"));
+    let tz: chrono_tz::Tz = ZONE.parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    if !path.exists() {
+        generate(&path, events, today);
+    }
+    let ledger = Ledger::open(&path).expect("open");
+    let t = Instant::now();
+    report::report(&ledger, By::Month, &Filter::default(), tz).expect("report");
+    println!(
+        "scale: first read (brings the rollup up to date) {:.0} ms; load {}",
+        t.elapsed().as_secs_f64() * 1000.0,
+        load()
+    );
+
+    let budgets = budget::all(ledger.conn()).unwrap();
+    let status = time_n(runs, || {
+        for b in &budgets {
+            budget::status(&ledger, b, today, tz).unwrap();
+        }
+    });
+    let month = time_n(runs, || {
+        report::report(&ledger, By::Month, &Filter::default(), tz).unwrap();
+    });
+    // summary::dashboard: today, this week, this month and all time, and all time by model;
+    // then each budget card's status.
+    let dashboard = time_n(runs, || {
+        let week = today - Duration::days(chrono::Datelike::weekday(&today).num_days_from_monday().into());
+        let month_start = chrono::Datelike::with_day(&today, 1).unwrap();
+        for since in [Some(today), Some(week), Some(month_start), None] {
+            let f = Filter { since, until: since.map(|_| today), ..Filter::default() };
+            report::report(&ledger, By::Month, &f, tz).unwrap();
+        }
+        report::report(&ledger, By::Model, &Filter::default(), tz).unwrap();
+        for b in &budgets {
+            budget::status(&ledger, b, today, tz).unwrap();
+        }
+    });
+    println!(
+        "scale: {events} events, in process (median of {runs}): status {status:.1} ms ({} budgets), report --by month \
+         {month:.1} ms, dashboard data {dashboard:.1} ms; load {}",
+        budgets.len(),
+        load()
+    );
+    drop(ledger);
+
+    let bin = env!("CARGO_BIN_EXE_tokenburn");
+    let cli = |args: &[&str]| {
+        let out = Command::new(bin).arg("--db").arg(&path).args(args).output().expect("run tokenburn");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let cli_status = time_n(runs, || cli(&["status", "--json"]));
+    let cli_month = time_n(runs, || cli(&["report", "--by", "month", "--json"]));
+    let size: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|e| std::fs::metadata(format!("{}{e}", path.display())).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "scale: CLI process (median of {runs}): tokenburn status {cli_status:.0} ms, tokenburn report --by month \
+         {cli_month:.0} ms; ledger file {:.2} GB; load {}",
+        size as f64 / 1e9,
+        load()
+    );
+}
