@@ -45,8 +45,9 @@ impl Ledger {
     /// Opens (creating if needed) the ledger at `path` and migrates it to the newest schema.
     pub fn open(path: &Path) -> Result<Ledger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            create_private_dir(dir)?;
         }
+        create_private_file(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -182,6 +183,31 @@ impl Ledger {
         }
         self.load_overrides()?;
         self.reprice_if_book_changed().map(Some)
+    }
+}
+
+/// Folders the ledger needs are created readable by their owner only (0700); existing ones
+/// keep their mode.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// A new ledger file is created readable and writable by its owner only (0600): it holds
+/// what the user spends. SQLite gives the `-wal` and `-shm` files the mode of the database
+/// file. An existing file keeps the mode it has: a user who opened it up chose to.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
     }
 }
 
