@@ -169,6 +169,9 @@ fn views(s: &Session) {
     s.click(r#".tab[data-view="tokens"]"#);
     s.type_into("#tokens-text", text);
     s.click("#tokens-count");
+    wait_for("the first count", Duration::from_secs(120), || {
+        s.text("#tokens-status").filter(|t| t.starts_with("Counted")).map(|_| ())
+    });
     for (enc, name) in
         [(tokenburn::tokens::Encoding::O200k, "o200k_base"), (tokenburn::tokens::Encoding::Cl100k, "cl100k_base")]
     {
@@ -266,7 +269,12 @@ fn screenshots() {
     }
 
     let app = env!("CARGO_BIN_EXE_tokenburn-desktop");
-    let (_driver, s) = launch(app, &db, &home, &[]);
+    // TOKENBURN_SHOTS_THEME=dark: the dashboard in dark (WebKitGTK takes prefers-color-scheme
+    // from the GTK theme). A separate run: the app stays in the tray after its session ends,
+    // and a second start in the same session bus would hand over to it (single instance).
+    let dark = std::env::var("TOKENBURN_SHOTS_THEME").as_deref() == Ok("dark");
+    let env: &[(&str, &str)] = if dark { &[("GTK_THEME", "Adwaita:dark")] } else { &[] };
+    let (_driver, s) = launch(app, &db, &home, env);
     s.request("POST", "/window/rect", Some(json!({ "width": 1200, "height": 900 }))).ok();
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
     std::fs::create_dir_all(&out).unwrap();
@@ -284,6 +292,10 @@ fn screenshots() {
     };
 
     s.wait_find(r#"#budget-cards [data-budget="Claude, monthly"] img[data-chart="burn"]"#);
+    if dark {
+        shot("dashboard-budgets-dark.png");
+        return;
+    }
     shot("dashboard-budgets.png");
 
     s.click(r#".tab[data-view="budgets"]"#);
@@ -298,7 +310,8 @@ fn screenshots() {
          each with the file and line, and say which tests cover it.\n\nfn total(xs: &[i64]) -> i64 { xs.iter().sum() }\n",
     );
     s.click("#tokens-count");
-    s.wait_find(r#"#tokens-costs tr[data-model="gpt-4o"]"#);
+    // The first count builds the encodings' tables: slow in a debug build on a busy machine.
+    wait_for("the token costs", Duration::from_secs(120), || s.find(r#"#tokens-costs tr[data-model="gpt-4o"]"#));
     shot("tokens.png");
 
     s.click(r#".tab[data-view="ledger"]"#);
