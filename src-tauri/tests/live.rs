@@ -1,7 +1,7 @@
 //! Window-less tests of the live side and the Settings commands, on Tauri's mock runtime
 //! and real temporary ledgers: the live worker imports agent-log lines written into a
 //! watched folder, notices a write by another connection (as the CLI's), fires each alert
-//! once (also across a restart), and the settings the app writes are the ones the engine
+//! once (thresholds and the compensation ratio; also across a restart), and the settings the app writes are the ones the engine
 //! (and so the CLI) reads.
 
 use std::path::{Path, PathBuf};
@@ -151,6 +151,21 @@ fn the_worker_imports_new_log_lines_sees_other_writers_and_fires_each_alert_once
     assert_eq!(fired(&alerts)[1], "budget:Q4 API threshold 100");
     wait_until("ledger-changed after the outside import", || (changes.lock().unwrap().len() > before).then_some(()));
 
+    // Pay with a target ratio, set by another connection: spend this year is heading under
+    // the target (the fixtures are from 2025), a compensation alert.
+    let other = Ledger::open(&db).unwrap();
+    let comp = tokenburn::ratio::Comp {
+        from: "2025-01-01".parse().unwrap(),
+        annual: tokenburn::money::Usd::parse("100000").unwrap(),
+        currency: "USD".into(),
+        target_ratio: Some("0.1".into()),
+        cap_ratio: None,
+    };
+    tokenburn::ratio::set(other.conn(), &comp).unwrap();
+    drop(other);
+    wait_until("the compensation alert", || (fired(&alerts).len() == 3).then_some(()));
+    assert_eq!(fired(&alerts)[2], "comp under_target 0");
+
     // The session file grows by lines already imported (a resumed session repeats them):
     // scanned, nothing new, nothing fires again.
     let again = std::fs::read(fixture("claude-code/projects/-home-dev-demo/session-a.jsonl")).unwrap();
@@ -161,7 +176,7 @@ fn the_worker_imports_new_log_lines_sees_other_writers_and_fires_each_alert_once
     let events: i64 =
         Ledger::open(&db).unwrap().conn().query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
     assert_eq!(events, 9, "5 + 4 from codex, none from the repeated lines");
-    assert_eq!(fired(&alerts).len(), 2);
+    assert_eq!(fired(&alerts).len(), 3);
 
     // A restart (a second app on the same ledger) repeats nothing.
     let t2 = app_on(&db);
@@ -172,7 +187,7 @@ fn the_worker_imports_new_log_lines_sees_other_writers_and_fires_each_alert_once
     assert!(fired(&alerts2).is_empty(), "{:?}", fired(&alerts2));
     let stored: i64 =
         Ledger::open(&db).unwrap().conn().query_row("SELECT COUNT(*) FROM alerts", [], |r| r.get(0)).unwrap();
-    assert_eq!(stored, 2);
+    assert_eq!(stored, 3);
 }
 
 #[test]
