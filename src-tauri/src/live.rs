@@ -78,20 +78,30 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
     let zone = Arc::new(Mutex::new(Tz::UTC));
     let worker_app = app.clone();
     let worker_tx = tx.clone();
-    let worker_zone = zone.clone();
     std::thread::Builder::new().name("tokenburn-live".into()).spawn(move || {
-        let watches = Watches::start(&db, worker_tx);
-        Worker::new(worker_app, db, rx, watches, worker_zone).run();
+        let watches = Watches::start(&db, worker_tx.clone());
+        let mut worker = Worker::new(worker_app, db, rx, watches, zone.clone());
+        // Catch up first; the clock starts once the ledger's zone is known.
+        worker.scan();
+        worker.refresh(true);
+        if let Err(e) = start_clock(worker_tx, zone) {
+            eprintln!("tokenburn-desktop: no hourly re-evaluation: {e}");
+        }
+        worker.run();
     })?;
-    let clock_tx = tx.clone();
+    app.manage(Live { tx });
+    Ok(())
+}
+
+/// The thread that sends [`Msg::Tick`] at each full hour of the ledger's zone.
+fn start_clock(tx: Sender<Msg>, zone: Arc<Mutex<Tz>>) -> std::io::Result<()> {
     std::thread::Builder::new().name("tokenburn-hourly".into()).spawn(move || loop {
         let tz = *zone.lock().unwrap_or_else(|e| e.into_inner());
         std::thread::sleep(until_next_hour(Utc::now(), tz));
-        if clock_tx.send(Msg::Tick).is_err() {
+        if tx.send(Msg::Tick).is_err() {
             return;
         }
     })?;
-    app.manage(Live { tx });
     Ok(())
 }
 
@@ -167,8 +177,6 @@ impl<R: Runtime> Worker<R> {
     }
 
     fn run(mut self) {
-        self.scan();
-        self.refresh(true);
         loop {
             let due = [self.logs.due, self.ledger.due, self.window.due].into_iter().flatten().min();
             let msg = match due {

@@ -117,6 +117,8 @@ fn watch_ledger(db: &Path, tx: Sender<Msg>) -> notify::Result<RecommendedWatcher
         Some(d) => d.to_path_buf(),
         None => PathBuf::from("."),
     };
+    // The folder may not exist before the ledger's first open; it will then hold the ledger.
+    std::fs::create_dir_all(&dir)?;
     let file = db.to_path_buf();
     let mut w = notify::recommended_watcher(move |r: notify::Result<Event>| match r {
         Ok(e) if is_ledger_event(&e, &file) => {
