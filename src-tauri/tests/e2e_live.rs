@@ -317,6 +317,16 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     s.click("#notifications");
     s.wait_text("#alerts-status", |t| t == "Notifications off.");
     assert_eq!(cli(&cli_bin, &db, &["config", "get", "notifications"]).trim(), "notifications = off");
+    // Muted: a new budget, already over, fires its alerts (recorded, in the tray) but no
+    // notification reaches the desktop.
+    cli(&cli_bin, &db, &[&["budget", "add", "Muted", "--amount", "0.001"][..], &period].concat());
+    wait_tray(&sni_log, "Muted budget 806% - over budget", "over");
+    let history = tokenburn::alerts::history(tokenburn::ledger::Ledger::open(&db).unwrap().conn()).unwrap();
+    let mut muted: Vec<u32> = history.iter().filter(|a| a.subject == "budget:Muted").map(|a| a.level).collect();
+    muted.sort();
+    assert_eq!(muted, [60, 90], "the new budget takes the default thresholds set above: {history:?}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(notifications(&notify_log).len(), 2, "a muted alert was shown:\n{}", read(&notify_log));
     s.type_into("#price-model", "e2e-model");
     s.type_into("#price-input", "1.5");
     s.type_into("#price-output", "3");
