@@ -306,6 +306,13 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
         let v = s.request("GET", &format!("/element/{id}/property/value"), None).ok()?;
         (v.as_str() == Some("50,75,90,100")).then_some(())
     });
+    if let Some(dir) = std::env::var_os("TOKENBURN_E2E_SHOTS") {
+        // A picture of the Settings view, for people (base64 PNG from WebDriver).
+        let b64 = Path::new(&dir).join("settings.png.b64");
+        std::fs::write(&b64, s.request("GET", "/screenshot", None).unwrap().as_str().unwrap()).unwrap();
+        let png = Command::new("base64").arg("-d").arg(&b64).output().expect("base64 -d");
+        std::fs::write(Path::new(&dir).join("settings.png"), png.stdout).unwrap();
+    }
     s.type_into("#default-thresholds", "0,50");
     s.click("#alerts-save");
     let said = s.wait_text("#alerts-status", |t| !t.is_empty());
@@ -344,13 +351,6 @@ fn alerts_notify_the_cli_shows_live_the_tray_follows_and_the_window_keeps_its_si
     s.wait_text("#app-status", |t| t == "Tokenburn will not start at login.");
     assert!(!desktop[0].exists());
     step("settings done");
-    if let Some(dir) = std::env::var_os("TOKENBURN_E2E_SHOTS") {
-        // A picture of the Settings view, for people (base64 PNG from WebDriver).
-        let b64 = Path::new(&dir).join("settings.png.b64");
-        std::fs::write(&b64, s.request("GET", "/screenshot", None).unwrap().as_str().unwrap()).unwrap();
-        let png = Command::new("base64").arg("-d").arg(&b64).output().expect("base64 -d");
-        std::fs::write(Path::new(&dir).join("settings.png"), png.stdout).unwrap();
-    }
     let _ = s.request("DELETE", "", None);
     if let Some(pid) = app_pid(&db) {
         unsafe { libc::kill(pid as i32, libc::SIGTERM) };
