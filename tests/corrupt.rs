@@ -244,6 +244,9 @@ fn events(l: &Ledger, upto: i64) -> Snapshot {
     rows.collect::<Result<_, _>>().unwrap()
 }
 
+/// Damage a CSV gets from being opened and saved again elsewhere: detection must still know it.
+const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", "UTF-16BE with BOM"];
+
 /// Formats whose rejected "line" is the record's place in a JSON document (FORMATS.md), not
 /// a line of the file; their reasons say which bucket and result.
 const DOCUMENT_FORMATS: &[&str] = &["openai-usage-json", "openai-costs-json", "anthropic-cost-json"];
@@ -349,6 +352,14 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
                 let r = results.pop().unwrap();
                 if let Some(p) = judge(format, &path, bytes, &r) {
                     problems.push(format!("{what}: {p}"));
+                }
+                // A vendor CSV re-saved with another encoding, a BOM or CRLF is still its format.
+                if forced.is_none() && format.ends_with("-csv") && RESAVED.contains(&name.as_str()) {
+                    if let Err(e) = &r {
+                        if e.code() == "unrecognised_file" {
+                            problems.push(format!("{what}: not recognised: {e}"));
+                        }
+                    }
                 }
                 slowest.push((t.elapsed(), format!("{format} {name}")));
                 let after = events(&ledger, stored);

@@ -91,6 +91,11 @@ fn decode_head(head: &[u8]) -> Option<String> {
     match std::str::from_utf8(head) {
         Ok(s) => Some(s.to_string()),
         Err(e) if e.error_len().is_none() => Some(String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned()),
+        // A header in UTF-8 (or ASCII) over rows in another encoding (Latin-1 names): the
+        // header is what detection needs; the rows are rejected by line, naming the encoding.
+        Err(e) if memchr::memchr(b'\n', &head[..e.valid_up_to()]).is_some() => {
+            Some(String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned())
+        }
         Err(_) => None,
     }
 }
@@ -420,5 +425,8 @@ mod tests {
             [0xFF, 0xFE].into_iter().chain("a,b\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         assert_eq!(Header::sniff(&utf16).unwrap().names(), ["a", "b"]);
         assert!(Header::sniff(b"just text").is_none());
+        // A Latin-1 row below an ASCII header.
+        assert_eq!(Header::sniff(b"Date,Model\n2026-01-01,claud\xe9\n").unwrap().names(), ["Date", "Model"]);
+        assert!(Header::sniff(b"Dat\xe9,Model\n").is_none());
     }
 }
