@@ -78,6 +78,8 @@ fn write_cursor_csv(path: &Path, bytes: u64) {
 #[derive(Debug, PartialEq, Eq, Clone, Default)]
 struct State {
     per_file: BTreeMap<String, i64>,
+    /// Files with a scan mark (`scan_files`), and the offset it holds.
+    marks: BTreeMap<String, i64>,
     events: i64,
     keys: i64,
     tokens: i64,
@@ -113,7 +115,9 @@ fn state(db: &Path) -> State {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .unwrap();
-    State { per_file, events, keys, tokens, nanos, requests }
+    let mut st = c.prepare("SELECT path, offset FROM scan_files").unwrap();
+    let marks = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
+    State { per_file, marks, events, keys, tokens, nanos, requests }
 }
 
 struct Case {
@@ -158,6 +162,9 @@ fn killed_runs(case: Case) {
     let reference = state(&reference_db);
     assert!(reference.events > 1000 && reference.per_file.len() >= 3, "{reference:?}");
     assert_eq!(reference.events, reference.keys);
+    if case.name == "scan" {
+        assert_eq!(reference.marks.len(), reference.per_file.len(), "every scanned file is marked");
+    }
     // The first run pays for cold caches; the kills are spread over a warm run's length.
     let warm = case.dir.path().join("warm.db");
     let took_warm = case.complete(&warm);
@@ -201,6 +208,11 @@ fn killed_runs(case: Case) {
         let sum: i64 = now.per_file.values().sum();
         assert_eq!(now.events, sum, "{what}: events outside any whole file");
         assert_eq!(now.events, now.keys, "{what}: a key stored twice");
+        // A scan's mark is written with its file's events: a marked file is whole, at its end.
+        for (path, offset) in &now.marks {
+            assert!(now.per_file.contains_key(path), "{what}: {path} is marked but has no events");
+            assert_eq!(Some(offset), reference.marks.get(path), "{what}: {path}'s mark");
+        }
         if !now.per_file.is_empty() && now.per_file.len() < reference.per_file.len() {
             mid_file += 1;
         }
