@@ -93,6 +93,13 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` that closes early ends the program quietly, as for other
+    // command-line tools, rather than as a panic in println!.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

@@ -91,3 +91,46 @@ fn restore_refuses_a_ledger_that_holds_data_and_changes_nothing() {
     target.ok(&["restore", "--replace", file.to_str().unwrap()]);
     assert_eq!(export(&target), export(&env));
 }
+
+#[cfg(unix)]
+#[test]
+fn exports_are_readable_by_their_owner_only_and_an_existing_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let env = rich();
+    let file = env.dir.path().join("export.json");
+    env.ok(&["export", "--out", file.to_str().unwrap()]);
+    assert_eq!(mode(&file), 0o600);
+    let dir = env.dir.path().join("csv");
+    env.ok(&["export", "--format", "csv", "--out", dir.to_str().unwrap()]);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    // A file the user made shareable stays so, and is overwritten whole.
+    std::fs::write(&file, "x".repeat(10_000_000)).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.ok(&["export", "--out", file.to_str().unwrap()]);
+    assert_eq!(mode(&file), 0o644);
+    assert!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&file).unwrap()).is_ok());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let env = rich();
+    // The reader goes away at once (`tokenburn imports | head -c0`): no panic message.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokenburn"))
+        .args(["--db", env.db.to_str().unwrap(), "imports"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -37,7 +37,7 @@ pub fn export(g: &Global, a: ExportArgs) -> Result<ExitCode> {
         }
         ("csv", None) => bail!("--format csv writes a folder: give it with --out DIR"),
         (_, Some(file)) => {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&file)?);
+            let mut f = std::io::BufWriter::new(tokenburn::ledger::create_private(&file)?);
             backup::export_json(l.conn(), &mut f)?;
             eprintln!("Exported to {}", file.display());
         }

@@ -128,10 +128,11 @@ pub fn export_csv(conn: &Connection, dir: &Path) -> Result<()> {
     let doc = export(conn)?;
     let meta = serde_json::json!({"tokenburn_export": 1, "schema": doc.schema, "format": "csv",
                                   "tables": doc.tables.keys().collect::<Vec<_>>()});
-    std::fs::write(dir.join("export.json"), meta.to_string()).map_err(|e| Error::io(dir, e))?;
+    let meta_path = dir.join("export.json");
+    super::create_private(&meta_path)?.write_all(meta.to_string().as_bytes()).map_err(|e| Error::io(&meta_path, e))?;
     for (name, t) in &doc.tables {
         let path = dir.join(format!("{name}.csv"));
-        let mut w = csv::Writer::from_path(&path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let mut w = csv::Writer::from_writer(super::create_private(&path)?);
         let err = |e: csv::Error| Error::Invalid(format!("{}: {e}", path.display()));
         w.write_record(&t.columns).map_err(err)?;
         for row in &t.rows {

@@ -211,6 +211,17 @@ fn create_private_file(path: &Path) -> Result<()> {
     }
 }
 
+/// Creates (or truncates) a file the user asked Tokenburn to write ledger data to (an
+/// export): a new file is readable by its owner only, like the ledger; an existing one keeps
+/// the mode its owner gave it.
+pub fn create_private(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map_err(|e| Error::io(path, e))
+}
+
 /// The ledger's zone read inside a transaction.
 pub fn tz_of(conn: &Connection) -> Result<Tz> {
     let name: Option<String> =
