@@ -104,7 +104,7 @@ fn run(format: &str, rows: u64, dir: &Path) {
         .arg(&db)
         .args(["--json", "import"])
         .arg(&csv)
-        .env("HOME", &dir)
+        .env("HOME", dir)
         .output()
         .expect("run tokenburn");
     let secs = t.elapsed().as_secs_f64();

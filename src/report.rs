@@ -218,9 +218,10 @@ pub fn daily(
     let mut out: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
     let rolled = rollup::refresh(ledger.conn(), tz)?;
     let (sql, lo, hi) = if rolled {
+        // Grouped by day first: the day index orders the rows, so only each day is sorted.
         let sql = format!(
             "SELECT r.provider, r.model, r.project, NULL, r.lday, {} FROM {} WHERE r.lday >= ?1 AND r.lday <= ?2
-             GROUP BY 1, 2, 3, 5",
+             GROUP BY 5, 1, 2, 3",
             rollup::SUMS,
             rollup::COUNTED
         );
