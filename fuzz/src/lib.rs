@@ -232,7 +232,7 @@ pub fn csv_rows(data: &[u8]) {
                 let _ = tokenburn::import::names::id_of_display_name(f);
             }
             let _ = row.blank_from(1);
-            Ok(if rows % 3 == 0 { Err("every third row rejected".to_string()) } else { Ok(()) })
+            Ok(if rows.is_multiple_of(3) { Err("every third row rejected".to_string()) } else { Ok(()) })
         },
     );
     let _ = result;
@@ -243,7 +243,9 @@ pub fn csv_rows(data: &[u8]) {
 /// Format detection: which sources claim a file, judged from its name and first bytes.
 pub fn detect(data: &[u8]) {
     let head = &data[..data.len().min(64 * 1024)];
-    for name in ["fuzz.jsonl", "fuzz.json", "fuzz.csv", "fuzz.tsv", "stats-cache.json", "rollout-x.jsonl", "fuzz"] {
+    // Sources judge by extension and content; each claimants call sniffs a CSV header per CSV
+    // source (a csv reader built each time, slow under coverage), so few names.
+    for name in ["fuzz.jsonl", "stats-cache.json", "fuzz.csv"] {
         let claim = import::claimants(Path::new(name), head);
         // Any claimant must then be able to read the file without panicking.
         if let [one] = claim.as_slice() {
