@@ -68,3 +68,11 @@ fn every_import_is_recorded_with_its_hash_and_counts() {
     let line: i64 = c.query_row("SELECT line FROM events WHERE key = 'msg_D:req_D'", [], |r| r.get(0)).unwrap();
     assert_eq!(line, 10);
 }
+
+#[test]
+fn an_in_memory_ledger_leaves_no_file_behind() {
+    // Tests' working directory is the package root, where a stray `:memory:` file would land.
+    let l = Ledger::open(std::path::Path::new(":memory:")).unwrap();
+    assert_eq!(l.conn().query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+    assert!(!std::path::Path::new(":memory:").exists());
+}

@@ -44,10 +44,13 @@ pub fn default_path() -> PathBuf {
 impl Ledger {
     /// Opens (creating if needed) the ledger at `path` and migrates it to the newest schema.
     pub fn open(path: &Path) -> Result<Ledger> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir)?;
+        // SQLite's in-memory database has no file to create.
+        if path.as_os_str() != ":memory:" {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dir(dir)?;
+            }
+            create_private_file(path)?;
         }
-        create_private_file(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
