@@ -403,3 +403,14 @@ fn past_imports_are_listed_and_undo_removes_their_events() {
     assert_eq!(all["events"], 0);
     assert_eq!(t.ok("imports", json!({ "limit": 50, "offset": 0 }))["total"], 0);
 }
+
+#[test]
+fn a_budget_saved_without_thresholds_takes_the_default_set_from_settings() {
+    let t = app();
+    t.ok("set_config", json!({"key": "default_thresholds", "value": "60, 85"}));
+    let mut b = custom_budget("defaults", "5");
+    b["thresholds"] = json!("");
+    t.ok("save_budget", json!({ "budget": b, "replace": false }));
+    let cards = t.ok("budgets", json!({ "style": style() }));
+    assert_eq!(cards[0]["budget"]["thresholds"], json!([60, 85]));
+}

@@ -37,8 +37,8 @@ pub struct BudgetInput {
 
 impl BudgetInput {
     /// The budget, or what is wrong with the form (`fy` is the ledger's fiscal-year start,
-    /// the default for quarters and years).
-    pub fn to_budget(&self, fy: u32) -> ApiResult<Budget> {
+    /// the default for quarters and years; `thresholds` the default set from Settings).
+    pub fn to_budget(&self, fy: u32, default_thresholds: &[u32]) -> ApiResult<Budget> {
         let unit: Unit = self.unit.parse().map_err(|e| invalid(format!("unit: {e}")))?;
         let period: Kind = self.period.parse().map_err(|e| invalid(format!("period: {e}")))?;
         let amount = text("amount", &self.amount, true)?;
@@ -50,7 +50,7 @@ impl BudgetInput {
             return Err(invalid("thresholds: too long"));
         }
         let thresholds = match self.thresholds.trim() {
-            "" => vec![50, 75, 90, 100],
+            "" => default_thresholds.to_vec(),
             t => budget::parse_thresholds(t)?,
         };
         let b = Budget {
@@ -88,7 +88,8 @@ pub async fn save_budget<R: Runtime>(
 ) -> ApiResult<String> {
     let name = state
         .with_ledger(move |l| {
-            let b = budget.to_budget(tokenburn::alerts::fiscal_year_start(l.conn())?)?;
+            let fy = tokenburn::alerts::fiscal_year_start(l.conn())?;
+            let b = budget.to_budget(fy, &tokenburn::config::default_thresholds(l)?)?;
             l.write(|tx, _| budget::save(tx, &b, replace))?;
             Ok(b.name)
         })

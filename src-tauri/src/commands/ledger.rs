@@ -67,7 +67,7 @@ pub struct Written {
 
 /// Writes the events matching `filter` to `path` (the export, without the dialog).
 pub fn write_events(l: &Ledger, path: &Path, filter: &EventFilter, format: ExportFormat) -> ApiResult<Written> {
-    let file = std::fs::File::create(path).map_err(|e| tokenburn::error::Error::io(path, e))?;
+    let file = tokenburn::ledger::create_private(path)?;
     let mut w = std::io::BufWriter::new(file);
     let count = browse::export_events(l.conn(), l.tz()?, filter, format, &mut w)?;
     Ok(Written { path: path.display().to_string(), count })
@@ -124,7 +124,7 @@ pub async fn undo_import<R: Runtime>(app: AppHandle<R>, state: State<'_, AppStat
 
 /// Writes the whole ledger as one JSON document to `path` (the backup, without the dialog).
 pub fn write_backup(l: &Ledger, path: &Path) -> ApiResult<Written> {
-    let file = std::fs::File::create(path).map_err(|e| tokenburn::error::Error::io(path, e))?;
+    let file = tokenburn::ledger::create_private(path)?;
     let mut w = std::io::BufWriter::new(file);
     backup::export_json(l.conn(), &mut w)?;
     std::io::Write::flush(&mut w).map_err(|e| tokenburn::error::Error::io(path, e))?;
