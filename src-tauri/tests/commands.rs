@@ -2,55 +2,10 @@
 //! Tauri's mock runtime, called through IPC exactly as `ui/js/api.js` calls them (argument
 //! names, JSON shapes, `{code, message}` errors), each on its own temporary ledger.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
-use tokenburn_desktop::{with_commands, AppState};
 
-struct TestApp {
-    _app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-fn app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ledger.db");
-    let app = with_commands(mock_builder())
-        .manage(AppState::new(db.clone(), true))
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("mock window");
-    TestApp { _app: app, window, _dir: dir, db }
-}
-
-impl TestApp {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap())
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-}
-
-fn fixture(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel).to_string_lossy().into_owned()
-}
+mod mock;
+use mock::{app, fixture};
 
 fn period<'a>(dash: &'a Value, key: &str) -> &'a Value {
     &dash["periods"].as_array().unwrap().iter().find(|p| p["key"] == key).unwrap()["totals"]

@@ -9,48 +9,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Listener, WebviewWindow, WebviewWindowBuilder};
+use tauri::Listener;
 use tokenburn::budget::{self, Budget, Unit};
 use tokenburn::ledger::Ledger;
 use tokenburn::period::Kind;
-use tokenburn_desktop::{with_commands, AppState};
 
-struct TestApp {
-    app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    db: PathBuf,
-}
-
-fn app_on(db: &Path) -> TestApp {
-    let app = with_commands(mock_builder())
-        .manage(AppState::new(db.to_path_buf(), true))
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("mock window");
-    TestApp { app, window, db: db.to_path_buf() }
-}
+mod mock;
+use mock::{app_on, TestApp};
 
 impl TestApp {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap())
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
     fn err(&self, cmd: &str, args: Value) -> (String, String) {
         let e = self.call(cmd, args.clone()).map(|v| panic!("{cmd} {args} succeeded: {v}")).unwrap_err();
         match e.as_str() {

@@ -4,55 +4,16 @@
 //! them, each on its own temporary ledger. Every command's malformed input is rejected
 //! with `invalid_input` and a message that names the field.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 use tokenburn::ledger::queries::browse::{EventFilter, ExportFormat};
 use tokenburn::ledger::Ledger;
 use tokenburn::tokens::{self, Encoding};
 use tokenburn_desktop::commands::ledger::{read_backup, write_backup, write_events};
-use tokenburn_desktop::{with_commands, AppState};
 
-struct TestApp {
-    _app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-fn app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ledger.db");
-    let app = with_commands(mock_builder())
-        .manage(AppState::new(db.clone(), true))
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("mock window");
-    TestApp { _app: app, window, dir, db }
-}
+mod mock;
+use mock::{app, fixture, TestApp};
 
 impl TestApp {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().unwrap())
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
     /// The call fails with `invalid_input` and a message containing `says`.
     fn rejects(&self, cmd: &str, args: Value, says: &str) {
         match self.call(cmd, args.clone()) {
@@ -69,10 +30,6 @@ impl TestApp {
         let files = self.ok("import_paths", json!({ "paths": [fixture("claude-code")] }));
         assert_eq!(files[0]["report"]["added"], 5, "{files}");
     }
-}
-
-fn fixture(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel).to_string_lossy().into_owned()
 }
 
 fn style() -> Value {
@@ -236,7 +193,7 @@ fn the_token_estimator_counts_as_the_engine_does_and_prices_chosen_models() {
     assert_eq!(by("cl100k_base"), Some(tokens::count_reference(Encoding::Cl100k, text) as u64));
 
     // The same text from a file.
-    let file = t.dir.path().join("prompt.txt");
+    let file = t.tmp().join("prompt.txt");
     std::fs::write(&file, text).unwrap();
     let f = t.ok("count_tokens_file", json!({ "path": file }));
     assert_eq!(f["counts"], c["counts"]);
@@ -256,8 +213,8 @@ fn the_token_estimator_counts_as_the_engine_does_and_prices_chosen_models() {
     let models = t.ok("price_models", json!({}));
     assert!(models.as_array().unwrap().iter().any(|m| m == "gpt-4o"));
 
-    t.rejects("count_tokens_file", json!({ "path": t.dir.path() }), "not a file");
-    let binary = t.dir.path().join("blob.bin");
+    t.rejects("count_tokens_file", json!({ "path": t.tmp() }), "not a file");
+    let binary = t.tmp().join("blob.bin");
     std::fs::write(&binary, [0x66, 0x6f, 0xff, 0xfe]).unwrap();
     t.rejects("count_tokens_file", json!({ "path": binary }), "not UTF-8");
     let missing = t.call("count_tokens_file", json!({ "path": "/nonexistent/x.txt" })).unwrap_err();
@@ -341,13 +298,13 @@ fn the_ledger_pages_filters_and_exports_events() {
         ["events"]
         .as_u64()
         .unwrap();
-    let csv_path = t.dir.path().join("events.csv");
+    let csv_path = t.tmp().join("events.csv");
     let w = write_events(&l, &csv_path, &f, ExportFormat::Csv).unwrap();
     assert_eq!(w.count, sonnet);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(csv.starts_with("id,ts,ts_ms,day,source,provider"), "{csv}");
     assert_eq!(csv.lines().count() as u64, sonnet + 1);
-    let json_path = t.dir.path().join("events.json");
+    let json_path = t.tmp().join("events.json");
     write_events(&l, &json_path, &EventFilter::default(), ExportFormat::Json).unwrap();
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(doc.as_array().unwrap().len(), 5);
@@ -362,10 +319,10 @@ fn backup_then_restore_into_an_empty_ledger_gives_the_same_events() {
     t.import_fixture();
     t.ok("save_budget", json!({ "budget": custom_budget("kept", "3"), "replace": false }));
     let l = Ledger::open(&t.db).unwrap();
-    let file = t.dir.path().join("backup.json");
+    let file = t.tmp().join("backup.json");
     assert_eq!(write_backup(&l, &file).unwrap().count, 5);
 
-    let other = t.dir.path().join("other.db");
+    let other = t.tmp().join("other.db");
     let l2 = Ledger::open(&other).unwrap();
     read_backup(&l2, &file, false).unwrap();
     let n: i64 = l2.conn().query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
