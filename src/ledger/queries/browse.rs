@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::money::Usd;
 use crate::timezone::day_start_ms;
 
-use super::imports::{Counts, ImportRow};
+use super::imports::{import_row, ImportRow, SELECT_IMPORTS};
 
 /// Most rows one page may hold.
 pub const MAX_PAGE: u32 = 500;
@@ -292,31 +292,8 @@ pub fn imports_page(conn: &Connection, limit: u32, offset: u64) -> Result<(Vec<I
         return Err(Error::Invalid(format!("page size {limit} is out of range (1-{MAX_PAGE})")));
     }
     let total: i64 = conn.query_row("SELECT COUNT(*) FROM imports", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare(
-        "SELECT i.id, i.path, i.format, i.started_ms, i.rows, i.added, i.updated, i.duplicates, i.rejected, i.same_as,
-                (SELECT COUNT(*) FROM event_imports x WHERE x.import_id = COALESCE(i.same_as, i.id))
-         FROM imports i ORDER BY i.id DESC LIMIT ?1 OFFSET ?2",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![limit, offset as i64], |r| {
-        let ms: i64 = r.get(3)?;
-        Ok(ImportRow {
-            id: r.get(0)?,
-            path: r.get(1)?,
-            format: r.get(2)?,
-            started: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default(),
-            counts: Counts {
-                rows: r.get::<_, i64>(4)? as u64,
-                added: r.get::<_, i64>(5)? as u64,
-                updated: r.get::<_, i64>(6)? as u64,
-                duplicates: r.get::<_, i64>(7)? as u64,
-                rejected: r.get::<_, i64>(8)? as u64,
-            },
-            same_as: r.get(9)?,
-            events: r.get(10)?,
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!("{SELECT_IMPORTS} ORDER BY i.id DESC LIMIT ?1 OFFSET ?2"))?;
+    let rows = stmt.query_map(rusqlite::params![limit, offset as i64], import_row)?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
 }
 

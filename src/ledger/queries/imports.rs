@@ -124,32 +124,37 @@ pub struct ImportRow {
     pub same_as: Option<i64>,
 }
 
+/// The columns [`import_row`] reads, from `imports i`; callers add the order and limits.
+pub(crate) const SELECT_IMPORTS: &str =
+    "SELECT i.id, i.path, i.format, i.started_ms, i.rows, i.added, i.updated, i.duplicates, i.rejected, i.same_as,
+            (SELECT COUNT(*) FROM event_imports x WHERE x.import_id = COALESCE(i.same_as, i.id))
+     FROM imports i";
+
+/// One row of [`SELECT_IMPORTS`].
+pub(crate) fn import_row(r: &rusqlite::Row) -> rusqlite::Result<ImportRow> {
+    let ms: i64 = r.get(3)?;
+    Ok(ImportRow {
+        id: r.get(0)?,
+        path: r.get(1)?,
+        format: r.get(2)?,
+        started: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+        counts: Counts {
+            rows: r.get::<_, i64>(4)? as u64,
+            added: r.get::<_, i64>(5)? as u64,
+            updated: r.get::<_, i64>(6)? as u64,
+            duplicates: r.get::<_, i64>(7)? as u64,
+            rejected: r.get::<_, i64>(8)? as u64,
+        },
+        same_as: r.get(9)?,
+        events: r.get(10)?,
+    })
+}
+
 pub fn list(conn: &Connection) -> Result<Vec<ImportRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT i.id, i.path, i.format, i.started_ms, i.rows, i.added, i.updated, i.duplicates, i.rejected, i.same_as,
-                (SELECT COUNT(*) FROM event_imports x WHERE x.import_id = COALESCE(i.same_as, i.id))
-         FROM imports i ORDER BY i.id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let ms: i64 = r.get(3)?;
-        Ok(ImportRow {
-            id: r.get(0)?,
-            path: r.get(1)?,
-            format: r.get(2)?,
-            started: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default(),
-            counts: Counts {
-                rows: r.get::<_, i64>(4)? as u64,
-                added: r.get::<_, i64>(5)? as u64,
-                updated: r.get::<_, i64>(6)? as u64,
-                duplicates: r.get::<_, i64>(7)? as u64,
-                rejected: r.get::<_, i64>(8)? as u64,
-            },
-            same_as: r.get(9)?,
-            events: r.get(10)?,
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!("{SELECT_IMPORTS} ORDER BY i.id"))?;
+    let rows = stmt.query_map([], import_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
