@@ -6,8 +6,8 @@
 //!
 //! A round is one new small file per writer, plus, every third round, a re-import of a file
 //! another writer imported before. `TOKENBURN_CONCURRENCY_ROUNDS` sets the rounds (default
-//! 350: 1,050 new-file writes and 348 re-imports across the three writers, which keeps a
-//! debug build on two cores around a minute or two).
+//! 1,000: 3,000 new-file writes and 999 re-imports across the three writers, about three
+//! minutes of a debug build on two cores).
 //!
 //! The CLI is the workspace's `target/debug/tokenburn` (built here first with the cargo that
 //! runs the test, so it is the current code).
@@ -16,18 +16,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindowBuilder;
-use tokenburn_desktop::{with_commands, AppState};
+use serde_json::json;
+
+mod mock;
 
 const WRITERS: usize = 3;
 const EVENTS_PER_FILE: u64 = 4;
 
 fn rounds() -> usize {
-    std::env::var("TOKENBURN_CONCURRENCY_ROUNDS").map(|s| s.parse().expect("a number")).unwrap_or(350)
+    std::env::var("TOKENBURN_CONCURRENCY_ROUNDS").map(|s| s.parse().expect("a number")).unwrap_or(1000)
 }
 
 /// The `tokenburn` binary of this workspace, built now.
@@ -114,11 +111,7 @@ fn two_cli_imports_and_the_app_write_at_once_without_loss_or_lock_errors() {
     let st = Command::new(&bin).arg("--db").arg(&db).args(["config", "set", "tz", "UTC"]).status().unwrap();
     assert!(st.success());
 
-    let app = with_commands(mock_builder())
-        .manage(AppState::new(db.clone(), true))
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("mock window");
+    let app = mock::app_on(&db);
 
     let started = std::time::Instant::now();
     let clis: Vec<_> = (0..2)
@@ -132,18 +125,8 @@ fn two_cli_imports_and_the_app_write_at_once_without_loss_or_lock_errors() {
     for round in 0..n {
         let paths: Vec<String> =
             round_files(&dir, app_writer, round).iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        let request = InvokeRequest {
-            cmd: "import_paths".into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(json!({ "paths": paths })),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        match get_ipc_response(&window, request) {
-            Ok(body) => {
-                let files: Value = body.deserialize().unwrap();
+        match app.call("import_paths", json!({ "paths": paths })) {
+            Ok(files) => {
                 for f in files.as_array().unwrap() {
                     if f.get("error").is_some() {
                         problems.push(format!("app round {round}: {f}"));
