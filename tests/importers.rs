@@ -227,3 +227,14 @@ fn dry_run_writes_nothing() {
     assert!(out["added"].as_i64().unwrap() > 0);
     assert_eq!(int(&env.json(&["report"])["totals"], "events"), 0);
 }
+
+#[test]
+fn a_file_that_fails_is_named_in_the_json_report() {
+    let env = Env::new();
+    let out = env.run(&["import", "--json", &fixture("bad/empty.jsonl")]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["files"][0];
+    assert!(f["path"].as_str().unwrap().ends_with("bad/empty.jsonl"), "{v}");
+    assert!(f["error"]["message"].as_str().unwrap().contains("empty.jsonl"), "{v}");
+}

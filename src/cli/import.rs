@@ -40,12 +40,18 @@ pub struct ScanArgs {
 pub fn run_import(g: &Global, a: ImportArgs) -> Result<ExitCode> {
     let mut l = g.open()?;
     let bar = Progress::new(0);
+    // Both report each file to the callback just before its result, in order.
+    let mut seen = Vec::new();
+    let mut progress = |p: &std::path::Path| {
+        bar.file(p);
+        seen.push(p.to_path_buf());
+    };
     let results = match &a.rules {
-        Some(rules) => import::rules::import_paths(&mut l, rules, &a.paths, a.dry_run, |p| bar.file(p))?,
-        None => import::import_paths(&mut l, &a.paths, a.format.as_deref(), a.dry_run, |p| bar.file(p))?,
+        Some(rules) => import::rules::import_paths(&mut l, rules, &a.paths, a.dry_run, &mut progress)?,
+        None => import::import_paths(&mut l, &a.paths, a.format.as_deref(), a.dry_run, &mut progress)?,
     };
     bar.done();
-    print_imports(g.json, results.into_iter().map(|r| (None, r)).collect(), None)
+    print_imports(g.json, seen.into_iter().map(Some).zip(results).collect(), None)
 }
 
 pub fn run_scan(g: &Global, a: ScanArgs) -> Result<ExitCode> {
