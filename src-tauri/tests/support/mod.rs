@@ -149,6 +149,7 @@ pub fn skip(what: &str) -> bool {
 /// `db` and `HOME` at `home`, plus `env`, and opens a session on the real app binary.
 /// Keep the returned [`Proc`] alive for as long as the session is used.
 pub fn launch(app: &str, db: &Path, home: &Path, env: &[(&str, &str)]) -> (Proc, Session) {
+    no_app_running(app);
     let (port, native) = (free_port(), free_port());
     let mut cmd = Command::new("tauri-driver");
     cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
@@ -165,7 +166,7 @@ pub fn launch(app: &str, db: &Path, home: &Path, env: &[(&str, &str)]) -> (Proc,
     let driver = Proc(cmd.spawn().expect("start tauri-driver"));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
+        .timeout_global(Some(Duration::from_secs(120)))
         .build()
         .into();
     let root = format!("http://127.0.0.1:{port}");
@@ -180,4 +181,29 @@ pub fn launch(app: &str, db: &Path, home: &Path, env: &[(&str, &str)]) -> (Proc,
     let id = v["value"]["sessionId"].as_str().or(v["sessionId"].as_str()).unwrap_or_else(|| panic!("no session: {v}"));
     let session = Session { agent: agent.clone(), base: format!("{root}/session/{id}") };
     (driver, session)
+}
+
+/// Processes running the binary `app`.
+fn app_processes(app: &str) -> Vec<i32> {
+    let want = Path::new(app).canonicalize().unwrap_or_else(|_| PathBuf::from(app));
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == want))
+        .collect()
+}
+
+/// Waits for an app a previous test started to exit (it stays in the tray, and single
+/// instance would hand a new launch over to it), and kills it if it lingers.
+fn no_app_running(app: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !app_processes(app).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for pid in app_processes(app) {
+        eprintln!("e2e: killing a leftover {app} (pid {pid})");
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    while !app_processes(app).is_empty() && Instant::now() < deadline + Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
