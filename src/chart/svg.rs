@@ -53,6 +53,21 @@ fn opacity(attr: &str, c: BackendColor) -> String {
     }
 }
 
+/// `stroke="#RRGGBB"`, its opacity when not opaque, and the width.
+fn stroke(c: BackendColor, width: u32) -> String {
+    format!("stroke=\"{}\"{} stroke-width=\"{width}\"", paint(c), opacity("stroke-opacity", c))
+}
+
+/// Appends `x,y x,y ...`.
+fn push_points(buf: &mut String, points: impl IntoIterator<Item = BackendCoord>) {
+    for (i, (x, y)) in points.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(' ');
+        }
+        let _ = write!(buf, "{x},{y}");
+    }
+}
+
 impl SvgSurface {
     /// Starts a document of `size` pixels; `kind` and `title` name the chart for scripts and
     /// screen readers.
@@ -125,10 +140,8 @@ impl DrawingBackend for SvgSurface {
         if c.alpha > 0.0 {
             let _ = writeln!(
                 self.buf,
-                "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"{}\"{} stroke-width=\"{}\"/>",
-                paint(c),
-                opacity("stroke-opacity", c),
-                style.stroke_width()
+                "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" {}/>",
+                stroke(c, style.stroke_width())
             );
         }
         Ok(())
@@ -160,10 +173,8 @@ impl DrawingBackend for SvgSurface {
         } else {
             let _ = writeln!(
                 self.buf,
-                "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\"/>",
-                paint(c),
-                opacity("stroke-opacity", c),
-                style.stroke_width()
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\" {}/>",
+                stroke(c, style.stroke_width())
             );
         }
         Ok(())
@@ -179,18 +190,11 @@ impl DrawingBackend for SvgSurface {
             return Ok(());
         }
         self.buf.push_str("<polyline fill=\"none\" points=\"");
-        for (i, (x, y)) in path.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.push(' ');
-            }
-            let _ = write!(self.buf, "{x},{y}");
-        }
+        push_points(&mut self.buf, path);
         let _ = writeln!(
             self.buf,
-            "\" stroke=\"{}\"{} stroke-width=\"{}\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>",
-            paint(c),
-            opacity("stroke-opacity", c),
-            style.stroke_width()
+            "\" {} stroke-linejoin=\"round\" stroke-linecap=\"round\"/>",
+            stroke(c, style.stroke_width())
         );
         Ok(())
     }
@@ -209,12 +213,7 @@ impl DrawingBackend for SvgSurface {
         let paint_attrs = if fill {
             format!("fill=\"{}\"{}", paint(c), opacity("fill-opacity", c))
         } else {
-            format!(
-                "fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\"",
-                paint(c),
-                opacity("stroke-opacity", c),
-                style.stroke_width()
-            )
+            format!("fill=\"none\" {}", stroke(c, style.stroke_width()))
         };
         let _ = writeln!(self.buf, "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" {paint_attrs}/>");
         Ok(())
@@ -230,12 +229,7 @@ impl DrawingBackend for SvgSurface {
             return Ok(());
         }
         self.buf.push_str("<polygon points=\"");
-        for (i, (x, y)) in vert.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.push(' ');
-            }
-            let _ = write!(self.buf, "{x},{y}");
-        }
+        push_points(&mut self.buf, vert);
         let _ = writeln!(self.buf, "\" fill=\"{}\"{}/>", paint(c), opacity("fill-opacity", c));
         Ok(())
     }
