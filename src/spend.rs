@@ -70,32 +70,40 @@ pub fn refresh_days(conn: &Connection, touched: &BTreeSet<(String, i64)>) -> Res
 /// Rows whose flags already hold are not rewritten (a large import touches every row of
 /// its days, and most keep their flags).
 fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
+    use crate::ledger::queries::events::name_id;
+    // Accounts and cost kinds no event names have no id: nothing of theirs to find.
+    let mut accounts = Vec::new();
+    for a in base {
+        accounts.extend(name_id(conn, a)?);
+    }
+    let billed_kind = name_id(conn, CostKind::Billed.as_str())?.unwrap_or(-1);
+    let estimated_kind = name_id(conn, CostKind::Estimated.as_str())?.unwrap_or(-1);
     let mut vendor_tokens = false;
     let mut billed = false;
-    for a in base {
+    for a in &accounts {
         vendor_tokens |= conn
             .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM events WHERE account = ?1 AND utc_day = ?2 AND authority = ?3
+                "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND authority = ?3
                  AND superseded = 0 AND input + cache_write_5m + cache_write_1h + cache_read + output + unsplit > 0)",
             )?
             .query_row(params![a, day, Authority::Vendor as i64], |r| r.get::<_, bool>(0))?;
         billed |= conn
             .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM events WHERE account = ?1 AND utc_day = ?2 AND cost_kind = 'billed')",
+                "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND cost_kind = ?3)",
             )?
-            .query_row(params![a, day], |r| r.get::<_, bool>(0))?;
+            .query_row(params![a, day, billed_kind], |r| r.get::<_, bool>(0))?;
     }
-    for a in base {
+    for a in &accounts {
         let changed = conn
             .prepare_cached(
-                "UPDATE events SET
+                "UPDATE event_rows SET
                tokens_superseded = (authority < ?3 AND ?4),
-               money_superseded = (cost_kind = 'estimated' AND (?5 OR (authority < ?3 AND ?4)))
-             WHERE account = ?1 AND utc_day = ?2
+               money_superseded = (cost_kind = ?6 AND (?5 OR (authority < ?3 AND ?4)))
+             WHERE utc_day = ?2 AND account = ?1
                AND (tokens_superseded IS NOT (authority < ?3 AND ?4)
-                    OR money_superseded IS NOT (cost_kind = 'estimated' AND (?5 OR (authority < ?3 AND ?4))))",
+                    OR money_superseded IS NOT (cost_kind = ?6 AND (?5 OR (authority < ?3 AND ?4))))",
             )?
-            .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed])?;
+            .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed, estimated_kind])?;
         if changed > 0 {
             crate::ledger::queries::rollup::mark(conn, day)?;
         }

@@ -62,7 +62,7 @@ fn json_and_csv_exports_restore_exactly() {
 
     let dir = env.dir.path().join("csv-export");
     env.ok(&["export", "--format", "csv", "--out", dir.to_str().unwrap()]);
-    assert!(dir.join("events.csv").is_file());
+    assert!(dir.join("event_rows.csv").is_file());
     let third = Env::new();
     third.ok(&["restore", dir.to_str().unwrap()]);
     assert_eq!(export(&third), doc);

@@ -83,8 +83,52 @@ struct Ev {
     line: i64,
 }
 
+/// The natural keys of the events a file holds, by the hash the ledger stores for them (the
+/// `key` column of the `events` view): the file is parsed again with its source.
+fn keys_of(source: &'static dyn tokenburn::import::Source, path: &Path, keys: &mut BTreeMap<String, String>) {
+    let mut ctx = tokenburn::import::ParseCtx {
+        path,
+        project: None,
+        first_line: 0,
+        state: None,
+        tail: tokenburn::import::Tail::Read,
+        rows: 0,
+        rejected: vec![],
+        rejected_count: 0,
+        consumed: 0,
+        last_line: 0,
+    };
+    let mut input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let _ = source.parse(&mut input, &mut ctx, &mut |ev| {
+        let hash = tokenburn::ledger::queries::events::key_hash(source.name(), &ev.key, ev.group.as_deref());
+        keys.insert(format!("{hash:016x}"), ev.key);
+        Ok(())
+    });
+}
+
+/// The stored events of `source`, with their natural keys (see [`keys_of`]; `rules` names
+/// the rules file of a `--rules` import).
 fn events(env: &Env, source: &str) -> Vec<Ev> {
+    events_with(env, source, None)
+}
+
+fn events_with(env: &Env, source: &str, rules: Option<&str>) -> Vec<Ev> {
     let conn = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut keys = BTreeMap::new();
+    let paths: Vec<String> = conn
+        .prepare("SELECT DISTINCT path FROM imports WHERE format = ?1")
+        .unwrap()
+        .query_map([source], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let parser = match rules {
+        Some(r) => tokenburn::import::rules::Rules::load(Path::new(r)).unwrap().into_source(),
+        None => tokenburn::import::by_name(source).unwrap(),
+    };
+    for p in paths {
+        keys_of(parser, Path::new(&p), &mut keys);
+    }
     let mut stmt = conn
         .prepare(
             "SELECT key, provider, account, model, project, ts_ms, span_ms, day, input, cache_write_5m, cache_write_1h,
@@ -92,32 +136,41 @@ fn events(env: &Env, source: &str) -> Vec<Ev> {
              FROM events WHERE source = ?1 ORDER BY ts_ms, key",
         )
         .unwrap();
-    stmt.query_map([source], |r| {
-        Ok(Ev {
-            key: r.get(0)?,
-            provider: r.get(1)?,
-            account: r.get(2)?,
-            model: r.get(3)?,
-            project: r.get(4)?,
-            ts_ms: r.get(5)?,
-            span_ms: r.get(6)?,
-            day: r.get(7)?,
-            input: r.get(8)?,
-            cache_write_5m: r.get(9)?,
-            cache_write_1h: r.get(10)?,
-            cache_read: r.get(11)?,
-            output: r.get(12)?,
-            reasoning: r.get(13)?,
-            requests: r.get(14)?,
-            web_search_requests: r.get(15)?,
-            cost_nanos: r.get(16)?,
-            cost_kind: r.get(17)?,
-            line: r.get(18)?,
+    let mut evs: Vec<Ev> = stmt
+        .query_map([source], |r| {
+            Ok(Ev {
+                key: r.get(0)?,
+                provider: r.get(1)?,
+                account: r.get(2)?,
+                model: r.get(3)?,
+                project: r.get(4)?,
+                ts_ms: r.get(5)?,
+                span_ms: r.get(6)?,
+                day: r.get(7)?,
+                input: r.get(8)?,
+                cache_write_5m: r.get(9)?,
+                cache_write_1h: r.get(10)?,
+                cache_read: r.get(11)?,
+                output: r.get(12)?,
+                reasoning: r.get(13)?,
+                requests: r.get(14)?,
+                web_search_requests: r.get(15)?,
+                cost_nanos: r.get(16)?,
+                cost_kind: r.get(17)?,
+                line: r.get(18)?,
+            })
         })
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for e in &mut evs {
+        e.key = keys
+            .get(&e.key)
+            .unwrap_or_else(|| panic!("no event of the imported files has the key hash {}", e.key))
+            .clone();
+    }
+    evs.sort_by(|a, b| (a.ts_ms, &a.key).cmp(&(b.ts_ms, &b.key)));
+    evs
 }
 
 /// Money of a kind (`billed`, `included`...) over a source's events, in nano-dollars.
@@ -632,7 +685,7 @@ fn rules_map_a_latin1_semicolon_csv_with_local_times_decimal_commas_and_ifs() {
     assert_eq!((f["format"].as_str(), int(&f, "rows")), (Some("gateway-de"), 6));
     // A title line is skipped, so the header is line 2; the test-model row is skipped by an [[if]].
     assert_eq!(rejected(&f), vec![(7, "tokens.input: \"1x\" is not a whole count".to_string())]);
-    let evs = events(&env, "gateway-de");
+    let evs = events_with(&env, "gateway-de", Some(&rules));
     assert_eq!(evs.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["r-1", "r-2", "r-4", "r-2#1"]);
     let r1 = &evs[0];
     assert_eq!(r1.ts_ms, 1_769_898_600_000, "31.01.2026 23:30 in Berlin is 22:30Z");
@@ -677,7 +730,7 @@ fn rules_read_utf16_tabs_cents_whole_days_and_per_million_prices() {
     let env = Env::new();
     let f = import_rules(&env, &fixture("rules/daily-utf16.toml"), &fixture("rules/daily-utf16.csv"));
     assert_eq!((f["format"].as_str(), counts(&f)), (Some("rules:daily-utf16"), (3, 0, 0, 0)));
-    let evs = events(&env, "rules:daily-utf16");
+    let evs = events_with(&env, "rules:daily-utf16", Some(&fixture("rules/daily-utf16.toml")));
     assert_eq!(evs[1].key, format!("{}#1", evs[0].key), "identical rows stay two events");
     assert_eq!(evs.iter().map(|e| e.cost_nanos.unwrap()).collect::<Vec<_>>(), [125_000_000, 125_000_000, 0]);
     assert_eq!((evs[0].day.as_deref(), evs[0].ts_ms), (Some("2026-03-01"), 1_772_341_200_000), "New York midnight");
@@ -687,7 +740,7 @@ fn rules_read_utf16_tabs_cents_whole_days_and_per_million_prices() {
 
     let f = import_rules(&env, &fixture("rules/priced.toml"), &fixture("rules/priced.csv"));
     assert_eq!((f["format"].as_str(), counts(&f)), (Some("rules:priced"), (3, 0, 0, 0)));
-    let evs = events(&env, "rules:priced");
+    let evs = events_with(&env, "rules:priced", Some(&fixture("rules/priced.toml")));
     // $0.50 per million tokens: 1,000,000 tokens is $0.50, 333 tokens $0.0001665.
     assert_eq!(evs.iter().map(|e| e.cost_nanos.unwrap()).collect::<Vec<_>>(), [500_000_000, 166_500, 166_500]);
     assert!(evs.iter().all(|e| e.cost_kind == "estimated" && e.day.as_deref() == Some("2026-02-01")));
@@ -752,7 +805,7 @@ fn rules_init_drafts_a_rules_file_that_imports_the_csv() {
     assert!(env.ok(&["rules", "check", rules.to_str().unwrap()]).contains("source rules:llm-gateway-export"));
     let f = import_rules(&env, rules.to_str().unwrap(), csv.to_str().unwrap());
     assert_eq!(counts(&f), (2, 0, 0, 0), "{draft}");
-    let evs = events(&env, "rules:llm-gateway-export");
+    let evs = events_with(&env, "rules:llm-gateway-export", rules.to_str());
     assert_eq!(money(&evs, "billed"), dollars("0.0035") + dollars("1002.25"));
     assert_eq!(evs[1].project.as_deref(), Some("api, v2"));
 

@@ -15,12 +15,21 @@ fn an_empty_file_migrates_to_the_newest_schema() {
     assert_eq!(v, SCHEMA_VERSION);
     let mode: String = l.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
-    for table in ["events", "imports", "settings", "scan_files", "price_overrides"] {
+    for (kind, name) in [
+        ("table", "event_rows"),
+        ("table", "names"),
+        ("table", "extra_deliveries"),
+        ("view", "events"),
+        ("table", "imports"),
+        ("table", "settings"),
+        ("table", "scan_files"),
+        ("table", "price_overrides"),
+    ] {
         let n: i64 = l
             .conn()
-            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=?1", [table], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type=?1 AND name=?2", [kind, name], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 1, "{table}");
+        assert_eq!(n, 1, "{kind} {name}");
     }
     drop(l);
     // Opening again is a no-op, and a newer schema is refused rather than damaged.
@@ -65,7 +74,10 @@ fn every_import_is_recorded_with_its_hash_and_counts() {
     assert_eq!(sha.len(), 64);
     assert_eq!((rows, added), (11, 5));
     // Provenance: each event names its import and line.
-    let line: i64 = c.query_row("SELECT line FROM events WHERE key = 'msg_D:req_D'", [], |r| r.get(0)).unwrap();
+    // The ledger keeps the key as its hash, in hex (the `key` column of `events`).
+    let key =
+        format!("{:016x}", tokenburn::ledger::queries::events::key_hash("claude-code", "msg_D:req_D", Some("msg_D")));
+    let line: i64 = c.query_row("SELECT line FROM events WHERE key = ?1", [key], |r| r.get(0)).unwrap();
     assert_eq!(line, 10);
 }
 

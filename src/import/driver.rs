@@ -44,6 +44,9 @@ pub struct FileJob {
 /// streamed and hashed as they are parsed.
 const IN_MEMORY_MAX: u64 = 16 * 1024 * 1024;
 
+/// Events handed from the parser thread to the writer at a time.
+const BATCH: usize = 1024;
+
 /// A file's bytes, read ahead of the ledger write.
 pub struct Loaded {
     pub job: FileJob,
@@ -201,36 +204,76 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
     let authority = source.authority();
     let mut counts = imports::Counts::default();
     let mut touched = std::collections::BTreeSet::new();
-    let mut sink = |ev: UsageEvent| -> Result<()> {
-        if dry_run {
-            counts.added += 1;
-            return Ok(());
-        }
-        let stored = events::upsert(conn, source.name(), authority, &ev, import_id, book)?;
-        match stored.outcome {
-            events::Outcome::Added => counts.added += 1,
-            events::Outcome::Updated => counts.updated += 1,
-            events::Outcome::Duplicate => {
-                counts.duplicates += 1;
-                return Ok(());
+    let mut writer = events::Writer::new(conn, source.name(), authority, import_id)?;
+    let stream_sha = std::thread::scope(|s| -> Result<Option<String>> {
+        // The file is parsed (and its events hashed and priced) on a thread of its own, ahead
+        // of this one, which only writes.
+        let (send, batches) = std::sync::mpsc::sync_channel::<Vec<events::Prepared>>(8);
+        let ctx = &mut ctx;
+        let data = &data;
+        let parser = s.spawn(move || -> Result<Option<String>> {
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut sink = |ev: UsageEvent| -> Result<()> {
+                batch.push(events::prepare(source.name(), ev, book));
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    send.send(full).map_err(|_| Error::Invalid("import stopped".into()))?;
+                }
+                Ok(())
+            };
+            let sha = match data {
+                Data::Memory { bytes, .. } => {
+                    source.parse(&mut Cursor::new(&bytes[..]), ctx, &mut sink)?;
+                    None
+                }
+                Data::Stream => {
+                    let (file, _) = open_at(path, job.start.offset)?;
+                    let mut reader = BufReader::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new() });
+                    source.parse(&mut reader, ctx, &mut sink)?;
+                    // Hash the rest too, so the stored hash covers the bytes the import spans.
+                    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+                    Some(hex(&reader.into_inner().hasher.finalize()))
+                }
+            };
+            if !batch.is_empty() {
+                send.send(batch).map_err(|_| Error::Invalid("import stopped".into()))?;
             }
-        }
-        touched.insert((stored.account, stored.utc_day));
-        Ok(())
-    };
-    match &data {
-        Data::Memory { bytes, .. } => source.parse(&mut Cursor::new(&bytes[..]), &mut ctx, &mut sink)?,
-        Data::Stream => {
-            let (file, _) = open_at(path, job.start.offset)?;
-            let mut reader = BufReader::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new() });
-            source.parse(&mut reader, &mut ctx, &mut sink)?;
-            // Hash the rest too, so the stored hash covers the bytes the import spans.
-            std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-            let sha = hex(&reader.into_inner().hasher.finalize());
-            if !dry_run {
-                conn.execute("UPDATE imports SET sha256 = ?2 WHERE id = ?1", rusqlite::params![import_id, sha])?;
+            Ok(sha)
+        });
+        let written = (|| -> Result<()> {
+            let mut last: Option<(String, i64)> = None;
+            for batch in &batches {
+                for p in batch {
+                    if dry_run {
+                        counts.added += 1;
+                        continue;
+                    }
+                    let stored = writer.upsert(&p)?;
+                    match stored.outcome {
+                        events::Outcome::Added => counts.added += 1,
+                        events::Outcome::Updated => counts.updated += 1,
+                        events::Outcome::Duplicate => {
+                            counts.duplicates += 1;
+                            continue;
+                        }
+                    }
+                    let day = (stored.account, stored.utc_day);
+                    if last.as_ref() != Some(&day) {
+                        touched.insert(day.clone());
+                        last = Some(day);
+                    }
+                }
             }
-        }
+            Ok(())
+        })();
+        // A failed write stops the parser at its next batch.
+        drop(batches);
+        let parsed = parser.join().expect("the parser thread does not panic");
+        written?;
+        parsed
+    })?;
+    if let (Some(sha), false) = (stream_sha, dry_run) {
+        conn.execute("UPDATE imports SET sha256 = ?2 WHERE id = ?1", rusqlite::params![import_id, sha])?;
     }
     counts.rows = ctx.rows;
     counts.rejected = ctx.rejected_count;
@@ -251,6 +294,7 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
         if authority == Authority::Summary || counts.added + counts.updated > 0 {
             events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
         }
+        writer.finish()?;
         crate::spend::refresh_days(conn, &touched)?;
         report.import_id = Some(import_id);
     }

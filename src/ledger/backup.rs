@@ -24,8 +24,9 @@ const ORDER: &[&str] = &[
     "settings",
     "imports",
     "import_rejects",
-    "events",
-    "event_imports",
+    "names",
+    "event_rows",
+    "extra_deliveries",
     "scan_files",
     "price_overrides",
     "account_links",
@@ -34,6 +35,21 @@ const ORDER: &[&str] = &[
     "alerts",
     "compensation",
 ];
+
+/// The events and their deliveries as schema versions 1 and 2 kept them (migration 0001).
+const OLD_TABLES: &str = "
+    CREATE TEMP TABLE old_events (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, grp TEXT, loose INTEGER NOT NULL DEFAULT 0,
+        rank INTEGER NOT NULL DEFAULT 0, authority INTEGER NOT NULL, provider TEXT NOT NULL, account TEXT NOT NULL,
+        model TEXT NOT NULL, project TEXT, ts_ms INTEGER NOT NULL, span_ms INTEGER NOT NULL DEFAULT 0, day TEXT,
+        utc_day INTEGER NOT NULL, input INTEGER NOT NULL DEFAULT 0, cache_write_5m INTEGER NOT NULL DEFAULT 0,
+        cache_write_1h INTEGER NOT NULL DEFAULT 0, cache_read INTEGER NOT NULL DEFAULT 0,
+        output INTEGER NOT NULL DEFAULT 0, reasoning INTEGER NOT NULL DEFAULT 0, unsplit INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0, web_search_requests INTEGER NOT NULL DEFAULT 0, cost_nanos INTEGER,
+        cost_kind TEXT NOT NULL, stated_cost INTEGER NOT NULL DEFAULT 0, price_source TEXT,
+        superseded INTEGER NOT NULL DEFAULT 0, tokens_superseded INTEGER NOT NULL DEFAULT 0,
+        money_superseded INTEGER NOT NULL DEFAULT 0, note TEXT, import_id INTEGER NOT NULL, line INTEGER NOT NULL);
+    CREATE TEMP TABLE old_event_imports (event_id INTEGER NOT NULL, import_id INTEGER NOT NULL);";
 
 /// The export document.
 #[derive(Serialize, Deserialize)]
@@ -201,8 +217,15 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
         )));
     }
     let present = tables(conn)?;
+    // Before schema 3 the events were a table of their own, with every delivery linked: they
+    // are read into temporary tables of that shape and converted.
+    let old = doc.schema < 3;
+    let target = |name: &str| match name {
+        "events" | "event_imports" if old => format!("temp.\"old_{name}\""),
+        _ => format!("\"{name}\""),
+    };
     for name in doc.tables.keys() {
-        if !present.contains(name) {
+        if !present.contains(name) && !(old && (name == "events" || name == "event_imports")) {
             return Err(Error::Invalid(format!("the export has a table {name:?} this ledger does not know")));
         }
     }
@@ -221,12 +244,20 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
         }
         // No rollup state: the next read rebuilds it from the restored events.
         conn.execute("DELETE FROM rollup_state", [])?;
+        if old {
+            conn.execute_batch(OLD_TABLES)?;
+        }
+        let mut order = present.clone();
+        if old {
+            let at = order.iter().position(|t| t == "names").unwrap_or(order.len());
+            order.splice(at..at, ["events".to_string(), "event_imports".to_string()]);
+        }
         let mut n = 0;
-        for name in &present {
+        for name in &order {
             let Some(t) = doc.tables.get(name) else { continue };
             let cols = t.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
             let marks = (1..=t.columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-            let mut stmt = conn.prepare(&format!("INSERT INTO \"{name}\" ({cols}) VALUES ({marks})"))?;
+            let mut stmt = conn.prepare(&format!("INSERT INTO {} ({cols}) VALUES ({marks})", target(name)))?;
             for row in &t.rows {
                 if row.len() != t.columns.len() {
                     return Err(Error::Invalid(format!(
@@ -240,6 +271,10 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
                 stmt.execute(rusqlite::params_from_iter(values))?;
                 n += 1;
             }
+        }
+        if old {
+            super::queries::events::convert_v2(conn, "temp.old_events", "temp.old_event_imports")?;
+            conn.execute_batch("DROP TABLE temp.old_events; DROP TABLE temp.old_event_imports;")?;
         }
         Ok(n)
     })();

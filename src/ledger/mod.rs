@@ -22,6 +22,7 @@ use crate::timezone;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_rollup", include_str!("migrations/0002_rollup.sql")),
+    ("0003_compact", include_str!("migrations/0003_compact.sql")),
 ];
 
 /// The newest schema this build knows.
@@ -84,6 +85,13 @@ impl Ledger {
         let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, (_, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql)?;
+            if i == 2 {
+                // 0003: the version 2 events move to the compact rows (their keys are hashed
+                // in Rust), and `events` becomes a view of them.
+                queries::events::convert_v2(&tx, "events", "event_imports")?;
+                tx.execute_batch("DROP TABLE event_imports; DROP TABLE events;")?;
+                tx.execute_batch(queries::events::VIEWS)?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
         if found == 0 {

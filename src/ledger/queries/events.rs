@@ -1,12 +1,27 @@
-//! The `events` table: idempotent upserts, pricing, supersession.
+//! The events: idempotent upserts, pricing, supersession.
 //!
-//! Invariant: `(source, key)` is unique, so re-importing anything is a no-op; where a
-//! source can deliver a better version of an event, the higher `rank` wins. An estimated
-//! event with no price has `cost_nanos = NULL`, never 0.
+//! Invariant: an event's identity `(source, key)` is unique, so re-importing anything is a
+//! no-op; where a source can deliver a better version of an event, the higher `rank` wins.
+//! An estimated event with no price has `cost_nanos = NULL`, never 0.
+//!
+//! Storage (migration 0003): events live in `event_rows`, compactly, and the `events` view
+//! shows them with their names as text. Ten years of heavy use is tens of millions of
+//! events, so a row holds numbers only: names are ids into `names`, and the natural key is
+//! kept as 64 bits of its SHA-256 (`khash`, the one unique index). Two different keys share
+//! a hash with probability about n²/2⁶⁵ (3·10⁻⁶ at ten million events); the key text itself
+//! is not kept (the view shows the hash). An event with a group (Claude Code's
+//! `message.id`) hashes as 48 bits of its group and 16 of its key, so one range of the
+//! same index finds the group's events. An event names the import its stored version came
+//! from; other imports that also delivered it are rows of `extra_deliveries` (most events
+//! come from one import, which then costs nothing more), and `imports.held` counts the
+//! events that name each import.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
+use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};
@@ -27,18 +42,6 @@ pub fn price_date(ev_day: Option<NaiveDate>, ts_ms: i64) -> NaiveDate {
     ev_day.unwrap_or_else(|| {
         DateTime::<Utc>::from_timestamp_millis(ts_ms).map(|t| t.date_naive()).unwrap_or(NaiveDate::MIN)
     })
-}
-
-/// Money for an event: what the source stated, else the price book's estimate (or None).
-fn money(ev: &UsageEvent, book: &PriceBook) -> (Option<i64>, bool, Option<String>) {
-    if let Some(c) = ev.cost {
-        return (Some(c.nanos()), true, None);
-    }
-    if ev.cost_kind != CostKind::Estimated {
-        return (None, false, None);
-    }
-    let (cost, source) = estimate(book, &ev.provider, &ev.model, price_date(ev.day, ev.ts_ms), &ev.tokens);
-    (cost, false, source)
 }
 
 /// The price book's estimate and the price entry it came from, or None when unpriced.
@@ -66,6 +69,92 @@ pub fn utc_day(ev_day: Option<NaiveDate>, ts_ms: i64) -> i64 {
     }
 }
 
+fn sha(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// The stored identity of an event (see the module's note): 64 bits of SHA-256 of its
+/// source and key, or for an event with a group, 48 bits of the group's then 16 of the key's.
+pub fn key_hash(source: &str, key: &str, group: Option<&str>) -> i64 {
+    let k = sha(&[source.as_bytes(), b"\0", key.as_bytes()]);
+    match group {
+        None => i64::from_be_bytes(k[..8].try_into().expect("8 bytes")),
+        Some(g) => group_range(source, g).0 | i64::from(u16::from_be_bytes([k[0], k[1]])),
+    }
+}
+
+/// The hashes of a group's events: one range of `khash`.
+fn group_range(source: &str, group: &str) -> (i64, i64) {
+    let g = sha(&[source.as_bytes(), b"\x01", group.as_bytes()]);
+    let mut b = [0u8; 8];
+    b[..6].copy_from_slice(&g[..6]);
+    let lo = i64::from_be_bytes(b);
+    (lo, lo | 0xffff)
+}
+
+/// An event made ready to store: everything that needs no ledger (key hash, money), so an
+/// import can compute it on another thread than the writer's.
+pub struct Prepared {
+    pub ev: UsageEvent,
+    khash: i64,
+    cost: Option<i64>,
+    stated: bool,
+    price_source: Option<String>,
+    pub account: String,
+    pub utc_day: i64,
+}
+
+/// Prepares `ev` of `source`: its key hash, account, UTC day, and money (what the source
+/// stated, else the price book's estimate, or none).
+pub fn prepare(source: &str, ev: UsageEvent, book: &PriceBook) -> Prepared {
+    let (cost, stated, price_source) = match ev.cost {
+        Some(c) => (Some(c.nanos()), true, None),
+        None if ev.cost_kind != CostKind::Estimated => (None, false, None),
+        None => {
+            let (c, s) = estimate(book, &ev.provider, &ev.model, price_date(ev.day, ev.ts_ms), &ev.tokens);
+            (c, false, s)
+        }
+    };
+    Prepared {
+        khash: key_hash(source, &ev.key, ev.group.as_deref()),
+        account: ev.account.clone().unwrap_or_else(|| crate::spend::default_account(source)),
+        utc_day: utc_day(ev.day, ev.ts_ms),
+        cost,
+        stated,
+        price_source,
+        ev,
+    }
+}
+
+/// Ids of names, cached for one transaction (a rolled-back id must not outlive it).
+#[derive(Default)]
+pub struct Names(HashMap<String, i64>);
+
+impl Names {
+    pub fn id(&mut self, conn: &Connection, name: &str) -> Result<i64> {
+        if let Some(id) = self.0.get(name) {
+            return Ok(*id);
+        }
+        conn.prepare_cached("INSERT INTO names (name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?.execute([name])?;
+        let id: i64 = conn.prepare_cached("SELECT id FROM names WHERE name = ?1")?.query_row([name], |r| r.get(0))?;
+        self.0.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    fn opt(&mut self, conn: &Connection, name: Option<&str>) -> Result<Option<i64>> {
+        name.map(|n| self.id(conn, n)).transpose()
+    }
+}
+
+/// The id of a name already stored (None: no event refers to it).
+pub fn name_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn.prepare_cached("SELECT id FROM names WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
+}
+
 /// What an upsert did, and where the event lives, for rule-9 bookkeeping.
 pub struct Stored {
     pub outcome: Outcome,
@@ -75,28 +164,195 @@ pub struct Stored {
 
 /// The columns an event is written with, in the order of [`INSERT`]'s parameters `?1..?30`
 /// (every statement below numbers its parameters the same way and binds one list).
-const INSERT: &str = "INSERT INTO events (source, key, grp, loose, rank, authority, provider, model, project, ts_ms,
-     span_ms, day, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
-     web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line, account, utc_day, note)
+const INSERT: &str = "INSERT INTO event_rows (source, khash, grouped, loose, rank, authority, provider, account,
+     model, project, ts_ms, span_ms, whole_day, utc_day, input, cache_write_5m, cache_write_1h, cache_read, output,
+     reasoning, unsplit, requests, web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, note,
+     import_id, line)
      VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,
              ?29,?30)";
 
 /// What a better version of an event replaces: everything but its source, authority and
-/// note (and its key, which the conflict target or the group merge decides).
-const REPLACE: &str = "grp=?3, loose=?4, rank=?5, provider=?7, model=?8, project=?9, ts_ms=?10, span_ms=?11, day=?12,
-     input=?13, cache_write_5m=?14, cache_write_1h=?15, cache_read=?16, output=?17, reasoning=?18, unsplit=?19,
-     requests=?20, web_search_requests=?21, cost_nanos=?22, cost_kind=?23, stated_cost=?24, price_source=?25,
-     import_id=?26, line=?27, account=?28, utc_day=?29";
+/// note.
+const REPLACE: &str = "khash=?2, grouped=?3, loose=?4, rank=?5, provider=?7, account=?8, model=?9, project=?10,
+     ts_ms=?11, span_ms=?12, whole_day=?13, utc_day=?14, input=?15, cache_write_5m=?16, cache_write_1h=?17,
+     cache_read=?18, output=?19, reasoning=?20, unsplit=?21, requests=?22, web_search_requests=?23, cost_nanos=?24,
+     cost_kind=?25, stated_cost=?26, price_source=?27, import_id=?29, line=?30";
 
-/// Stores `ev` for `source`, merging with an existing version of the same event, and
-/// records that `import_id` delivered it.
-///
-/// A new event is one statement: an insert that does nothing on a key already stored
-/// (CONVENTIONS rule 4). Only then is the stored version read, and replaced when the new
-/// one's rank is higher. An event with a group (Claude Code's `message.id`) may instead
-/// merge with a stored event of its group under another key, so it looks before it writes.
-/// A replacement marks the days of both versions for the rollup (new rows are found there
-/// by id, see `rollup`).
+/// The stored version of an event: its id, rank and import.
+type Found = (i64, i64, i64);
+
+/// Stores the events of one import (or of one manual entry) in the caller's transaction.
+pub struct Writer<'c> {
+    conn: &'c Connection,
+    names: Names,
+    source: &'c str,
+    source_id: i64,
+    authority: Authority,
+    import_id: i64,
+    /// Change of `imports.held` per import, written by [`Writer::finish`].
+    held: HashMap<i64, i64>,
+}
+
+impl<'c> Writer<'c> {
+    pub fn new(conn: &'c Connection, source: &'c str, authority: Authority, import_id: i64) -> Result<Writer<'c>> {
+        let mut names = Names::default();
+        let source_id = names.id(conn, source)?;
+        Ok(Writer { conn, names, source, source_id, authority, import_id, held: HashMap::new() })
+    }
+
+    /// Stores `p`, merging with an existing version of the same event, and records that
+    /// this import delivered it.
+    ///
+    /// A new event is one statement: an insert that does nothing on a key already stored
+    /// (CONVENTIONS rule 4). Only then is the stored version read, and replaced when the
+    /// new one's rank is higher. An event with a group may instead merge with a stored event
+    /// of its group under another key, so it looks before it writes. A replacement marks
+    /// the days of both versions for the rollup (new rows are found there by id).
+    pub fn upsert(&mut self, p: &Prepared) -> Result<Stored> {
+        let (ev, t, c) = (&p.ev, &p.ev.tokens, self.conn);
+        let ids = [
+            self.names.id(c, &ev.provider)?,
+            self.names.id(c, &p.account)?,
+            self.names.id(c, &ev.model)?,
+            self.names.id(c, ev.cost_kind.as_str())?,
+        ];
+        let project = self.names.opt(c, ev.project.as_deref())?;
+        let price_source = self.names.opt(c, p.price_source.as_deref())?;
+        let (line, source_id, authority, import_id) =
+            (ev.line as i64, self.source_id, self.authority as i64, self.import_id);
+        let values: [&dyn ToSql; 30] = [
+            &source_id,
+            &p.khash,
+            &ev.group.is_some(),
+            &ev.loose,
+            &ev.rank,
+            &authority,
+            &ids[0],
+            &ids[1],
+            &ids[2],
+            &project,
+            &ev.ts_ms,
+            &ev.span_ms,
+            &ev.day.is_some(),
+            &p.utc_day,
+            &t.input,
+            &t.cache_write_5m,
+            &t.cache_write_1h,
+            &t.cache_read,
+            &t.output,
+            &t.reasoning,
+            &t.unsplit,
+            &t.requests,
+            &t.web_search_requests,
+            &p.cost,
+            &ids[3],
+            &p.stated,
+            &price_source,
+            &ev.note,
+            &import_id,
+            &line,
+        ];
+        let found = match &ev.group {
+            None => {
+                let sql = format!("{INSERT} ON CONFLICT(khash) DO NOTHING");
+                if c.prepare_cached(&sql)?.execute(&values[..])? == 1 {
+                    None
+                } else {
+                    self.by_hash(p.khash)?
+                }
+            }
+            Some(group) => {
+                let found = match self.by_hash(p.khash)? {
+                    Some(f) => Some(f),
+                    None => {
+                        let (lo, hi) = group_range(self.source, group);
+                        c.prepare_cached(
+                            "SELECT id, rank, import_id FROM event_rows WHERE khash BETWEEN ?1 AND ?2 AND grouped = 1
+                             AND source = ?3 AND (?4 OR loose = 1) ORDER BY id LIMIT 1",
+                        )?
+                        .query_row(params![lo, hi, source_id, ev.loose], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .optional()?
+                    }
+                };
+                if found.is_none() {
+                    c.prepare_cached(INSERT)?.execute(&values[..])?;
+                }
+                found
+            }
+        };
+        let outcome = match found {
+            None => {
+                *self.held.entry(self.import_id).or_default() += 1;
+                Outcome::Added
+            }
+            Some((id, stored, main)) if ev.rank <= stored => {
+                self.delivered(id, main)?;
+                Outcome::Duplicate
+            }
+            Some((id, _, main)) => {
+                self.replace(&values, id, main)?;
+                Outcome::Updated
+            }
+        };
+        Ok(Stored { outcome, account: p.account.clone(), utc_day: p.utc_day })
+    }
+
+    fn by_hash(&self, khash: i64) -> Result<Option<Found>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id, rank, import_id FROM event_rows WHERE khash = ?1")?
+            .query_row([khash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
+    /// Records that this import also delivered the stored event `id` (whose version came
+    /// from import `main`).
+    fn delivered(&self, id: i64, main: i64) -> Result<()> {
+        if main != self.import_id && self.import_id > 0 {
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO extra_deliveries (event_id, import_id) VALUES (?1, ?2)")?
+                .execute([id, self.import_id])?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the stored event `id` with the better version in `values` (its key too: a
+    /// group merge adopts the newcomer's key), marking the days of both versions for the
+    /// rollup. The import the old version came from stays one that delivered the event.
+    fn replace(&mut self, values: &[&dyn ToSql; 30], id: i64, main: i64) -> Result<()> {
+        let c = self.conn;
+        let old_day: i64 =
+            c.prepare_cached("SELECT utc_day FROM event_rows WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        let sql = format!("UPDATE event_rows SET {REPLACE} WHERE id=?31");
+        c.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn ToSql])))?;
+        if main != self.import_id {
+            c.prepare_cached("INSERT OR IGNORE INTO extra_deliveries (event_id, import_id) VALUES (?1, ?2)")?
+                .execute([id, main])?;
+            c.prepare_cached("DELETE FROM extra_deliveries WHERE event_id = ?1 AND import_id = ?2")?
+                .execute([id, self.import_id])?;
+            *self.held.entry(main).or_default() -= 1;
+            *self.held.entry(self.import_id).or_default() += 1;
+        }
+        super::rollup::mark(c, old_day)?;
+        let new_day: i64 =
+            c.prepare_cached("SELECT utc_day FROM event_rows WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        super::rollup::mark(c, new_day)
+    }
+
+    /// Writes the imports' counts of held events.
+    pub fn finish(self) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached("UPDATE imports SET held = held + ?2 WHERE id = ?1")?;
+        for (import, n) in self.held {
+            if n != 0 {
+                stmt.execute([import, n])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stores one event (see [`Writer::upsert`]).
 pub fn upsert(
     tx: &Connection,
     source: &str,
@@ -105,120 +361,10 @@ pub fn upsert(
     import_id: i64,
     book: &PriceBook,
 ) -> Result<Stored> {
-    let (cost, stated, price_source) = money(ev, book);
-    let t = &ev.tokens;
-    let day = ev.day.map(|d| d.to_string());
-    let account = ev.account.clone().unwrap_or_else(|| crate::spend::default_account(source));
-    let utc_day = utc_day(ev.day, ev.ts_ms);
-    let line = ev.line as i64;
-    let values: [&dyn ToSql; 30] = [
-        &source,
-        &ev.key,
-        &ev.group,
-        &ev.loose,
-        &ev.rank,
-        &(authority as i64),
-        &ev.provider,
-        &ev.model,
-        &ev.project,
-        &ev.ts_ms,
-        &ev.span_ms,
-        &day,
-        &t.input,
-        &t.cache_write_5m,
-        &t.cache_write_1h,
-        &t.cache_read,
-        &t.output,
-        &t.reasoning,
-        &t.unsplit,
-        &t.requests,
-        &t.web_search_requests,
-        &cost,
-        &ev.cost_kind.as_str(),
-        &stated,
-        &price_source,
-        &import_id,
-        &line,
-        &account,
-        &utc_day,
-        &ev.note,
-    ];
-    let (id, outcome) = match &ev.group {
-        None => upsert_by_key(tx, &values, ev.rank)?,
-        Some(group) => upsert_in_group(tx, &values, source, &ev.key, group, ev.loose, ev.rank)?,
-    };
-    if import_id > 0 {
-        tx.prepare_cached("INSERT OR IGNORE INTO event_imports (event_id, import_id) VALUES (?1, ?2)")?
-            .execute(params![id, import_id])?;
-    }
-    Ok(Stored { outcome, account, utc_day })
-}
-
-/// The upsert on `(source, key)`. (Not `ON CONFLICT DO UPDATE ... RETURNING`: a returning
-/// clause or an update trigger makes SQLite keep a statement journal, which copies every
-/// page the insert touches and doubled the cost of an import; and the replaced version's
-/// day is needed for the rollup.)
-fn upsert_by_key(tx: &Connection, values: &[&dyn ToSql; 30], rank: i64) -> Result<(i64, Outcome)> {
-    let sql = format!("{INSERT} ON CONFLICT(source, key) DO NOTHING");
-    if tx.prepare_cached(&sql)?.execute(&values[..])? == 1 {
-        return Ok((tx.last_insert_rowid(), Outcome::Added));
-    }
-    let (id, stored): (i64, i64) = tx
-        .prepare_cached("SELECT id, rank FROM events WHERE source = ?1 AND key = ?2")?
-        .query_row(params![values[0], values[1]], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if rank <= stored {
-        return Ok((id, Outcome::Duplicate));
-    }
-    replace(tx, values, id)?;
-    Ok((id, Outcome::Updated))
-}
-
-/// Replaces the stored event `id` with the better version in `values` (its key too: a group
-/// merge adopts the newcomer's key), marking the days of both versions for the rollup.
-fn replace(tx: &Connection, values: &[&dyn ToSql; 30], id: i64) -> Result<()> {
-    let old_day: i64 = tx.prepare_cached("SELECT utc_day FROM events WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-    let sql = format!("UPDATE events SET key=?2, {REPLACE} WHERE id=?31");
-    let mut stmt = tx.prepare_cached(&sql)?;
-    stmt.execute(rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn ToSql])))?;
-    super::rollup::mark(tx, old_day)?;
-    let new_day: i64 = tx.prepare_cached("SELECT utc_day FROM events WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-    super::rollup::mark(tx, new_day)
-}
-
-/// The upsert of an event with a group: the stored version is the one of the same key,
-/// else the first of the same group that merges with it (either side loose).
-fn upsert_in_group(
-    tx: &Connection,
-    values: &[&dyn ToSql; 30],
-    source: &str,
-    key: &str,
-    group: &str,
-    loose: bool,
-    rank: i64,
-) -> Result<(i64, Outcome)> {
-    let mut existing: Option<(i64, i64)> = tx
-        .prepare_cached("SELECT id, rank FROM events WHERE source = ?1 AND key = ?2")?
-        .query_row(params![source, key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    if existing.is_none() {
-        existing = tx
-            .prepare_cached(
-                "SELECT id, rank FROM events WHERE source = ?1 AND grp = ?2 AND (?3 OR loose = 1) ORDER BY id LIMIT 1",
-            )?
-            .query_row(params![source, group, loose], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-    }
-    Ok(match existing {
-        Some((id, stored)) if rank <= stored => (id, Outcome::Duplicate),
-        Some((id, _)) => {
-            replace(tx, values, id)?;
-            (id, Outcome::Updated)
-        }
-        None => {
-            tx.prepare_cached(INSERT)?.execute(&values[..])?;
-            (tx.last_insert_rowid(), Outcome::Added)
-        }
-    })
+    let mut w = Writer::new(tx, source, authority, import_id)?;
+    let stored = w.upsert(&prepare(source, ev.clone(), book))?;
+    w.finish()?;
+    Ok(stored)
 }
 
 /// Recomputes the estimate of every event whose money came from the price book (or had
@@ -254,9 +400,10 @@ pub fn reprice(tx: &Connection, book: &PriceBook) -> Result<usize> {
             }
         }
     }
-    let mut upd = tx.prepare("UPDATE events SET cost_nanos = ?2, price_source = ?3 WHERE id = ?1")?;
+    let mut names = Names::default();
+    let mut upd = tx.prepare("UPDATE event_rows SET cost_nanos = ?2, price_source = ?3 WHERE id = ?1")?;
     for (id, (cost, src), day) in &rows {
-        upd.execute(params![id, cost, src])?;
+        upd.execute(params![id, cost, names.opt(tx, src.as_deref())?])?;
         super::rollup::mark(tx, *day)?;
     }
     Ok(rows.len())
@@ -267,8 +414,9 @@ pub fn reprice(tx: &Connection, book: &PriceBook) -> Result<usize> {
 pub fn refresh_supersession(tx: &Connection, tz: Tz) -> Result<()> {
     let mut summaries = Vec::new();
     {
-        let mut stmt = tx.prepare("SELECT id, model, day, ts_ms, utc_day FROM events WHERE authority = ?1")?;
-        let mut q = stmt.query([Authority::Summary as i64])?;
+        // `authority = 1` (Authority::Summary) as a literal, so the partial index serves it.
+        let mut stmt = tx.prepare_cached("SELECT id, model, day, ts_ms, utc_day FROM events WHERE authority = 1")?;
+        let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
             let day: Option<String> = r.get(2)?;
             let ts: i64 = r.get(3)?;
@@ -277,21 +425,111 @@ pub fn refresh_supersession(tx: &Connection, tz: Tz) -> Result<()> {
         }
     }
     let mut exists = tx.prepare_cached(
-        "SELECT EXISTS(SELECT 1 FROM events WHERE authority >= ?1 AND model = ?2 AND ts_ms >= ?3 AND ts_ms < ?4)",
+        "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?1 AND model = ?2 AND authority >= ?3
+                        AND ts_ms >= ?4 AND ts_ms < ?5)",
     )?;
-    let mut upd = tx.prepare_cached("UPDATE events SET superseded = ?2 WHERE id = ?1 AND superseded != ?2")?;
+    let mut upd = tx.prepare_cached("UPDATE event_rows SET superseded = ?2 WHERE id = ?1 AND superseded != ?2")?;
     for (id, models, date, utc_day) in summaries {
         let start = timezone::day_start_ms(tz, date);
         let end = timezone::day_start_ms(tz, date.succ_opt().unwrap_or(date));
         // A summary row may list several models ("a, b") when its source gives no split.
         let mut covered = false;
         for m in models.split(", ") {
-            covered |=
-                exists.query_row(params![Authority::Transcript as i64, m, start, end], |r| r.get::<_, bool>(0))?;
+            let Some(model) = name_id(tx, m)? else { continue };
+            for day in start.div_euclid(86_400_000)..=(end - 1).div_euclid(86_400_000) {
+                covered |= exists.query_row(params![day, model, Authority::Transcript as i64, start, end], |r| {
+                    r.get::<_, bool>(0)
+                })?;
+            }
         }
         if upd.execute(params![id, covered])? > 0 {
             super::rollup::mark(tx, utc_day)?;
         }
     }
+    Ok(())
+}
+
+/// The `events` view: `event_rows` with names as text, in the columns of schema version 2
+/// (the key and group show as their hashes, in hex). Reports and exports read it. The
+/// `event_imports` view lists every import that delivered each event, as version 2 did.
+pub(crate) const VIEWS: &str = "CREATE VIEW event_imports AS
+    SELECT id AS event_id, import_id FROM event_rows
+    UNION ALL SELECT event_id, import_id FROM extra_deliveries;
+CREATE VIEW events AS
+    SELECT e.id, s.name AS source, printf('%016x', e.khash) AS key,
+           CASE WHEN e.grouped THEN printf('%012x', (e.khash >> 16) & 0xffffffffffff) END AS grp,
+           e.loose, e.rank, e.authority, p.name AS provider, a.name AS account, m.name AS model,
+           pr.name AS project, e.ts_ms, e.span_ms,
+           CASE WHEN e.whole_day THEN date(e.utc_day * 86400, 'unixepoch') END AS day, e.utc_day,
+           e.input, e.cache_write_5m, e.cache_write_1h, e.cache_read, e.output, e.reasoning, e.unsplit,
+           e.requests, e.web_search_requests, e.cost_nanos, k.name AS cost_kind, e.stated_cost,
+           ps.name AS price_source, e.superseded, e.tokens_superseded, e.money_superseded, e.note,
+           e.import_id, e.line
+    FROM event_rows e
+    LEFT JOIN names s ON s.id = e.source
+    LEFT JOIN names p ON p.id = e.provider
+    LEFT JOIN names a ON a.id = e.account
+    LEFT JOIN names m ON m.id = e.model
+    LEFT JOIN names pr ON pr.id = e.project
+    LEFT JOIN names k ON k.id = e.cost_kind
+    LEFT JOIN names ps ON ps.id = e.price_source;";
+
+/// Copies events of schema version 2 (table `events`, its deliveries in `links`) into
+/// `event_rows` and `extra_deliveries`, keeping their ids; then counts each import's held
+/// events. Used by migration 0003 and by restoring an export of version 1 or 2.
+pub(crate) fn convert_v2(tx: &Connection, events: &str, links: &str) -> Result<()> {
+    let mut names = Names::default();
+    let mut read = tx.prepare(&format!(
+        "SELECT id, source, key, grp, loose, rank, authority, provider, account, model, project, ts_ms, span_ms,
+                day IS NOT NULL, utc_day, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning,
+                unsplit, requests, web_search_requests, cost_nanos, cost_kind, stated_cost, price_source, superseded,
+                tokens_superseded, money_superseded, note, import_id, line
+         FROM {events} ORDER BY id"
+    ))?;
+    let mut write = tx.prepare(
+        "INSERT INTO event_rows (id, source, khash, grouped, loose, rank, authority, provider, account, model,
+             project, ts_ms, span_ms, whole_day, utc_day, input, cache_write_5m, cache_write_1h, cache_read, output,
+             reasoning, unsplit, requests, web_search_requests, cost_nanos, cost_kind, stated_cost, price_source,
+             superseded, tokens_superseded, money_superseded, note, import_id, line)
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,
+                 ?27,?28,?29,?30,?31,?32,?33,?34)",
+    )?;
+    let mut q = read.query([])?;
+    while let Some(r) = q.next()? {
+        let source: String = r.get(1)?;
+        let key: String = r.get(2)?;
+        let grp: Option<String> = r.get(3)?;
+        let mut v: Vec<rusqlite::types::Value> = (0..34).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+        let text = |v: &rusqlite::types::Value| match v {
+            rusqlite::types::Value::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        v[1] = names.id(tx, &source)?.into();
+        v[2] = key_hash(&source, &key, grp.as_deref()).into();
+        v[3] = grp.is_some().into();
+        for i in [7, 8, 9, 25] {
+            v[i] = names.id(tx, &text(&v[i]).unwrap_or_default())?.into();
+        }
+        for i in [10, 27] {
+            v[i] = names.opt(tx, text(&v[i]).as_deref())?.into();
+        }
+        write.execute(rusqlite::params_from_iter(v.iter()))?;
+    }
+    tx.execute_batch(&format!(
+        "INSERT OR IGNORE INTO extra_deliveries (event_id, import_id)
+           SELECT x.event_id, x.import_id FROM {links} x JOIN event_rows e ON e.id = x.event_id
+           WHERE x.import_id != e.import_id;"
+    ))?;
+    count_held(tx)
+}
+
+/// Counts every import's held events from scratch (after a migration, restore or undo).
+pub(crate) fn count_held(tx: &Connection) -> Result<()> {
+    tx.execute_batch(
+        "UPDATE imports SET held = 0;
+         UPDATE imports SET held = c.n
+           FROM (SELECT import_id, COUNT(*) AS n FROM event_rows GROUP BY import_id) AS c
+           WHERE imports.id = c.import_id;",
+    )?;
     Ok(())
 }

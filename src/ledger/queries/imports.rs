@@ -127,7 +127,8 @@ pub struct ImportRow {
 /// The columns [`import_row`] reads, from `imports i`; callers add the order and limits.
 pub(crate) const SELECT_IMPORTS: &str =
     "SELECT i.id, i.path, i.format, i.started_ms, i.rows, i.added, i.updated, i.duplicates, i.rejected, i.same_as,
-            (SELECT COUNT(*) FROM event_imports x WHERE x.import_id = COALESCE(i.same_as, i.id))
+            (SELECT j.held FROM imports j WHERE j.id = COALESCE(i.same_as, i.id))
+            + (SELECT COUNT(*) FROM extra_deliveries x WHERE x.import_id = COALESCE(i.same_as, i.id))
      FROM imports i";
 
 /// One row of [`SELECT_IMPORTS`].
@@ -174,44 +175,62 @@ pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
     let exists: Option<Option<i64>> =
         conn.query_row("SELECT same_as FROM imports WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     let Some(same_as) = exists else { return Ok(None) };
+    // This import's events: those whose stored version it delivered, and those it delivered
+    // again (extra_deliveries).
+    let mut touched = std::collections::BTreeSet::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT e.account, e.utc_day FROM events e
+             WHERE e.import_id = ?1 OR e.id IN (SELECT event_id FROM extra_deliveries WHERE import_id = ?1)",
+        )?;
+        for row in stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            touched.insert(row?);
+        }
+    }
+    let total: i64 = conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM event_rows WHERE import_id = ?1)
+              + (SELECT COUNT(*) FROM extra_deliveries WHERE import_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
     // A later import of identical bytes delivered the same events: it takes them over.
     if same_as.is_none() {
         let heir: Option<i64> = conn.query_row("SELECT MIN(id) FROM imports WHERE same_as = ?1", [id], |r| r.get(0))?;
         if let Some(heir) = heir {
             conn.execute("UPDATE imports SET same_as = NULL WHERE id = ?1", [heir])?;
             conn.execute("UPDATE imports SET same_as = ?2 WHERE same_as = ?1", [id, heir])?;
+            conn.execute("UPDATE event_rows SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
             conn.execute(
-                "INSERT OR IGNORE INTO event_imports (event_id, import_id)
-                 SELECT event_id, ?2 FROM event_imports WHERE import_id = ?1",
+                "INSERT OR IGNORE INTO extra_deliveries (event_id, import_id)
+                 SELECT event_id, ?2 FROM extra_deliveries WHERE import_id = ?1",
                 [id, heir],
             )?;
             conn.execute("UPDATE import_rejects SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
         }
     }
-    let mut touched = std::collections::BTreeSet::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT e.account, e.utc_day FROM events e JOIN event_imports x ON x.event_id = e.id
-             WHERE x.import_id = ?1",
-        )?;
-        for row in stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-            touched.insert(row?);
-        }
-    }
-    let only_here = "SELECT event_id FROM event_imports x WHERE x.import_id = ?1
-         AND NOT EXISTS (SELECT 1 FROM event_imports y WHERE y.event_id = x.event_id AND y.import_id != ?1)";
-    let total: i64 = conn.query_row("SELECT COUNT(*) FROM event_imports WHERE import_id = ?1", [id], |r| r.get(0))?;
-    let removed = conn.execute(&format!("DELETE FROM events WHERE id IN ({only_here})"), [id])? as u64;
-    // Kept events that name this import as their provenance now name another that delivered them.
+    // Only this import delivered an event that names it and no other import.
+    let removed = conn.execute(
+        "DELETE FROM event_rows WHERE import_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM extra_deliveries x WHERE x.event_id = event_rows.id AND x.import_id != ?1)",
+        [id],
+    )? as u64;
+    // Kept events that name this import as their provenance now name another that delivered
+    // them, which is then no longer an extra delivery.
     conn.execute(
-        "UPDATE events SET import_id = (SELECT MIN(import_id) FROM event_imports y WHERE y.event_id = events.id
-                                        AND y.import_id != ?1)
+        "UPDATE event_rows SET import_id = (SELECT MIN(import_id) FROM extra_deliveries x
+                                            WHERE x.event_id = event_rows.id AND x.import_id != ?1)
          WHERE import_id = ?1",
         [id],
     )?;
-    conn.execute("DELETE FROM event_imports WHERE import_id = ?1", [id])?;
+    conn.execute(
+        "DELETE FROM extra_deliveries WHERE import_id = ?1
+            OR EXISTS (SELECT 1 FROM event_rows e WHERE e.id = extra_deliveries.event_id
+                       AND e.import_id = extra_deliveries.import_id)",
+        [id],
+    )?;
     conn.execute("DELETE FROM import_rejects WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM imports WHERE id = ?1", [id])?;
+    super::events::count_held(conn)?;
     crate::spend::refresh_days(conn, &touched)?;
     super::events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
     Ok(Some(Removed { import_id: id, removed_events: removed, kept_events: total as u64 - removed }))
