@@ -28,6 +28,12 @@
 //! - anything over Unix sockets (X, D-Bus, WebKit's own IPC) and netlink.
 //!
 //! Everything else fails it: any address that is not loopback, any port nobody here bound.
+//! The one exception is the test binary's own probes above (1.1.1.1:80, 8.8.8.8:53, the DNS
+//! lookup, a loopback listener of its own), and those must be in the trace: they show that an
+//! attempt to reach the internet would be seen. Outside the namespace, and reached only over
+//! Unix sockets, stay the X server, the session bus and the services it starts on demand
+//! (AT-SPI, dconf); they are not the app and are not traced.
+//!
 //! Run with `xvfb-run -a dbus-run-session -- env TOKENBURN_E2E=1 cargo test -p
 //! tokenburn-desktop --test e2e_offline` (as scripts/test does). Without strace the socket
 //! check is skipped with a message (under `TOKENBURN_E2E=1` it is required).
