@@ -94,7 +94,7 @@ fn every_view_works_with_no_network() {
     let trace = tmp.path().join("trace");
     let log = tmp.path().join("inner.log");
     // `ip link set lo up` inside the namespace, then the rest in place of the shell.
-    let mut cmd = Command::new(&unshare[0]);
+    let mut cmd = Command::new(unshare[0]);
     cmd.args(&unshare[1..]).args([
         "--",
         "sh",
