@@ -55,15 +55,15 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
         }
         None => (s, 0),
     };
-    let mut digits: Vec<u8> = Vec::with_capacity(mantissa.len());
+    // Two passes over the digits and no buffer: the first checks the text and counts them,
+    // the second accumulates those kept and looks at those dropped (parsing is per row).
+    let mut n_digits = 0usize;
     let mut frac_len: i32 = 0;
     let mut seen_point = false;
-    let mut any_digit = false;
     for b in mantissa.bytes() {
         match b {
             b'0'..=b'9' => {
-                digits.push(b - b'0');
-                any_digit = true;
+                n_digits += 1;
                 if seen_point {
                     frac_len += 1;
                 }
@@ -73,16 +73,27 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
             _ => return Err(invalid()),
         }
     }
-    if !any_digit {
+    if n_digits == 0 {
         return Err(invalid());
     }
     // value = digits * 10^(exponent - frac_len); we want value * 10^scale.
     let shift = exponent - frac_len + scale as i32;
     let overflow = || MoneyError::Overflow(text.to_string());
+    let keep = if shift >= 0 { n_digits } else { n_digits.saturating_sub((-shift) as usize) };
+    let dropped_all = shift < 0 && (-shift) as usize > n_digits;
     let mut acc: i128 = 0;
-    let keep = if shift >= 0 { digits.len() } else { digits.len().saturating_sub((-shift) as usize) };
-    for &d in &digits[..keep] {
-        acc = acc.checked_mul(10).and_then(|a| a.checked_add(d as i128)).ok_or_else(overflow)?;
+    // The first dropped digit (0 when even the first digit lies below it) and whether any
+    // dropped digit after it is non-zero.
+    let (mut first, mut rest_nonzero) = (0u8, false);
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0');
+    for (i, d) in digits.enumerate() {
+        if i < keep {
+            acc = acc.checked_mul(10).and_then(|a| a.checked_add(d as i128)).ok_or_else(overflow)?;
+        } else if i == keep && !dropped_all {
+            first = d;
+        } else {
+            rest_nonzero |= d != 0;
+        }
     }
     if shift > 0 {
         for _ in 0..shift {
@@ -90,13 +101,6 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
         }
     } else if shift < 0 {
         // Round half to even on the dropped digits.
-        let dropped = &digits[keep..];
-        let dropped_all = (-shift) as usize > digits.len();
-        let (first, rest_nonzero) = if dropped_all {
-            (0, dropped.iter().any(|&d| d != 0))
-        } else {
-            (dropped.first().copied().unwrap_or(0), dropped.iter().skip(1).any(|&d| d != 0))
-        };
         let round_up = first > 5 || (first == 5 && (rest_nonzero || acc % 2 == 1));
         if round_up {
             acc += 1;

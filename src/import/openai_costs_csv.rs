@@ -11,7 +11,7 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, Header, Opts, Row};
-use super::vendor::{deliver, model_or_all, rank_of_cost, set_bucket, Occurrences};
+use super::vendor::{bucket_key, deliver, model_or_all, rank_of_cost, set_bucket, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, UsageEvent};
@@ -40,10 +40,7 @@ impl CostRow<'_> {
         if self.end_s <= self.start_s {
             return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
         }
-        let key = occ.key(format!(
-            "{}|{}|{}|{}|{}",
-            self.start_s, self.organization, self.project, self.api_key, self.line_item
-        ));
+        let key = occ.key(bucket_key(self.start_s, &[self.organization, self.project, self.api_key, self.line_item]));
         let mut ev = UsageEvent::new(key, "openai", model_or_all(self.line_item), 0, line);
         set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
         ev.project = (!self.project.is_empty()).then(|| self.project.to_string());

@@ -12,7 +12,7 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, Header, Opts, Row};
-use super::vendor::{deliver, flag, model_or_all, rank_of_tokens, set_bucket, Occurrences};
+use super::vendor::{bucket_key, deliver, flag, model_or_all, rank_of_tokens, set_bucket, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
@@ -45,10 +45,8 @@ impl UsageRow<'_> {
         if self.end_s <= self.start_s {
             return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
         }
-        let key = occ.key(format!(
-            "{}|{}|{}|{}|{}|{}|{}",
-            self.start_s, self.project, self.user, self.api_key, self.model, self.batch, self.tier
-        ));
+        let dims = [self.project, self.user, self.api_key, self.model, self.batch, self.tier];
+        let key = occ.key(bucket_key(self.start_s, &dims));
         let mut ev = UsageEvent::new(key, "openai", model_or_all(self.model), 0, line);
         set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
         ev.project = (!self.project.is_empty()).then(|| self.project.to_string());

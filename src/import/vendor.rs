@@ -77,6 +77,33 @@ impl Occurrences {
     }
 }
 
+/// The key of a bucket starting at `start` (unix seconds) with these dimensions: what
+/// `format!("{start}|{dims[0]}|{dims[1]}...")` writes, built in one allocation (it runs
+/// once per row of a million-row export).
+pub fn bucket_key(start: i64, dims: &[&str]) -> String {
+    let mut key = String::with_capacity(20 + dims.iter().map(|d| d.len() + 1).sum::<usize>());
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = start.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if start < 0 {
+        key.push('-');
+    }
+    key.extend(digits[at..].iter().map(|&d| d as char));
+    for d in dims {
+        key.push('|');
+        key.push_str(d);
+    }
+    key
+}
+
 const DAY_MS: i64 = 86_400_000;
 
 /// Places an event on the bucket `[start_ms, end_ms)`: a whole UTC day keeps its date in
@@ -144,6 +171,14 @@ mod tests {
         assert_eq!(o.key("1|x".into()), "1|x#1");
         assert_eq!(o.key("2|x".into()), "2|x#1");
         assert_eq!(o.key("a".into()), "a#3");
+    }
+
+    #[test]
+    fn bucket_keys_read_as_formatted() {
+        for start in [0, 7, 1_759_622_400, -86_400, i64::MIN, i64::MAX] {
+            assert_eq!(bucket_key(start, &["p", "", "gpt-5, input"]), format!("{start}|p||gpt-5, input"));
+        }
+        assert_eq!(bucket_key(42, &[]), "42");
     }
 
     #[test]
