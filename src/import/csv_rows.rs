@@ -133,7 +133,7 @@ pub struct Opts {
 /// One data row: its physical line and fields.
 pub struct Row<'r> {
     pub line: u64,
-    rec: &'r csv::StringRecord,
+    rec: &'r Record,
 }
 
 impl<'r> Row<'r> {
@@ -155,6 +155,216 @@ impl<'r> Row<'r> {
     /// Whether every field from `from` on is empty (OpenAI's rows for empty buckets).
     pub fn blank_from(&self, from: usize) -> bool {
         self.rec.iter().skip(from).all(|f| f.trim().is_empty())
+    }
+}
+
+/// One record's fields: their text end to end and where each one ends.
+#[derive(Debug, Default)]
+struct Record {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Record {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// What [`Records::next`] read: a record starting on `line` (its fields in `Records::rec`),
+/// or one that is not UTF-8 in the field at that index (from 0).
+type Next = (u64, std::result::Result<(), usize>);
+
+/// Splits CSV text into records exactly as the `csv` crate does with the settings this
+/// module used it with (RFC 4180 quotes with `""` inside, no escape or comment byte,
+/// records ended by LF alone, any number of fields): one pass over a buffer, no per-byte
+/// state machine. `tests::splits_records_as_the_csv_crate_does` holds it to the crate.
+///
+/// The crate's quirks are kept, because line numbers and rejected rows depend on them:
+/// empty lines between records are skipped, and a record's line is where the reader stood
+/// when asked for it (so just after the record before it, blank lines included); a UTF-8
+/// BOM at the start is skipped; a quote only opens a field at its first byte, and text
+/// after a closing quote is kept in the field; an unclosed quote runs to the end of input.
+struct Records<'i> {
+    input: &'i mut dyn Read,
+    delimiter: u8,
+    buf: Vec<u8>,
+    /// The first byte of `buf` not yet read into a record, and the end of what was read.
+    pos: usize,
+    end: usize,
+    eof: bool,
+    started: bool,
+    /// The line the reader stands on (1-based): 1 + line feeds read so far.
+    line: u64,
+    /// Bytes read into records (or skipped) so far.
+    consumed: u64,
+    rec: Record,
+}
+
+/// Bytes read from the input at a time (more when one record is longer).
+const CHUNK: usize = 256 * 1024;
+
+impl<'i> Records<'i> {
+    fn new(input: &'i mut dyn Read, delimiter: u8) -> Records<'i> {
+        Records {
+            input,
+            delimiter,
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            eof: false,
+            started: false,
+            line: 1,
+            consumed: 0,
+            rec: Record::default(),
+        }
+    }
+
+    /// Reads more input after what is left unread, at least as much again as is left (a
+    /// record longer than a read is re-split O(log n) times); sets `eof` at the end.
+    fn fill(&mut self) -> std::io::Result<()> {
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        let want = self.buf.len().max(self.end + CHUNK.max(self.end));
+        if self.buf.len() < want {
+            let mut bigger = vec![0; want];
+            bigger[..self.end].copy_from_slice(&self.buf[..self.end]);
+            self.buf = bigger;
+        }
+        while self.end < want {
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The next record, None at the end of the input.
+    fn next(&mut self) -> std::io::Result<Option<Next>> {
+        let line = self.line;
+        let mut bytes = std::mem::take(&mut self.rec.text).into_bytes();
+        if !self.started {
+            while self.end - self.pos < 3 && !self.eof {
+                self.fill()?;
+            }
+            if self.buf[self.pos..self.end].starts_with(b"\xEF\xBB\xBF") {
+                self.pos += 3;
+                self.consumed += 3;
+            }
+            self.started = true;
+        }
+        loop {
+            let blank = self.buf[self.pos..self.end].iter().take_while(|&&b| b == b'\n').count();
+            self.pos += blank;
+            self.consumed += blank as u64;
+            self.line += blank as u64;
+            if self.pos == self.end {
+                if self.eof {
+                    self.rec.text = String::from_utf8(bytes).unwrap_or_default();
+                    return Ok(None);
+                }
+                self.fill()?;
+                continue;
+            }
+            let data = &self.buf[self.pos..self.end];
+            if let Some(n) = split_record(data, self.delimiter, self.eof, &mut bytes, &mut self.rec.ends) {
+                self.line += memchr::memchr_iter(b'\n', &data[..n]).count() as u64;
+                self.pos += n;
+                self.consumed += n as u64;
+                break;
+            }
+            self.fill()?;
+        }
+        let bad_field = |bytes: &[u8], ends: &[usize]| {
+            (0..ends.len())
+                .find(|&i| std::str::from_utf8(&bytes[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]).is_err())
+        };
+        match String::from_utf8(bytes) {
+            // Fields are valid when the whole is and no field ends inside a character.
+            Ok(text) if self.rec.ends.iter().all(|&e| text.is_char_boundary(e)) => {
+                self.rec.text = text;
+                Ok(Some((line, Ok(()))))
+            }
+            Ok(text) => Ok(Some((line, Err(bad_field(text.as_bytes(), &self.rec.ends).unwrap_or(0))))),
+            Err(e) => Ok(Some((line, Err(bad_field(e.as_bytes(), &self.rec.ends).unwrap_or(0))))),
+        }
+    }
+}
+
+/// Splits the record at the start of `data` (which is not empty and does not start with a
+/// line feed) into `text` and `ends`, returning how many bytes it took up, its line feed
+/// included; None when `data` ends inside it and more input may follow.
+fn split_record(data: &[u8], delimiter: u8, at_eof: bool, text: &mut Vec<u8>, ends: &mut Vec<usize>) -> Option<usize> {
+    text.clear();
+    ends.clear();
+    let mut i = 0;
+    // Input running out inside a record ends it, and its last field, at the end of input.
+    let end_of_input = |text: &mut Vec<u8>, ends: &mut Vec<usize>| {
+        at_eof.then(|| {
+            ends.push(text.len());
+            data.len()
+        })
+    };
+    loop {
+        // The start of a field.
+        if i == data.len() {
+            return end_of_input(text, ends);
+        }
+        if data[i] == b'"' {
+            i += 1;
+            loop {
+                // Inside quotes: everything up to the next quote is text.
+                match memchr::memchr(b'"', &data[i..]) {
+                    None => {
+                        text.extend_from_slice(&data[i..]);
+                        return end_of_input(text, ends);
+                    }
+                    Some(k) => {
+                        text.extend_from_slice(&data[i..i + k]);
+                        i += k + 1;
+                    }
+                }
+                // After a quote: another quote is a quote in the text; a delimiter or line feed
+                // ends the field; anything else is text, and the field goes on unquoted.
+                match data.get(i) {
+                    None => return end_of_input(text, ends),
+                    Some(&b'"') => {
+                        text.push(b'"');
+                        i += 1;
+                    }
+                    Some(_) => break,
+                }
+            }
+        }
+        // Unquoted text (or what follows a closing quote), up to a delimiter or line feed.
+        let n = memchr::memchr2(delimiter, b'\n', &data[i..]).unwrap_or(data.len() - i);
+        text.extend_from_slice(&data[i..i + n]);
+        i += n;
+        if i == data.len() {
+            return end_of_input(text, ends);
+        }
+        ends.push(text.len());
+        i += 1;
+        if data[i - 1] != delimiter {
+            return Some(i);
+        }
     }
 }
 
@@ -226,73 +436,62 @@ fn read_utf8<C>(
         None => sniff_delimiter(first_line(&header_line)),
     };
     let line0 = ctx.first_line + opts.skip;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        // Records end at LF only: with CRLF the CR stays in the last field (fields are
-        // trimmed), so line numbers count every physical line the same way.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(1 << 16)
-        .from_reader(&mut input);
-    let mut rec = csv::StringRecord::new();
+    // Records end at LF only: with CRLF the CR stays in the last field (fields are
+    // trimmed), so line numbers count every physical line the same way.
+    let mut records = Records::new(&mut input, delimiter);
     let header = loop {
-        match reader.read_record(&mut rec) {
-            Ok(true) if rec.iter().all(|f| f.trim().is_empty()) => continue,
-            Ok(true) => break Header::new(rec.iter().map(str::to_string).collect()),
-            Ok(false) => {
+        match records.next() {
+            Ok(Some((_, Ok(())))) if records.rec.iter().all(|f| f.trim().is_empty()) => continue,
+            Ok(Some((_, Ok(())))) => break Header::new(records.rec.iter().map(str::to_string).collect()),
+            Ok(Some((_, Err(field)))) => {
+                return Err(Error::BadFile { path: path.into(), reason: format!("header: {}", utf8_reason(field)) })
+            }
+            Ok(None) => {
                 return Err(Error::BadFile { path: path.into(), reason: "no header row: the file is empty".into() })
             }
-            Err(e) => return Err(Error::BadFile { path: path.into(), reason: format!("header: {}", csv_reason(&e)) }),
+            Err(e) => return Err(Error::BadFile { path: path.into(), reason: format!("header: {e}") }),
         }
     };
     let mut cols = bind(&header).map_err(|reason| Error::BadFile { path: path.into(), reason })?;
     loop {
-        let line_no = |pos: Option<&csv::Position>| line0 + pos.map_or(0, |p| p.line());
-        match reader.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) if rec.len() == 1 && rec[0].trim().is_empty() => continue,
-            Ok(true) => {
-                let n = line_no(rec.position());
+        match records.next() {
+            Ok(None) => break,
+            Ok(Some((_, Ok(())))) if records.rec.len() == 1 && records.rec.text.trim().is_empty() => continue,
+            Ok(Some((line, Ok(())))) => {
+                let n = line0 + line;
                 ctx.rows += 1;
                 ctx.last_line = n;
+                let rec = &records.rec;
                 if rec.len() != header.len()
                     && !(rec.len() > header.len() && rec.iter().skip(header.len()).all(|f| f.trim().is_empty()))
                 {
                     ctx.reject(n, format!("the row has {} fields; the header has {}", rec.len(), header.len()));
                     continue;
                 }
-                if let Err(reason) = each(&mut cols, &Row { line: n, rec: &rec })? {
+                if let Err(reason) = each(&mut cols, &Row { line: n, rec })? {
                     ctx.reject(n, reason);
                 }
             }
-            Err(e) => {
-                let n = line_no(e.position());
+            Ok(Some((line, Err(field)))) => {
+                let n = line0 + line;
                 ctx.rows += 1;
                 ctx.last_line = n;
-                match e.kind() {
-                    csv::ErrorKind::Io(_) => {
-                        return Err(Error::BadFile {
-                            path: path.into(),
-                            reason: format!("line {n}: {}", csv_reason(&e)),
-                        })
-                    }
-                    _ => ctx.reject(n, csv_reason(&e)),
-                }
+                ctx.reject(n, utf8_reason(field));
+            }
+            Err(e) => {
+                // A read error has no position: it is reported at the line before the first row.
+                ctx.rows += 1;
+                ctx.last_line = line0;
+                return Err(Error::BadFile { path: path.into(), reason: format!("line {line0}: {e}") });
             }
         }
     }
-    ctx.consumed = skipped_bytes + reader.position().byte();
+    ctx.consumed = skipped_bytes + records.consumed;
     Ok(())
 }
 
-fn csv_reason(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => {
-            format!("invalid UTF-8 in field {} (wrong encoding? set `encoding` in a rules file)", err.field() + 1)
-        }
-        _ => e.to_string(),
-    }
+fn utf8_reason(field: usize) -> String {
+    format!("invalid UTF-8 in field {} (wrong encoding? set `encoding` in a rules file)", field + 1)
 }
 
 /// The largest count a row may hold: a quadrillion tokens (or requests) in one row is a
@@ -413,6 +612,127 @@ mod tests {
         assert!(parse_naive("2026-06-28 03:46:57.713").is_some());
         assert_eq!(unix_seconds_ms("1759622400"), Some(1_759_622_400_000));
         assert_eq!(unix_seconds_ms(""), None);
+    }
+
+    /// Every record the `csv` crate reads (with the settings this module once used it with),
+    /// as `Records` must read it: fields, line, the field that is not UTF-8, bytes read.
+    fn csv_crate_records(input: &[u8], delimiter: u8) -> (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64) {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(input);
+        let mut rec = csv::StringRecord::new();
+        let mut out = Vec::new();
+        loop {
+            match r.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => out.push((rec.position().unwrap().line(), Ok(rec.iter().map(str::to_string).collect()))),
+                Err(e) => match e.kind() {
+                    csv::ErrorKind::Utf8 { pos, err } => out.push((pos.as_ref().unwrap().line(), Err(err.field()))),
+                    _ => panic!("{e}"),
+                },
+            }
+        }
+        (out, r.position().byte())
+    }
+
+    /// Input that arrives a few bytes per read, as a pipe may deliver it.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn our_records(input: &[u8], delimiter: u8) -> (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64) {
+        let whole = records_read_by(input, delimiter, usize::MAX);
+        for step in [1, 2, 5] {
+            assert_eq!(records_read_by(input, delimiter, step), whole, "read {step} bytes at a time");
+        }
+        whole
+    }
+
+    fn records_read_by(
+        input: &[u8],
+        delimiter: u8,
+        step: usize,
+    ) -> (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64) {
+        let mut input = Trickle(input, step);
+        let mut records = Records::new(&mut input, delimiter);
+        let mut out = Vec::new();
+        while let Some((line, read)) = records.next().unwrap() {
+            out.push((line, read.map(|()| records.rec.iter().map(str::to_string).collect())));
+        }
+        (out, records.consumed)
+    }
+
+    #[test]
+    fn splits_records_as_the_csv_crate_does() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"\n\n\n",
+            b"a,b\n\n\nc,d\n",
+            b"\xEF\xBB\xBFa,b\r\n1,2\r\n",
+            b"\xEF\xBB\xBF\xEF\xBB\xBFa\n",
+            b"a,\"b,c\"\"d\"\"\",e\n\"x\ny\",z",
+            b"\"ab\"cd,e\"f\",\"\"\n",
+            b"\"unclosed,\n\n\nrest",
+            b"a,\n,\n,,\n\r\n  \n",
+            b"\"a\"\r\n\"b\"",
+            b"caf\xe9,ok\nok,\xc3\n\xc3,\xa9\n",
+            b"x,\"\xc3\",\"\xa9\"",
+        ];
+        for delimiter in [b',', b';', b'\t', b'"', b'\n', b'\r', 0xA9] {
+            for case in cases {
+                assert_eq!(our_records(case, delimiter), csv_crate_records(case, delimiter), "{case:?} {delimiter}");
+            }
+        }
+        // Random text from the bytes that matter.
+        let alphabet: &[&[u8]] = &[
+            b",",
+            b";",
+            b"\"",
+            b"\"\"",
+            b"\n",
+            b"\r\n",
+            b" ",
+            b"a",
+            b"12",
+            b"\xEF\xBB\xBF",
+            b"\xc3",
+            b"\xa9",
+            b"\xe9",
+        ];
+        let mut seed: u64 = 0x2545F4914F6CDD1D;
+        for round in 0..5_000 {
+            let mut text = Vec::new();
+            for _ in 0..(round % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.extend_from_slice(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let delimiter = [b',', b';', b'"'][round % 3];
+            assert_eq!(our_records(&text, delimiter), csv_crate_records(&text, delimiter), "{text:?} {delimiter}");
+        }
+    }
+
+    #[test]
+    fn long_records_span_reads() {
+        // A quoted field longer than a read, line feeds inside, then ordinary rows.
+        let long = "x\n".repeat(CHUNK);
+        let text = format!("a,b\n\"{long}\",1\n2,3\n");
+        let (records, consumed) = our_records(text.as_bytes(), b',');
+        assert_eq!(records, csv_crate_records(text.as_bytes(), b',').0);
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[2].0, 3 + CHUNK as u64);
+        assert_eq!(consumed, text.len() as u64);
     }
 
     #[test]
