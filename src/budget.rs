@@ -6,6 +6,8 @@
 //! is exactly what `report` counts (CONVENTIONS rule 9), restricted to the budget's
 //! providers, model globs and projects. Status is deterministic for the same data and day.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -13,6 +15,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::forecast::{self, ForecastInput, ForecastOptions};
+use crate::ledger::queries::rollup;
 use crate::ledger::Ledger;
 use crate::money::{Usd, NANOS_PER_USD};
 use crate::period::{self, Kind, Span};
@@ -335,8 +338,8 @@ pub struct Status {
 
 /// The first local day the ledger has any event for.
 fn first_day(ledger: &Ledger, tz: Tz) -> Result<Option<NaiveDate>> {
-    if crate::ledger::queries::rollup::refresh(ledger.conn(), tz)? {
-        return crate::ledger::queries::rollup::first_day(ledger.conn(), tz);
+    if rollup::refresh(ledger.conn(), tz)? {
+        return rollup::first_day(ledger.conn(), tz);
     }
     let row: Option<(Option<String>, i64)> = ledger
         .conn()
@@ -349,19 +352,126 @@ fn first_day(ledger: &Ledger, tz: Tz) -> Result<Option<NaiveDate>> {
     }))
 }
 
+/// Each budget's amount (in its unit) per local day over `[since, until]`, counting what
+/// [`report::daily`] counts; days without any are absent. Through the rollup this is one
+/// read of the day table for all the budgets, each (provider, model, project) matched once.
+fn amounts(
+    ledger: &Ledger,
+    tz: Tz,
+    budgets: &[&Budget],
+    since: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<BTreeMap<NaiveDate, i64>>> {
+    let mut out = vec![BTreeMap::new(); budgets.len()];
+    if budgets.is_empty() || since > until {
+        return Ok(out);
+    }
+    if !rollup::refresh(ledger.conn(), tz)? {
+        for (b, o) in budgets.iter().zip(&mut out) {
+            let keep = |p: &str, m: &str, pr: Option<&str>| b.matches(p, m, pr);
+            for (d, s) in report::daily(ledger, tz, since, until, &keep)? {
+                o.insert(d, b.unit.of(&s));
+            }
+        }
+        return Ok(out);
+    }
+    // Which budgets count each (source, provider, model, project) combination.
+    let which: Vec<Vec<usize>> = rollup::combos(ledger.conn())?
+        .iter()
+        .map(|c| match c {
+            Some(c) => (0..budgets.len())
+                .filter(|&i| budgets[i].matches(&c.provider, &c.model, c.project.as_deref()))
+                .collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    let mut stmt = ledger.conn().prepare_cached(
+        "SELECT lday, combo, billed + estimated + manual,
+                input + cache_write_5m + cache_write_1h + cache_read + output + unsplit
+         FROM rollup_days WHERE lday >= ?1 AND lday <= ?2",
+    )?;
+    let mut q = stmt.query(params![rollup::day_number(since), rollup::day_number(until)])?;
+    while let Some(r) = q.next()? {
+        let combo = usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX);
+        let Some(which) = which.get(combo).filter(|w| !w.is_empty()) else { continue };
+        let (day, money, tokens): (i64, i64, i64) = (r.get(0)?, r.get(2)?, r.get(3)?);
+        let date = crate::spend::day_of(day);
+        for &i in which {
+            let v = match budgets[i].unit {
+                Unit::Usd => money,
+                Unit::Tokens => tokens,
+            };
+            *out[i].entry(date).or_insert(0) += v;
+        }
+    }
+    // Subscription fees are spend (tokens budgets do not count them), as report::daily has it.
+    let subs = crate::spend::subscriptions(ledger.conn())?;
+    for (b, o) in budgets.iter().zip(&mut out) {
+        if b.unit != Unit::Usd {
+            continue;
+        }
+        for sub in &subs {
+            let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
+            if !b.matches(&provider, &format!("subscription: {}", sub.name), None) {
+                continue;
+            }
+            for (date, fee) in sub.daily_fees(since, until) {
+                *o.entry(date).or_insert(0) += fee.nanos();
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The status of `b` on local date `at` (None before the budget starts), counting what
 /// `report` counts in zone `tz`.
 pub fn status(ledger: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Option<Status>> {
-    let Some(span) = b.period_at(at) else { return Ok(None) };
+    Ok(statuses(ledger, std::slice::from_ref(b), at, tz)?.pop().flatten())
+}
+
+/// The status of each budget on local date `at`, as [`status`] gives it, reading the
+/// ledger once for all of them.
+pub fn statuses(ledger: &Ledger, budgets: &[Budget], at: NaiveDate, tz: Tz) -> Result<Vec<Option<Status>>> {
+    let history_days = forecast::DEFAULT_HISTORY_DAYS as i64;
+    let active: Vec<(&Budget, Span)> = budgets.iter().filter_map(|b| Some((b, b.period_at(at)?))).collect();
+    let (Some(from), Some(until)) = (
+        active.iter().map(|(_, s)| s.start - chrono::Duration::days(history_days)).min(),
+        active.iter().map(|(_, s)| at.min(s.end)).max(),
+    ) else {
+        return Ok(vec![None; budgets.len()]);
+    };
+    let mut amounts = amounts(ledger, tz, &active.iter().map(|(b, _)| *b).collect::<Vec<_>>(), from, until)?;
+    let first = first_day(ledger, tz)?;
+    let mut out = Vec::with_capacity(budgets.len());
+    let mut next = 0;
+    for b in budgets {
+        match active.get(next) {
+            Some((a, span)) if std::ptr::eq(*a, b) => {
+                out.push(Some(status_of(b, *span, at, first, &std::mem::take(&mut amounts[next]))));
+                next += 1;
+            }
+            _ => out.push(None),
+        }
+    }
+    Ok(out)
+}
+
+/// The status of `b` in its period `span` as of `at`, from its daily amounts (which cover
+/// the period through `at` and the history days before it) and the ledger's first day.
+fn status_of(
+    b: &Budget,
+    span: Span,
+    at: NaiveDate,
+    first: Option<NaiveDate>,
+    days: &BTreeMap<NaiveDate, i64>,
+) -> Status {
     let as_of = at.min(span.end);
     let history_days = forecast::DEFAULT_HISTORY_DAYS as i64;
     let from = span.start - chrono::Duration::days(history_days);
-    let keep = |p: &str, m: &str, pr: Option<&str>| b.matches(p, m, pr);
-    let days = report::daily(ledger, tz, from, as_of, &keep)?;
-    let amount_on = |d: NaiveDate| days.get(&d).map_or(0, |s| b.unit.of(s));
+    let amount_on = |d: NaiveDate| days.get(&d).copied().unwrap_or(0);
     // Days before the ledger's first record are unknown, not zero: history starts there.
     let mut history = Vec::new();
-    let mut d = from.max(first_day(ledger, tz)?.unwrap_or(span.start)).min(span.start);
+    let mut d = from.max(first.unwrap_or(span.start)).min(span.start);
     while d < span.start {
         history.push(b.unit.amount_f64(amount_on(d)));
         d = d.succ_opt().expect("date in range");
@@ -404,7 +514,7 @@ pub fn status(ledger: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Opti
         early_estimate: f.early_estimate,
         basis: f.basis,
     };
-    Ok(Some(Status {
+    Status {
         name: b.name.clone(),
         unit: b.unit,
         period_start: span.start,
@@ -421,19 +531,18 @@ pub fn status(ledger: &Ledger, b: &Budget, at: NaiveDate, tz: Tz) -> Result<Opti
         amount_raw: b.amount,
         daily,
         detail: Some(f),
-    }))
+    }
 }
 
 /// The budget's whole daily history in its unit, from the ledger's first day through
 /// `until` (missing days are zero), for backtests.
 pub fn history(ledger: &Ledger, b: &Budget, tz: Tz, until: NaiveDate) -> Result<Vec<(NaiveDate, f64)>> {
     let Some(first) = first_day(ledger, tz)? else { return Ok(Vec::new()) };
-    let keep = |p: &str, m: &str, pr: Option<&str>| b.matches(p, m, pr);
-    let days = report::daily(ledger, tz, first, until, &keep)?;
+    let days = amounts(ledger, tz, &[b], first, until)?.pop().unwrap_or_default();
     let mut out = Vec::new();
     let mut d = first;
     while d <= until {
-        out.push((d, b.unit.amount_f64(days.get(&d).map_or(0, |s| b.unit.of(s)))));
+        out.push((d, b.unit.amount_f64(days.get(&d).copied().unwrap_or(0))));
         d = d.succ_opt().expect("date in range");
     }
     Ok(out)

@@ -202,6 +202,17 @@ fn row_date(day: Option<String>, quarter_hour: i64, tz: Tz) -> NaiveDate {
     }
 }
 
+/// Reads rows of the rollup's derived tables (columns: day or month, combination, the
+/// fifteen sums) between `lo` and `hi`.
+fn derived_rows(ledger: &Ledger, sql: &str, lo: i64, hi: i64, f: &mut dyn FnMut(i64, usize, Sums)) -> Result<()> {
+    let mut stmt = ledger.conn().prepare_cached(sql)?;
+    let mut q = stmt.query(rusqlite::params![lo, hi])?;
+    while let Some(r) = q.next()? {
+        f(r.get(0)?, usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX), sums_at(r, 2)?);
+    }
+    Ok(())
+}
+
 /// Which events and fees a budget (or any caller) counts: a predicate on
 /// (provider, model, project); fees are offered as provider = the subscription's provider
 /// (or "subscription"), model = "subscription: NAME", project = None.
@@ -216,16 +227,19 @@ pub fn daily(
     keep: &Matcher,
 ) -> Result<BTreeMap<NaiveDate, Sums>> {
     let mut out: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
-    let rolled = rollup::refresh(ledger.conn(), tz)?;
-    let (sql, lo, hi) = if rolled {
-        // Grouped by day first: the day index orders the rows, so only each day is sorted.
-        let sql = format!(
-            "SELECT r.provider, r.model, r.project, NULL, r.lday, {} FROM {} WHERE r.lday >= ?1 AND r.lday <= ?2
-             GROUP BY 5, 1, 2, 3",
-            rollup::SUMS,
-            rollup::COUNTED
-        );
-        (sql, rollup::day_number(since), rollup::day_number(until))
+    if rollup::refresh(ledger.conn(), tz)? {
+        let combos = rollup::combos(ledger.conn())?;
+        let kept: Vec<bool> = combos
+            .iter()
+            .map(|c| c.as_ref().is_some_and(|c| keep(&c.provider, &c.model, c.project.as_deref())))
+            .collect();
+        let sql =
+            format!("SELECT lday, combo, {} FROM rollup_days WHERE lday >= ?1 AND lday <= ?2", rollup::DAY_COLUMNS);
+        derived_rows(ledger, &sql, rollup::day_number(since), rollup::day_number(until), &mut |day, combo, s| {
+            if kept.get(combo).copied().unwrap_or(false) {
+                out.entry(spend::day_of(day)).or_default().add(&s);
+            }
+        })?;
     } else {
         let sql = format!(
             "SELECT provider, model, project, day, ts_ms / 900000, {SUMS} FROM ({COUNTED})
@@ -233,20 +247,19 @@ pub fn daily(
         );
         let lo = timezone::day_start_ms(tz, since) - 2 * 86_400_000;
         let hi = timezone::day_start_ms(tz, until) + 3 * 86_400_000;
-        (sql, lo, hi)
-    };
-    let mut stmt = ledger.conn().prepare_cached(&sql)?;
-    let mut q = stmt.query(rusqlite::params![lo, hi])?;
-    while let Some(r) = q.next()? {
-        let (provider, model, project): (String, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        if !keep(&provider, &model, project.as_deref()) {
-            continue;
+        let mut stmt = ledger.conn().prepare_cached(&sql)?;
+        let mut q = stmt.query(rusqlite::params![lo, hi])?;
+        while let Some(r) = q.next()? {
+            let (provider, model, project): (String, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            if !keep(&provider, &model, project.as_deref()) {
+                continue;
+            }
+            let date = row_date(r.get(3)?, r.get(4)?, tz);
+            if date < since || date > until {
+                continue;
+            }
+            out.entry(date).or_default().add(&sums_at(r, 5)?);
         }
-        let date = if rolled { spend::day_of(r.get(4)?) } else { row_date(r.get(3)?, r.get(4)?, tz) };
-        if date < since || date > until {
-            continue;
-        }
-        out.entry(date).or_default().add(&sums_at(r, 5)?);
     }
     for sub in spend::subscriptions(ledger.conn())? {
         let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
@@ -263,44 +276,36 @@ pub fn daily(
 /// Groups the ledger's counted events by `by` in zone `tz`. Subscription fees are spread
 /// over the days of the report (to `filter.until`, or today in `tz`).
 pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
-    let rolled = rollup::refresh(ledger.conn(), tz)?;
-    let dim = match by {
-        By::Model => "model",
-        By::Provider => "provider",
-        By::Project => "COALESCE(project, '(none)')",
-        By::Source => "source",
-        By::Day | By::Week | By::Month => "''",
+    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
+    let key_of = |date: NaiveDate, dim: String| match by {
+        By::Day => date.to_string(),
+        By::Week => timezone::iso_week(date),
+        By::Month => timezone::month(date),
+        _ => dim,
     };
-    let mut sql = if rolled {
-        format!("SELECT {dim}, NULL, r.lday, {} FROM {} WHERE 1", rollup::SUMS, rollup::COUNTED)
+    if rollup::refresh(ledger.conn(), tz)? {
+        rolled_groups(ledger, by, filter, &mut |date, dim, s| groups.entry(key_of(date, dim)).or_default().add(&s))?;
     } else {
-        format!("SELECT {dim}, day, ts_ms / 900000, {SUMS} FROM ({COUNTED}) WHERE 1")
-    };
-    let mut args: Vec<Value> = Vec::new();
-    for (col, v) in [
-        ("source", &filter.source),
-        ("provider", &filter.provider),
-        ("model", &filter.model),
-        ("project", &filter.project),
-    ] {
-        if let Some(v) = v {
-            args.push(Value::Text(v.clone()));
-            sql += &format!(" AND {col} = ?{}", args.len());
+        let dim = match by {
+            By::Model => "model",
+            By::Provider => "provider",
+            By::Project => "COALESCE(project, '(none)')",
+            By::Source => "source",
+            By::Day | By::Week | By::Month => "''",
+        };
+        let mut sql = format!("SELECT {dim}, day, ts_ms / 900000, {SUMS} FROM ({COUNTED}) WHERE 1");
+        let mut args: Vec<Value> = Vec::new();
+        for (col, v) in [
+            ("source", &filter.source),
+            ("provider", &filter.provider),
+            ("model", &filter.model),
+            ("project", &filter.project),
+        ] {
+            if let Some(v) = v {
+                args.push(Value::Text(v.clone()));
+                sql += &format!(" AND {col} = ?{}", args.len());
+            }
         }
-    }
-    if rolled {
-        // The rollup's days are the zone's days: exact bounds.
-        if let Some(d) = filter.since {
-            args.push(Value::Integer(rollup::day_number(d)));
-            sql += &format!(" AND r.lday >= ?{}", args.len());
-        }
-        if let Some(d) = filter.until {
-            args.push(Value::Integer(rollup::day_number(d)));
-            sql += &format!(" AND r.lday <= ?{}", args.len());
-        }
-        // Rows arrive in day order from the index when the dimension is constant.
-        sql += if dim == "''" { " GROUP BY r.lday" } else { " GROUP BY 1, 3" };
-    } else {
         // Coarse bounds in SQL (a day either side), exact day filtering below.
         if let Some(d) = filter.since {
             args.push(Value::Integer(timezone::day_start_ms(tz, d) - 2 * 86_400_000));
@@ -311,22 +316,13 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
             sql += &format!(" AND ts_ms < ?{}", args.len());
         }
         sql += " GROUP BY 1, 2, 3";
-    }
-
-    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
-    let key_of = |date: NaiveDate, dim: String| match by {
-        By::Day => date.to_string(),
-        By::Week => timezone::iso_week(date),
-        By::Month => timezone::month(date),
-        _ => dim,
-    };
-    let in_range = |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
-    {
+        let in_range =
+            |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
         let mut stmt = ledger.conn().prepare_cached(&sql)?;
         let mut q = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(r) = q.next()? {
             let dim: String = r.get(0)?;
-            let date = if rolled { spend::day_of(r.get(2)?) } else { row_date(r.get(1)?, r.get(2)?, tz) };
+            let date = row_date(r.get(1)?, r.get(2)?, tz);
             if !in_range(date) {
                 continue;
             }
@@ -367,6 +363,62 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
         rows.push(Row::of(Some(k.clone()), s));
     }
     Ok(Report { rows, totals: Row::of(None, &total) })
+}
+
+/// The report's sums from the rollup's derived tables, handed to `add` with the date of
+/// their row (a day, or the first of a month) and their dimension's value. Days of the
+/// zone are exact, so the range is exact too.
+fn rolled_groups(ledger: &Ledger, by: By, filter: &Filter, add: &mut dyn FnMut(NaiveDate, String, Sums)) -> Result<()> {
+    let (lo, hi) =
+        (filter.since.map_or(i64::MIN, rollup::day_number), filter.until.map_or(i64::MAX, rollup::day_number));
+    let filtered = [&filter.source, &filter.provider, &filter.model, &filter.project].iter().any(|v| v.is_some());
+    let by_time = matches!(by, By::Day | By::Week | By::Month);
+    if by_time && !filtered {
+        // A row per day, whatever the number of events.
+        let sql = format!("SELECT lday, 0, {} FROM rollup_totals WHERE lday >= ?1 AND lday <= ?2", rollup::DAY_COLUMNS);
+        return derived_rows(ledger, &sql, lo, hi, &mut |day, _, s| add(spend::day_of(day), String::new(), s));
+    }
+    // Each combination's value of the dimension, None when the filter leaves it out.
+    let is = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
+    let dims: Vec<Option<String>> = rollup::combos(ledger.conn())?
+        .into_iter()
+        .map(|c| {
+            let c = c?;
+            let kept = is(&filter.source, Some(&c.source))
+                && is(&filter.provider, Some(&c.provider))
+                && is(&filter.model, Some(&c.model))
+                && is(&filter.project, c.project.as_deref());
+            kept.then(|| match by {
+                By::Model => c.model,
+                By::Provider => c.provider,
+                By::Project => c.project.unwrap_or_else(|| "(none)".to_string()),
+                By::Source => c.source,
+                By::Day | By::Week | By::Month => String::new(),
+            })
+        })
+        .collect();
+    let mut add_row = |day: i64, combo: usize, s: Sums| {
+        if let Some(Some(dim)) = dims.get(combo) {
+            add(spend::day_of(day), dim.clone(), s);
+        }
+    };
+    let days = format!("SELECT lday, combo, {} FROM rollup_days WHERE lday >= ?1 AND lday <= ?2", rollup::DAY_COLUMNS);
+    if matches!(by, By::Day | By::Week) {
+        return derived_rows(ledger, &days, lo, hi, &mut add_row);
+    }
+    // By month or a dimension: whole months from the month table, the ends by day.
+    let (months, ends) = rollup::split_months(filter.since, filter.until);
+    if let Some((first, last)) = months {
+        let sql = format!(
+            "SELECT month, combo, {} FROM rollup_months WHERE month >= ?1 AND month <= ?2",
+            rollup::DAY_COLUMNS
+        );
+        derived_rows(ledger, &sql, first, last, &mut add_row)?;
+    }
+    for (a, b) in ends {
+        derived_rows(ledger, &days, a, b, &mut add_row)?;
+    }
+    Ok(())
 }
 
 /// Parses a `--since` / `--until` date.

@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -88,9 +88,22 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
         .query_row("SELECT tz, max_id FROM rollup_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let max_id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?;
+    let coverage = derived_coverage(conn)?;
     match state {
         Some((Some(name), seen)) if name == tz.name() => {
-            if max_id == seen && !conn.query_row("SELECT EXISTS(SELECT 1 FROM rollup_dirty)", [], |r| r.get(0))? {
+            let clean =
+                max_id == seen && !conn.query_row("SELECT EXISTS(SELECT 1 FROM rollup_dirty)", [], |r| r.get(0))?;
+            // Links and subscriptions decide coverage, which the day tables have resolved:
+            // when they changed since, every day is derived again from the rollup.
+            if coverage.stored.as_ref() != Some(&coverage.now) {
+                derive(conn, i64::MIN, i64::MAX)?;
+                conn.execute(
+                    "INSERT INTO rollup_coverage (id, coverage) VALUES (1, ?1)
+                     ON CONFLICT(id) DO UPDATE SET coverage = excluded.coverage",
+                    [&coverage.now],
+                )?;
+            }
+            if clean {
                 return Ok(());
             }
             if max_id > seen {
@@ -112,6 +125,14 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
         }
         _ => {
             conn.execute("DELETE FROM rollup", [])?;
+            conn.execute_batch(
+                "DELETE FROM rollup_days; DELETE FROM rollup_months; DELETE FROM rollup_totals; DELETE FROM rollup_combos;",
+            )?;
+            conn.execute(
+                "INSERT INTO rollup_coverage (id, coverage) VALUES (1, ?1)
+                 ON CONFLICT(id) DO UPDATE SET coverage = excluded.coverage",
+                [&coverage.now],
+            )?;
             let all: Option<(i64, i64)> = conn.query_row("SELECT MIN(utc_day), MAX(utc_day) FROM events", [], |r| {
                 Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
             })?;
@@ -148,7 +169,7 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
                 tokens_superseded = 0, money_superseded = 0, cost_nanos,
                 input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
                 web_search_requests
-         FROM events WHERE ts_ms >= ?1 AND ts_ms < ?2",
+         FROM events WHERE ts_ms >= ?1 AND ts_ms < ?2 AND utc_day >= ?3 AND utc_day <= ?4",
     )?;
     let mut write = conn.prepare_cached(
         "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, provider, account, model, project,
@@ -161,7 +182,9 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
         // two days of the local day's bounds.
         let (from, to) = (start_of(lo) - 2 * 86_400_000, start_of(hi + 1) + 2 * 86_400_000);
         let mut sums: BTreeMap<Key, [i64; 13]> = BTreeMap::new();
-        let mut q = read.query(params![from, to])?;
+        // Both bounds hold for every event of these days (an event's local day is within a
+        // day of its UTC day, a whole-day row's is its UTC day), so either index serves.
+        let mut q = read.query(params![from, to, lo - 1, hi + 1])?;
         while let Some(r) = q.next()? {
             let day: Option<String> = r.get(0)?;
             let lday = local_day(tz, day.as_deref(), r.get(1)?);
@@ -201,8 +224,202 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
                 s[9], s[10], s[11], s[12]
             ])?;
         }
+        derive(conn, lo, hi)?;
     }
     Ok(())
+}
+
+/// The statements that create the tables derived from the rollup (they belong in a
+/// migration; until then they are created on the first refresh that finds them missing).
+///
+/// `rollup_combos` numbers each (source, provider, model, project) once. `rollup_days` has,
+/// per local day and combination, the fifteen sums `report` reads, with superseded
+/// summaries left out and subscription coverage resolved by the links and subscriptions
+/// whose text `rollup_coverage` keeps; `rollup_months` the same per local month (`month`
+/// is the day number of its first day); `rollup_totals` the same per local day for all
+/// combinations. Their sizes grow with days and combinations, not with events: reports by
+/// day, week or month read the totals, budgets the days, reports by a dimension the months
+/// and the days at the ends of the range.
+pub const DERIVED_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS rollup_combos (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, project TEXT
+);
+CREATE INDEX IF NOT EXISTS rollup_combos_names ON rollup_combos(source, provider, model, project);
+CREATE TABLE IF NOT EXISTS rollup_days (
+    lday INTEGER NOT NULL, combo INTEGER NOT NULL,
+    input INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, output INTEGER NOT NULL, reasoning INTEGER NOT NULL, unsplit INTEGER NOT NULL,
+    requests INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
+    billed INTEGER NOT NULL, estimated INTEGER NOT NULL, manual INTEGER NOT NULL, value INTEGER NOT NULL,
+    unpriced INTEGER NOT NULL, events INTEGER NOT NULL,
+    PRIMARY KEY (lday, combo)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_months (
+    month INTEGER NOT NULL, combo INTEGER NOT NULL,
+    input INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, output INTEGER NOT NULL, reasoning INTEGER NOT NULL, unsplit INTEGER NOT NULL,
+    requests INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
+    billed INTEGER NOT NULL, estimated INTEGER NOT NULL, manual INTEGER NOT NULL, value INTEGER NOT NULL,
+    unpriced INTEGER NOT NULL, events INTEGER NOT NULL,
+    PRIMARY KEY (month, combo)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_totals (
+    lday INTEGER PRIMARY KEY,
+    input INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, output INTEGER NOT NULL, reasoning INTEGER NOT NULL, unsplit INTEGER NOT NULL,
+    requests INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
+    billed INTEGER NOT NULL, estimated INTEGER NOT NULL, manual INTEGER NOT NULL, value INTEGER NOT NULL,
+    unpriced INTEGER NOT NULL, events INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rollup_coverage (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    coverage TEXT NOT NULL
+);";
+
+/// The fifteen sums of derived rows, in [`SUMS`]' order.
+pub const DAY_SUMS: &str = "
+    SUM(input), SUM(cache_write_5m), SUM(cache_write_1h), SUM(cache_read), SUM(output), SUM(reasoning),
+    SUM(unsplit), SUM(requests), SUM(web_search_requests), SUM(billed), SUM(estimated), SUM(manual), SUM(value),
+    SUM(unpriced), SUM(events)";
+
+/// The fifteen columns of a derived row, in [`SUMS`]' order.
+pub const DAY_COLUMNS: &str = "
+    input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests, web_search_requests,
+    billed, estimated, manual, value, unpriced, events";
+
+/// The links and subscriptions as text, as the derived tables resolved them (`stored`,
+/// None when the tables are new) and as they are now.
+struct Coverage {
+    stored: Option<String>,
+    now: String,
+}
+
+fn derived_coverage(conn: &Connection) -> Result<Coverage> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_coverage')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(DERIVED_SCHEMA)?;
+    }
+    let stored = conn.query_row("SELECT coverage FROM rollup_coverage WHERE id = 1", [], |r| r.get(0)).optional()?;
+    let now = conn.query_row(
+        "SELECT COALESCE((SELECT group_concat(x, ';') FROM (
+                  SELECT quote(covers) || ',' || quote(from_day) || ',' || quote(until_day) AS x
+                  FROM subscriptions ORDER BY 1)), '')
+             || '|' || COALESCE((SELECT group_concat(x, ';') FROM (
+                  SELECT quote(account) || ',' || quote(billed_by) AS x FROM account_links ORDER BY 1)), '')",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(Coverage { stored, now })
+}
+
+/// The day number of the first of `day`'s month.
+pub fn month_of(day: i64) -> i64 {
+    let d = crate::spend::day_of(day);
+    day_number(d.with_day(1).expect("day 1 exists"))
+}
+
+/// The day number of the last day of `day`'s month.
+fn month_end(day: i64) -> i64 {
+    let d = crate::spend::day_of(day);
+    let next = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    };
+    day_number(next.expect("valid")) - 1
+}
+
+/// Derives the rows of local days `lo..=hi` (and of the months they touch) from the rollup.
+fn derive(conn: &Connection, lo: i64, hi: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO rollup_combos (source, provider, model, project)
+         SELECT DISTINCT source, provider, model, project FROM rollup r
+         WHERE r.superseded = 0 AND r.lday BETWEEN ?1 AND ?2 AND NOT EXISTS (
+             SELECT 1 FROM rollup_combos c
+             WHERE c.source = r.source AND c.provider = r.provider AND c.model = r.model AND c.project IS r.project)",
+    )?
+    .execute([lo, hi])?;
+    conn.prepare_cached("DELETE FROM rollup_days WHERE lday BETWEEN ?1 AND ?2")?.execute([lo, hi])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO rollup_days
+         SELECT r.lday, c.id, {SUMS} FROM {COUNTED}
+         JOIN rollup_combos c
+           ON c.source = r.source AND c.provider = r.provider AND c.model = r.model AND c.project IS r.project
+         WHERE r.lday BETWEEN ?1 AND ?2 GROUP BY r.lday, c.id"
+    ))?
+    .execute([lo, hi])?;
+    conn.prepare_cached("DELETE FROM rollup_totals WHERE lday BETWEEN ?1 AND ?2")?.execute([lo, hi])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO rollup_totals SELECT lday, {DAY_SUMS} FROM rollup_days WHERE lday BETWEEN ?1 AND ?2 GROUP BY lday"
+    ))?
+    .execute([lo, hi])?;
+    // Whole months: from the first of lo's month to the last day of hi's.
+    let (first, last) =
+        if lo == i64::MIN || hi == i64::MAX { (i64::MIN, i64::MAX) } else { (month_of(lo), month_end(hi)) };
+    conn.prepare_cached("DELETE FROM rollup_months WHERE month BETWEEN ?1 AND ?2")?.execute([first, last])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO rollup_months
+         SELECT CAST(julianday(lday * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), combo, {DAY_SUMS}
+         FROM rollup_days WHERE lday BETWEEN ?1 AND ?2 GROUP BY 1, 2"
+    ))?
+    .execute([first, last])?;
+    Ok(())
+}
+
+/// A numbered (source, provider, model, project).
+#[derive(Debug, Clone)]
+pub struct Combo {
+    pub source: String,
+    pub provider: String,
+    pub model: String,
+    pub project: Option<String>,
+}
+
+/// Every combination by its number (the rows of `rollup_combos`; unused numbers are None).
+pub fn combos(conn: &Connection) -> Result<Vec<Option<Combo>>> {
+    let mut out: Vec<Option<Combo>> = Vec::new();
+    let mut stmt = conn.prepare_cached("SELECT id, source, provider, model, project FROM rollup_combos")?;
+    let mut q = stmt.query([])?;
+    while let Some(r) = q.next()? {
+        let id = usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0);
+        if out.len() <= id {
+            out.resize(id + 1, None);
+        }
+        out[id] = Some(Combo { source: r.get(1)?, provider: r.get(2)?, model: r.get(3)?, project: r.get(4)? });
+    }
+    Ok(out)
+}
+
+/// The parts of `since..=until` (None: open) that whole local months cover, as a range of
+/// month numbers, and the day ranges left at either end.
+pub fn split_months(since: Option<NaiveDate>, until: Option<NaiveDate>) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+    let lo = since.map_or(i64::MIN, day_number);
+    let hi = until.map_or(i64::MAX, day_number);
+    if lo > hi {
+        return (None, Vec::new());
+    }
+    // The first month starting on or after lo, and the last month ending on or before hi.
+    let first = if lo == i64::MIN || month_of(lo) == lo { lo } else { month_end(lo) + 1 };
+    let last_end = if hi == i64::MAX || month_end(hi) == hi { hi } else { month_of(hi) - 1 };
+    if first > last_end {
+        return (None, vec![(lo, hi)]);
+    }
+    let mut days = Vec::new();
+    if lo < first {
+        days.push((lo, first - 1));
+    }
+    if last_end < hi {
+        days.push((last_end + 1, hi));
+    }
+    let months = (
+        if first == i64::MIN { i64::MIN } else { first },
+        if last_end == i64::MAX { i64::MAX } else { month_of(last_end) },
+    );
+    (Some(months), days)
 }
 
 /// The columns of `report`'s sums read from the rollup (with `r` the rollup row, `l` its
@@ -230,15 +447,19 @@ pub const COUNTED: &str = "(
     WHERE r.superseded = 0) r";
 
 /// The first local day of any event (superseded ones too) in the rollup's zone: whole-day
-/// rows by their date, instants by their instant (as the query over the events has it).
+/// rows by their date, and every event by its instant (as the query over the events has
+/// it: `MIN(day)` and `MIN(ts_ms)`).
+///
+/// The rollup's first day `m` is the first date or instant's day (an instant's row is filed
+/// under its quarter hour's local day, the instant's own, as offsets are whole quarter
+/// hours). Only a whole-day row can have an instant before day `m`, and its instant is
+/// within two days of its date, its UTC day: so the events up to UTC day `m + 3` hold the
+/// first instant that matters, and reading them is a short range, not every event.
 pub fn first_day(conn: &Connection, tz: Tz) -> Result<Option<NaiveDate>> {
-    let whole: Option<i64> = conn.query_row("SELECT MIN(lday) FROM rollup WHERE whole_day = 1", [], |r| r.get(0))?;
-    let ts: Option<i64> = conn.query_row("SELECT MIN(ts_ms) FROM events", [], |r| r.get(0))?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
-    let whole = whole.map(|d| epoch + chrono::Duration::days(d));
-    let by_ts = ts.map(|t| timezone::local_date(tz, t));
-    Ok(match (whole, by_ts) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    })
+    let Some(m) = conn.query_row("SELECT MIN(lday) FROM rollup", [], |r| r.get::<_, Option<i64>>(0))? else {
+        return Ok(None);
+    };
+    let ts: Option<i64> = conn.query_row("SELECT MIN(ts_ms) FROM events WHERE utc_day <= ?1", [m + 3], |r| r.get(0))?;
+    let first = crate::spend::day_of(m);
+    Ok(Some(ts.map_or(first, |t| first.min(timezone::local_date(tz, t)))))
 }
