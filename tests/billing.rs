@@ -100,7 +100,7 @@ fn keys_of(source: &'static dyn tokenburn::import::Source, path: &Path, keys: &m
     };
     let mut input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let _ = source.parse(&mut input, &mut ctx, &mut |ev| {
-        let hash = tokenburn::ledger::queries::events::key_hash(source.name(), &ev.key, ev.group.as_deref());
+        let hash = tokenburn::ledger::queries::events::identity(source.name(), source.authority(), &ev);
         keys.insert(format!("{hash:016x}"), ev.key);
         Ok(())
     });

@@ -75,8 +75,10 @@ fn every_import_is_recorded_with_its_hash_and_counts() {
     assert_eq!((rows, added), (11, 5));
     // Provenance: each event names its import and line.
     // The ledger keeps the key as its hash, in hex (the `key` column of `events`).
-    let key =
-        format!("{:016x}", tokenburn::ledger::queries::events::key_hash("claude-code", "msg_D:req_D", Some("msg_D")));
+    let key = format!(
+        "{:016x}",
+        tokenburn::ledger::queries::events::key_hash("claude-code", "msg_D:req_D", Some("msg_D"), None)
+    );
     let line: i64 = c.query_row("SELECT line FROM events WHERE key = ?1", [key], |r| r.get(0)).unwrap();
     assert_eq!(line, 10);
 }

@@ -137,7 +137,11 @@ fn a_v1_ledger_opens_migrated_with_every_row_intact() {
                     _ => None,
                 };
                 let (source, key, grp) = (text(&r["source"]).unwrap(), text(&r["key"]).unwrap(), text(&r["grp"]));
-                let hash = tokenburn::ledger::queries::events::key_hash(&source, &key, grp.as_deref());
+                let ordered = match (&r["authority"], &r["utc_day"], &grp) {
+                    (Value::Integer(3), Value::Integer(day), None) => Some(*day),
+                    _ => None,
+                };
+                let hash = tokenburn::ledger::queries::events::key_hash(&source, &key, grp.as_deref(), ordered);
                 r.insert("key".into(), Value::Text(format!("{hash:016x}")));
                 r.insert("grp".into(), Value::Integer(grp.is_some() as i64));
             }

@@ -214,7 +214,7 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
         let parser = s.spawn(move || -> Result<Option<String>> {
             let mut batch = Vec::with_capacity(BATCH);
             let mut sink = |ev: UsageEvent| -> Result<()> {
-                batch.push(events::prepare(source.name(), ev, book));
+                batch.push(events::prepare(source.name(), authority, ev, book));
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     send.send(full).map_err(|_| Error::Invalid("import stopped".into()))?;

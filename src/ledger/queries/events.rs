@@ -78,13 +78,25 @@ fn sha(parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// The stored identity of an event (see the module's note): 64 bits of SHA-256 of its
-/// source and key, or for an event with a group, 48 bits of the group's then 16 of the key's.
-pub fn key_hash(source: &str, key: &str, group: Option<&str>) -> i64 {
+/// source and key; for an event with a group, 48 bits of the group's then 16 of the key's;
+/// for an event whose key fixes its UTC day (`ordered_day`), that day then 44 bits of the
+/// key's, so a vendor export, written in time order, fills the index in order.
+pub fn key_hash(source: &str, key: &str, group: Option<&str>, ordered_day: Option<i64>) -> i64 {
     let k = sha(&[source.as_bytes(), b"\0", key.as_bytes()]);
-    match group {
-        None => i64::from_be_bytes(k[..8].try_into().expect("8 bytes")),
-        Some(g) => group_range(source, g).0 | i64::from(u16::from_be_bytes([k[0], k[1]])),
+    let k64 = i64::from_be_bytes(k[..8].try_into().expect("8 bytes"));
+    match (group, ordered_day) {
+        (Some(g), _) => group_range(source, g).0 | i64::from(u16::from_be_bytes([k[0], k[1]])),
+        (None, Some(day)) => (day.clamp(0, (1 << 19) - 1) << 44) | (k64 & ((1 << 44) - 1)),
+        (None, None) => k64,
     }
+}
+
+/// The stored identity of `ev` from `source`. A vendor's row (no group) always carries the
+/// same time, so its day orders its hash; an agent log's lines of one event may straddle
+/// midnight, so theirs is not.
+pub fn identity(source: &str, authority: Authority, ev: &UsageEvent) -> i64 {
+    let ordered = (ev.group.is_none() && authority == Authority::Vendor).then(|| utc_day(ev.day, ev.ts_ms));
+    key_hash(source, &ev.key, ev.group.as_deref(), ordered)
 }
 
 /// The hashes of a group's events: one range of `khash`.
@@ -110,7 +122,7 @@ pub struct Prepared {
 
 /// Prepares `ev` of `source`: its key hash, account, UTC day, and money (what the source
 /// stated, else the price book's estimate, or none).
-pub fn prepare(source: &str, ev: UsageEvent, book: &PriceBook) -> Prepared {
+pub fn prepare(source: &str, authority: Authority, ev: UsageEvent, book: &PriceBook) -> Prepared {
     let (cost, stated, price_source) = match ev.cost {
         Some(c) => (Some(c.nanos()), true, None),
         None if ev.cost_kind != CostKind::Estimated => (None, false, None),
@@ -120,7 +132,7 @@ pub fn prepare(source: &str, ev: UsageEvent, book: &PriceBook) -> Prepared {
         }
     };
     Prepared {
-        khash: key_hash(source, &ev.key, ev.group.as_deref()),
+        khash: identity(source, authority, &ev),
         account: ev.account.clone().unwrap_or_else(|| crate::spend::default_account(source)),
         utc_day: utc_day(ev.day, ev.ts_ms),
         cost,
@@ -130,18 +142,30 @@ pub fn prepare(source: &str, ev: UsageEvent, book: &PriceBook) -> Prepared {
     }
 }
 
-/// Ids of names, cached for one transaction (a rolled-back id must not outlive it).
+/// Ids of names, cached for one transaction (a rolled-back id must not outlive it). An
+/// import names a handful of things again and again: the first few are compared directly,
+/// which is cheaper than hashing them.
 #[derive(Default)]
-pub struct Names(HashMap<String, i64>);
+pub struct Names {
+    few: Vec<(String, i64)>,
+    many: HashMap<String, i64>,
+}
 
 impl Names {
     pub fn id(&mut self, conn: &Connection, name: &str) -> Result<i64> {
-        if let Some(id) = self.0.get(name) {
+        if let Some((_, id)) = self.few.iter().find(|(n, _)| n == name) {
+            return Ok(*id);
+        }
+        if let Some(id) = self.many.get(name) {
             return Ok(*id);
         }
         conn.prepare_cached("INSERT INTO names (name) VALUES (?1) ON CONFLICT(name) DO NOTHING")?.execute([name])?;
         let id: i64 = conn.prepare_cached("SELECT id FROM names WHERE name = ?1")?.query_row([name], |r| r.get(0))?;
-        self.0.insert(name.to_string(), id);
+        if self.few.len() < 16 {
+            self.few.push((name.to_string(), id));
+        } else {
+            self.many.insert(name.to_string(), id);
+        }
         Ok(id)
     }
 
@@ -362,7 +386,7 @@ pub fn upsert(
     book: &PriceBook,
 ) -> Result<Stored> {
     let mut w = Writer::new(tx, source, authority, import_id)?;
-    let stored = w.upsert(&prepare(source, ev.clone(), book))?;
+    let stored = w.upsert(&prepare(source, authority, ev.clone(), book))?;
     w.finish()?;
     Ok(stored)
 }
@@ -499,13 +523,15 @@ pub(crate) fn convert_v2(tx: &Connection, events: &str, links: &str) -> Result<(
         let source: String = r.get(1)?;
         let key: String = r.get(2)?;
         let grp: Option<String> = r.get(3)?;
+        let vendor = r.get::<_, i64>(6)? == Authority::Vendor as i64;
+        let day: i64 = r.get(14)?;
         let mut v: Vec<rusqlite::types::Value> = (0..34).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
         let text = |v: &rusqlite::types::Value| match v {
             rusqlite::types::Value::Text(t) => Some(t.clone()),
             _ => None,
         };
         v[1] = names.id(tx, &source)?.into();
-        v[2] = key_hash(&source, &key, grp.as_deref()).into();
+        v[2] = key_hash(&source, &key, grp.as_deref(), (vendor && grp.is_none()).then_some(day)).into();
         v[3] = grp.is_some().into();
         for i in [7, 8, 9, 25] {
             v[i] = names.id(tx, &text(&v[i]).unwrap_or_default())?.into();
