@@ -17,7 +17,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate};
-use rusqlite::params;
 use tokenburn::budget;
 use tokenburn::ledger::Ledger;
 use tokenburn::report::{self, By, Filter};
@@ -126,7 +125,15 @@ impl Rng {
     }
 }
 
+/// A base-62 identifier of `n` characters, as the vendors' ids look.
+fn ident(rng: &mut Rng, n: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    (0..n).map(|_| ALPHABET[rng.below(62) as usize] as char).collect()
+}
+
 fn generate(path: &Path, events: u64, today: NaiveDate) {
+    use tokenburn::ledger::queries::{events as ev_store, imports};
+    use tokenburn::model::{Authority, CostKind, UsageEvent};
     let t = Instant::now();
     let mut ledger = Ledger::open(path).expect("open");
     ledger.set_tz(ZONE.parse().unwrap()).expect("zone");
@@ -140,27 +147,34 @@ fn generate(path: &Path, events: u64, today: NaiveDate) {
     };
     let total_weight: u64 = (0..days).map(weight).sum();
     let mut rng = Rng(42);
-    ledger
-        .write(|tx, _| {
+    // Every event goes through the importers' write path (key hash, pricing, names, the
+    // unique index), one import per source, in one transaction.
+    let n = ledger
+        .write(|tx, book| {
             let now = chrono::Utc::now().timestamp_millis();
+            let mut writers = Vec::new();
             for m in MIX {
-                tx.execute(
-                    "INSERT INTO imports (path, format, sha256, started_ms) VALUES (?1, ?2, '', ?3)",
-                    params![format!("(generated {})", m.source), m.source, now],
-                )?;
+                let name = format!("(generated {})", m.source);
+                let new = imports::NewImport {
+                    path: &name,
+                    format: m.source,
+                    sha256: "",
+                    byte_start: 0,
+                    byte_end: 0,
+                    same_as: None,
+                };
+                let id = imports::insert(tx, &new, now)?;
+                let authority = match m.authority {
+                    2 => Authority::Transcript,
+                    _ => Authority::Vendor,
+                };
+                writers.push((ev_store::Writer::new(tx, m.source, authority, id)?, id, 0u64, authority));
             }
-            let mut ins = tx.prepare(
-                "INSERT INTO events (source, key, grp, rank, authority, provider, account, model, project, ts_ms,
-                                     span_ms, day, utc_day, input, cache_write_5m, cache_read, output, reasoning,
-                                     requests, cost_nanos, cost_kind, stated_cost, price_source, import_id, line)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)",
-            )?;
-            let mut link = tx.prepare("INSERT INTO event_imports (event_id, import_id) VALUES (?1, ?2)")?;
+            let mut touched = std::collections::BTreeSet::new();
             let mut n = 0u64;
             for i in 0..days {
                 let date = first + Duration::days(i as i64);
                 let start = tokenburn::timezone::day_start_ms(chrono_tz::Tz::UTC, date);
-                let utc_day = tokenburn::ledger::queries::rollup::day_number(date);
                 let today_n = events * weight(i) / total_weight;
                 for j in 0..today_n {
                     let pick = rng.below(1000);
@@ -174,54 +188,60 @@ fn generate(path: &Path, events: u64, today: NaiveDate) {
                     }
                     let m = &MIX[mi];
                     let model = m.models[rng.below(m.models.len() as u64) as usize];
-                    let project = if m.whole_day { None } else { Some(PROJECTS[rng.below(8) as usize]) };
                     // Working hours in New York, mostly.
                     let ts = if m.whole_day {
                         start
                     } else {
                         start + (13 * 3_600_000 + rng.below(11 * 3_600_000) as i64) % 86_400_000
                     };
-                    let (input, output, cache_read) =
-                        (rng.below(4_000) as i64, rng.below(2_000) as i64, rng.below(60_000) as i64);
-                    let cost =
-                        if m.kind == "billed" { 50_000_000 + rng.below(5_000_000_000) } else { rng.below(90_000_000) };
-                    let key = format!("msg_01{:016x}:req_011C{:012x}", rng.next(), j);
-                    let grp = (m.source == "claude-code").then(|| key[..22].to_string());
-                    ins.execute(params![
-                        m.source,
-                        key,
-                        grp,
-                        0,
-                        m.authority,
-                        m.provider,
-                        m.account,
-                        model,
-                        project,
-                        ts,
-                        if m.whole_day { 86_400_000 } else { 0 },
-                        m.whole_day.then(|| date.to_string()),
-                        if m.whole_day { utc_day } else { ts.div_euclid(86_400_000) },
-                        input,
-                        rng.below(3) as i64 * 1000,
-                        cache_read,
-                        output,
-                        output / 4,
-                        1,
-                        cost as i64,
-                        m.kind,
-                        (m.kind != "estimated") as i64,
-                        (m.kind == "estimated").then_some("genai-prices:anthropic/claude-sonnet-4-5"),
-                        mi as i64 + 1,
-                        n as i64 + 1,
-                    ])?;
-                    link.execute(params![tx.last_insert_rowid(), mi as i64 + 1])?;
+                    let (key, group) = match m.source {
+                        "claude-code" => {
+                            let msg = format!("msg_01{}", ident(&mut rng, 24));
+                            (format!("{msg}:req_011C{}", ident(&mut rng, 20)), Some(msg))
+                        }
+                        "codex" => (format!("{ts}|{}|{}", rng.below(1 << 40), rng.below(1 << 30)), None),
+                        _ => (format!("{ts}|proj_{}|{model}|{j}", ident(&mut rng, 24)), None),
+                    };
+                    let mut ev = UsageEvent::new(key, m.provider, model, ts, j + 1);
+                    ev.group = group;
+                    ev.project = (!m.whole_day).then(|| PROJECTS[rng.below(8) as usize].to_string());
+                    if m.whole_day {
+                        ev.day = Some(date);
+                        ev.span_ms = 86_400_000;
+                    }
+                    ev.tokens.input = rng.below(4_000) as i64;
+                    ev.tokens.output = rng.below(2_000) as i64;
+                    ev.tokens.cache_read = rng.below(60_000) as i64;
+                    ev.tokens.cache_write_5m = rng.below(3) as i64 * 1000;
+                    ev.tokens.reasoning = ev.tokens.output / 4;
+                    ev.tokens.requests = 1;
+                    ev.cost_kind = match m.kind {
+                        "billed" => CostKind::Billed,
+                        "included" => CostKind::Included,
+                        _ => CostKind::Estimated,
+                    };
+                    // Vendors state their money; agent logs are priced by the price book.
+                    if m.kind != "estimated" {
+                        let nanos = if m.kind == "billed" { 50_000_000 + rng.below(5_000_000_000) } else { rng.below(90_000_000) };
+                        ev.cost = Some(tokenburn::money::Usd(nanos as i64));
+                    }
+                    let (w, _, rows, authority) = &mut writers[mi];
+                    let stored = w.upsert(&ev_store::prepare(m.source, *authority, ev, book))?;
+                    touched.insert((stored.account, stored.utc_day));
+                    *rows += 1;
                     n += 1;
                 }
             }
-            eprintln!("inserted {n} events");
-            Ok(())
+            for (w, id, rows, _) in writers {
+                w.finish()?;
+                let counts = imports::Counts { rows, added: rows, ..Default::default() };
+                imports::finish(tx, id, &counts, imports::End { byte: 0, line: rows, state: None })?;
+            }
+            tokenburn::spend::refresh_days(tx, &touched)?;
+            Ok(n)
         })
         .expect("generate");
+    eprintln!("inserted {n} events");
     let c = ledger.conn();
     c.execute_batch(
         "INSERT INTO budgets (name, amount, unit, period, providers, models, projects, created_ms) VALUES
