@@ -3,7 +3,8 @@
 //! a time.
 //!
 //! Invariant: nothing here loads a whole table. Pages are keyset pages over
-//! `(ts_ms, id)` descending (the `events_ts` index), so page N costs what page 1 costs; the
+//! `(utc_day, ts_ms, id)` descending (the day index gives the days in order; one day's rows
+//! are sorted), so page N costs what page 1 costs; the
 //! export streams row by row to a writer. Dates are local dates in the ledger's zone, as in
 //! `report`: an instant falls on its day in that zone, a whole-day row (`day` set) keeps
 //! its date in every zone.
@@ -35,9 +36,11 @@ pub struct EventFilter {
     pub project: Option<String>,
 }
 
-/// Where a page starts: just after the event `(ts_ms, id)` of the previous page's last row.
+/// Where a page starts: just after the event `(utc_day, ts_ms, id)` of the previous page's
+/// last row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Cursor {
+    pub utc_day: i64,
     pub ts_ms: i64,
     pub id: i64,
 }
@@ -72,6 +75,8 @@ pub struct EventRow {
     pub import_id: i64,
     pub line: i64,
     pub note: Option<String>,
+    #[serde(skip)]
+    utc_day: i64,
 }
 
 /// One page of events, newest first, and where the next starts (None: this is the last).
@@ -84,11 +89,13 @@ pub struct EventPage {
 const COLUMNS: &str =
     "id, ts_ms, day, source, provider, account, model, project, input, cache_write_5m, cache_write_1h,
      cache_read, output, reasoning, cost_nanos, cost_kind, superseded, tokens_superseded, money_superseded, import_id,
-     line, note";
+     line, note, utc_day";
 
-/// A local day's instants may lie up to ~26 hours from its UTC midnight; whole-day rows sit
-/// at their UTC midnight. Widening the instant range by two days keeps the index usable
-/// while the exact test below decides.
+const ORDER: &str = "ORDER BY utc_day DESC, ts_ms DESC, id DESC";
+
+/// A local day's instants may lie up to ~26 hours from its UTC midnight; a whole-day row's
+/// UTC day is its date. Widening the range of UTC days by two keeps the index usable while
+/// the exact test below decides.
 const SLACK_MS: i64 = 2 * 86_400_000;
 
 fn where_clause(f: &EventFilter, tz: Tz, args: &mut Vec<Value>) -> Result<String> {
@@ -99,12 +106,12 @@ fn where_clause(f: &EventFilter, tz: Tz, args: &mut Vec<Value>) -> Result<String
     }
     let mut w = vec!["1 = 1".to_string()];
     if let Some(s) = f.since {
-        args.push(Value::Integer(day_start_ms(tz, s) - SLACK_MS));
+        args.push(Value::Integer((day_start_ms(tz, s) - SLACK_MS).div_euclid(86_400_000)));
         args.push(Value::Text(s.to_string()));
         args.push(Value::Integer(day_start_ms(tz, s)));
         let n = args.len();
         w.push(format!(
-            "ts_ms >= ?{} AND (CASE WHEN day IS NOT NULL THEN day >= ?{} ELSE ts_ms >= ?{} END)",
+            "utc_day >= ?{} AND (CASE WHEN day IS NOT NULL THEN day >= ?{} ELSE ts_ms >= ?{} END)",
             n - 2,
             n - 1,
             n
@@ -112,12 +119,12 @@ fn where_clause(f: &EventFilter, tz: Tz, args: &mut Vec<Value>) -> Result<String
     }
     if let Some(u) = f.until {
         let next = u.succ_opt().ok_or_else(|| Error::Invalid(format!("{u} is past the last date")))?;
-        args.push(Value::Integer(day_start_ms(tz, next) + SLACK_MS));
+        args.push(Value::Integer((day_start_ms(tz, next) + SLACK_MS).div_euclid(86_400_000)));
         args.push(Value::Text(u.to_string()));
         args.push(Value::Integer(day_start_ms(tz, next)));
         let n = args.len();
         w.push(format!(
-            "ts_ms < ?{} AND (CASE WHEN day IS NOT NULL THEN day <= ?{} ELSE ts_ms < ?{} END)",
+            "utc_day <= ?{} AND (CASE WHEN day IS NOT NULL THEN day <= ?{} ELSE ts_ms < ?{} END)",
             n - 2,
             n - 1,
             n
@@ -161,6 +168,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
         import_id: r.get(19)?,
         line: r.get(20)?,
         note: r.get(21)?,
+        utc_day: r.get(22)?,
     })
 }
 
@@ -173,20 +181,24 @@ pub fn events_page(conn: &Connection, tz: Tz, f: &EventFilter, limit: u32, after
     let mut args = Vec::new();
     let mut w = where_clause(f, tz, &mut args)?;
     if let Some(c) = after {
-        args.push(Value::Integer(c.ts_ms));
-        args.push(Value::Integer(c.id));
+        args.extend([c.utc_day, c.ts_ms, c.id].map(Value::Integer));
         let n = args.len();
-        w += &format!(" AND (ts_ms < ?{a} OR (ts_ms = ?{a} AND id < ?{b}))", a = n - 1, b = n);
+        w += &format!(
+            " AND (utc_day < ?{d} OR (utc_day = ?{d} AND (ts_ms < ?{t} OR (ts_ms = ?{t} AND id < ?{i}))))",
+            d = n - 2,
+            t = n - 1,
+            i = n
+        );
     }
     // One more than asked says whether there is a next page.
     args.push(Value::Integer(i64::from(limit) + 1));
-    let sql = format!("SELECT {COLUMNS} FROM events WHERE {w} ORDER BY ts_ms DESC, id DESC LIMIT ?{}", args.len());
+    let sql = format!("SELECT {COLUMNS} FROM events WHERE {w} {ORDER} LIMIT ?{}", args.len());
     let mut stmt = conn.prepare(&sql)?;
     let mut rows: Vec<EventRow> =
         stmt.query_map(rusqlite::params_from_iter(args), row)?.collect::<rusqlite::Result<_>>()?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor { ts_ms: r.ts_ms, id: r.id })
+        rows.last().map(|r| Cursor { utc_day: r.utc_day, ts_ms: r.ts_ms, id: r.id })
     } else {
         None
     };
@@ -222,7 +234,7 @@ pub fn export_events(
 ) -> Result<u64> {
     let mut args = Vec::new();
     let wc = where_clause(f, tz, &mut args)?;
-    let sql = format!("SELECT {COLUMNS} FROM events WHERE {wc} ORDER BY ts_ms DESC, id DESC");
+    let sql = format!("SELECT {COLUMNS} FROM events WHERE {wc} {ORDER}");
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let io = |e: std::io::Error| Error::Invalid(format!("writing the export: {e}"));
