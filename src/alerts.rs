@@ -130,10 +130,11 @@ fn rfc3339(ms: i64) -> String {
 pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Result<Evaluation> {
     let mut ev = Evaluation::default();
     let mut hold = Vec::new();
-    for b in budget::all(ledger.conn())? {
-        let Some(s) = budget::status(ledger, &b, at, tz)? else { continue };
+    let budgets = budget::all(ledger.conn())?;
+    for (b, s) in budgets.iter().zip(budget::statuses(ledger, &budgets, at, tz)?) {
+        let Some(s) = s else { continue };
         ev.over_budget |= s.spent_raw >= s.amount_raw;
-        let (h, p) = budget_conditions(&b, &s);
+        let (h, p) = budget_conditions(b, &s);
         hold.extend(h);
         ev.pending.extend(p);
         ev.statuses.push(s);

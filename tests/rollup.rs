@@ -15,7 +15,14 @@ use serde_json::Value;
 fn same_answers(env: &Env, zone: &str, alias: &str, step: &str) {
     let mut checked = 0;
     for by in ["day", "week", "month", "model", "project", "source"] {
-        for extra in [&[][..], &["--since", "2025-03-01", "--until", "2025-10-31", "--provider", "anthropic"][..]] {
+        for extra in [
+            &[][..],
+            &["--since", "2025-03-01", "--until", "2025-10-31", "--provider", "anthropic"][..],
+            // Ranges that start and end inside months: whole months and the days at the ends.
+            &["--since", "2025-03-10", "--until", "2025-10-20"][..],
+            &["--since", "2025-02-15", "--source", "claude-code"][..],
+            &["--until", "2025-10-20", "--model", "gpt-5-2025-08-07"][..],
+        ] {
             let mut args = vec!["report", "--by", by];
             args.extend_from_slice(extra);
             let rolled = env.json(&[&["--tz", zone][..], &args].concat());
@@ -92,6 +99,26 @@ fn run_scenario(zone: &str, alias: &str) {
     same_answers(&env, zone, alias, "after a subscription");
     env.ok(&["account", "unlink", "claude-code"]);
     same_answers(&env, zone, alias, "after an unlink");
+    // Coverage is resolved in the rollup's day tables: a subscription that goes away, or
+    // one whose account is reached only through a link, must be seen at once.
+    env.ok(&["subscription", "rm", "Max"]);
+    same_answers(&env, zone, alias, "after removing the subscription");
+    env.ok(&[
+        "subscription",
+        "add",
+        "Team",
+        "--usd",
+        "30",
+        "--every",
+        "month",
+        "--from",
+        "2025-06-15",
+        "--covers",
+        "anthropic",
+    ]);
+    env.ok(&["account", "link", "claude-code", "--billed-by", "anthropic"]);
+    same_answers(&env, zone, alias, "after a subscription covering a linked account");
+    env.ok(&["account", "unlink", "claude-code"]);
 
     // Removing the first imports deletes events of many days.
     for id in import_ids(&env).into_iter().take(3) {

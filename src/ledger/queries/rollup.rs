@@ -85,14 +85,15 @@ pub fn refresh(conn: &Connection, tz: Tz) -> Result<bool> {
 
 fn update(conn: &Connection, tz: Tz) -> Result<()> {
     let state: Option<(Option<String>, i64)> = conn
-        .query_row("SELECT tz, max_id FROM rollup_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT tz, max_id FROM rollup_state WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let max_id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?;
+    let max_id: i64 = conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?.query_row([], |r| r.get(0))?;
     let coverage = derived_coverage(conn)?;
     match state {
         Some((Some(name), seen)) if name == tz.name() => {
-            let clean =
-                max_id == seen && !conn.query_row("SELECT EXISTS(SELECT 1 FROM rollup_dirty)", [], |r| r.get(0))?;
+            let clean = max_id == seen
+                && !conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM rollup_dirty)")?.query_row([], |r| r.get(0))?;
             // Links and subscriptions decide coverage, which the day tables have resolved:
             // when they changed since, every day is derived again from the rollup.
             if coverage.stored.as_ref() != Some(&coverage.now) {
@@ -295,24 +296,25 @@ struct Coverage {
 }
 
 fn derived_coverage(conn: &Connection) -> Result<Coverage> {
-    let exists: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_coverage')",
-        [],
-        |r| r.get(0),
-    )?;
+    let exists: bool = conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_coverage')")?
+        .query_row([], |r| r.get(0))?;
     if !exists {
         conn.execute_batch(DERIVED_SCHEMA)?;
     }
-    let stored = conn.query_row("SELECT coverage FROM rollup_coverage WHERE id = 1", [], |r| r.get(0)).optional()?;
-    let now = conn.query_row(
-        "SELECT COALESCE((SELECT group_concat(x, ';') FROM (
+    let stored = conn
+        .prepare_cached("SELECT coverage FROM rollup_coverage WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let now = conn
+        .prepare_cached(
+            "SELECT COALESCE((SELECT group_concat(x, ';') FROM (
                   SELECT quote(covers) || ',' || quote(from_day) || ',' || quote(until_day) AS x
                   FROM subscriptions ORDER BY 1)), '')
              || '|' || COALESCE((SELECT group_concat(x, ';') FROM (
                   SELECT quote(account) || ',' || quote(billed_by) AS x FROM account_links ORDER BY 1)), '')",
-        [],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row([], |r| r.get(0))?;
     Ok(Coverage { stored, now })
 }
 
@@ -456,10 +458,12 @@ pub const COUNTED: &str = "(
 /// within two days of its date, its UTC day: so the events up to UTC day `m + 3` hold the
 /// first instant that matters, and reading them is a short range, not every event.
 pub fn first_day(conn: &Connection, tz: Tz) -> Result<Option<NaiveDate>> {
-    let Some(m) = conn.query_row("SELECT MIN(lday) FROM rollup", [], |r| r.get::<_, Option<i64>>(0))? else {
+    let Some(m) = conn.prepare_cached("SELECT MIN(lday) FROM rollup")?.query_row([], |r| r.get::<_, Option<i64>>(0))?
+    else {
         return Ok(None);
     };
-    let ts: Option<i64> = conn.query_row("SELECT MIN(ts_ms) FROM events WHERE utc_day <= ?1", [m + 3], |r| r.get(0))?;
+    let ts: Option<i64> =
+        conn.prepare_cached("SELECT MIN(ts_ms) FROM events WHERE utc_day <= ?1")?.query_row([m + 3], |r| r.get(0))?;
     let first = crate::spend::day_of(m);
     Ok(Some(ts.map_or(first, |t| first.min(timezone::local_date(tz, t)))))
 }
