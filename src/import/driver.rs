@@ -204,7 +204,8 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
     let authority = source.authority();
     let mut counts = imports::Counts::default();
     let mut touched = std::collections::BTreeSet::new();
-    let mut writer = events::Writer::new(conn, source.name(), authority, import_id)?;
+    // A dry run writes nothing, not even a name.
+    let mut writer = (!dry_run).then(|| events::Writer::new(conn, source.name(), authority, import_id)).transpose()?;
     let stream_sha = std::thread::scope(|s| -> Result<Option<String>> {
         // The file is parsed (and its events hashed and priced) on a thread of its own, ahead
         // of this one, which only writes.
@@ -244,10 +245,10 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
             let mut last: Option<(String, i64)> = None;
             for batch in &batches {
                 for p in batch {
-                    if dry_run {
+                    let Some(writer) = writer.as_mut() else {
                         counts.added += 1;
                         continue;
-                    }
+                    };
                     let stored = writer.upsert(&p)?;
                     match stored.outcome {
                         events::Outcome::Added => counts.added += 1,
@@ -294,7 +295,9 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
         if authority == Authority::Summary || counts.added + counts.updated > 0 {
             events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
         }
-        writer.finish()?;
+        if let Some(w) = writer {
+            w.finish()?;
+        }
         crate::spend::refresh_days(conn, &touched)?;
         report.import_id = Some(import_id);
     }
