@@ -171,15 +171,13 @@ pub struct BudgetCard {
 pub fn budget_cards(ledger: &Ledger, today: NaiveDate, opts: Option<&Options>) -> Result<Vec<BudgetCard>> {
     let tz = ledger.tz()?;
     let mut out = Vec::new();
-    for b in budget::all(ledger.conn())? {
-        let status = budget::status(ledger, &b, today, tz)?;
+    let budgets = budget::all(ledger.conn())?;
+    for (b, status) in budgets.iter().zip(budget::statuses(ledger, &budgets, today, tz)?) {
         let burn_svg = match (opts, status.is_some()) {
-            (Some(o), true) => {
-                feed::burn(ledger, &b, today, tz)?.map(|d| render_svg(&Chart::Burn(d), o)).transpose()?
-            }
+            (Some(o), true) => feed::burn(ledger, b, today, tz)?.map(|d| render_svg(&Chart::Burn(d), o)).transpose()?,
             _ => None,
         };
-        out.push(BudgetCard { budget: BudgetView::from(&b), status, burn_svg });
+        out.push(BudgetCard { budget: BudgetView::from(b), status, burn_svg });
     }
     Ok(out)
 }
