@@ -215,13 +215,16 @@ pub struct Writer<'c> {
     import_id: i64,
     /// Change of `imports.held` per import, written by [`Writer::finish`].
     held: HashMap<i64, i64>,
+    /// The insert of a new event (prepared once: it runs for nearly every row).
+    insert: rusqlite::CachedStatement<'c>,
 }
 
 impl<'c> Writer<'c> {
     pub fn new(conn: &'c Connection, source: &'c str, authority: Authority, import_id: i64) -> Result<Writer<'c>> {
         let mut names = Names::default();
         let source_id = names.id(conn, source)?;
-        Ok(Writer { conn, names, source, source_id, authority, import_id, held: HashMap::new() })
+        let insert = conn.prepare_cached(&format!("{INSERT} ON CONFLICT(khash) DO NOTHING"))?;
+        Ok(Writer { conn, names, source, source_id, authority, import_id, held: HashMap::new(), insert })
     }
 
     /// Stores `p`, merging with an existing version of the same event, and records that
@@ -278,8 +281,7 @@ impl<'c> Writer<'c> {
         ];
         let found = match &ev.group {
             None => {
-                let sql = format!("{INSERT} ON CONFLICT(khash) DO NOTHING");
-                if c.prepare_cached(&sql)?.execute(&values[..])? == 1 {
+                if self.insert.execute(&values[..])? == 1 {
                     None
                 } else {
                     self.by_hash(p.khash)?
