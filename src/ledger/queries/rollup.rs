@@ -396,9 +396,12 @@ pub fn combos(conn: &Connection) -> Result<Vec<Option<Combo>>> {
     Ok(out)
 }
 
+/// An inclusive range of day numbers (or of month numbers: their first days' numbers).
+pub type Range = (i64, i64);
+
 /// The parts of `since..=until` (None: open) that whole local months cover, as a range of
 /// month numbers, and the day ranges left at either end.
-pub fn split_months(since: Option<NaiveDate>, until: Option<NaiveDate>) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+pub fn split_months(since: Option<NaiveDate>, until: Option<NaiveDate>) -> (Option<Range>, Vec<Range>) {
     let lo = since.map_or(i64::MIN, day_number);
     let hi = until.map_or(i64::MAX, day_number);
     if lo > hi {
@@ -417,10 +420,7 @@ pub fn split_months(since: Option<NaiveDate>, until: Option<NaiveDate>) -> (Opti
     if last_end < hi {
         days.push((last_end + 1, hi));
     }
-    let months = (
-        if first == i64::MIN { i64::MIN } else { first },
-        if last_end == i64::MAX { i64::MAX } else { month_of(last_end) },
-    );
+    let months = (first, if last_end == i64::MAX { i64::MAX } else { month_of(last_end) });
     (Some(months), days)
 }
 
