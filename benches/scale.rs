@@ -26,7 +26,6 @@ const ZONE: &str = "America/New_York";
 struct Mix {
     source: &'static str,
     provider: &'static str,
-    account: &'static str,
     authority: i64,
     models: &'static [&'static str],
     kind: &'static str,
@@ -40,7 +39,6 @@ const MIX: &[Mix] = &[
     Mix {
         source: "claude-code",
         provider: "anthropic",
-        account: "claude-code",
         authority: 2,
         models: &["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001"],
         kind: "estimated",
@@ -50,7 +48,6 @@ const MIX: &[Mix] = &[
     Mix {
         source: "codex",
         provider: "openai",
-        account: "codex",
         authority: 2,
         models: &["gpt-5", "gpt-5-mini", "gpt-5-codex"],
         kind: "estimated",
@@ -60,7 +57,6 @@ const MIX: &[Mix] = &[
     Mix {
         source: "openai-usage-csv",
         provider: "openai",
-        account: "openai",
         authority: 3,
         models: &["gpt-4o-2024-08-06", "gpt-4.1-nano-2025-04-14", "gpt-5-2025-08-07"],
         kind: "estimated",
@@ -70,7 +66,6 @@ const MIX: &[Mix] = &[
     Mix {
         source: "cursor-csv",
         provider: "cursor",
-        account: "cursor",
         authority: 3,
         models: &["claude-4-sonnet", "gpt-5", "auto"],
         kind: "included",
@@ -80,7 +75,6 @@ const MIX: &[Mix] = &[
     Mix {
         source: "anthropic-cost-csv",
         provider: "anthropic",
-        account: "anthropic",
         authority: 3,
         models: &["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805"],
         kind: "billed",
@@ -90,7 +84,6 @@ const MIX: &[Mix] = &[
     Mix {
         source: "openai-costs-csv",
         provider: "openai",
-        account: "openai",
         authority: 3,
         models: &["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, output"],
         kind: "billed",
