@@ -48,6 +48,9 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
         s = rest;
     }
     s = s.strip_prefix('$').unwrap_or(s).trim_start();
+    if let Some(v) = parse_plain(s.as_bytes(), scale) {
+        return Ok(if negative { -v } else { v });
+    }
     let (mantissa, exponent) = match s.find(['e', 'E']) {
         Some(i) => {
             let e: i32 = s[i + 1..].parse().map_err(|_| invalid())?;
@@ -110,6 +113,41 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
         acc = -acc;
     }
     i64::try_from(acc).map_err(|_| overflow())
+}
+
+/// The common case of [`parse_scaled`], unsigned `123.456` (no separators or exponent) whose
+/// scaled value has at most 18 digits before rounding, in one pass without `i128`; None for
+/// anything else, which the general path reads (or rejects).
+fn parse_plain(b: &[u8], scale: u32) -> Option<i64> {
+    let (int, frac) = match memchr::memchr(b'.', b) {
+        Some(i) => (&b[..i], &b[i + 1..]),
+        None => (b, &b[..0]),
+    };
+    let scale = scale as usize;
+    if int.len() + frac.len() == 0 || int.len() + scale > 18 {
+        return None;
+    }
+    let digit = |c: &u8| c.is_ascii_digit().then(|| (c - b'0') as i64);
+    let mut acc: i64 = 0;
+    let kept = frac.len().min(scale);
+    for c in int.iter().chain(&frac[..kept]) {
+        acc = acc * 10 + digit(c)?;
+    }
+    for _ in kept..scale {
+        acc *= 10;
+    }
+    if let Some((first, rest)) = frac.get(scale..).and_then(<[u8]>::split_first) {
+        let first = digit(first)?;
+        let mut rest_nonzero = false;
+        for c in rest {
+            rest_nonzero |= digit(c)? != 0;
+        }
+        // Round half to even on the dropped digits.
+        if first > 5 || (first == 5 && (rest_nonzero || acc % 2 == 1)) {
+            acc += 1;
+        }
+    }
+    Some(acc)
 }
 
 /// Writes `value / 10^scale` as a decimal string without trailing zeros ("5.17365285", "12").

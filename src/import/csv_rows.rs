@@ -284,8 +284,8 @@ impl<'i> Records<'i> {
                 continue;
             }
             let data = &self.buf[self.pos..self.end];
-            if let Some(n) = split_record(data, self.delimiter, self.eof, &mut bytes, &mut self.rec.ends) {
-                self.line += memchr::memchr_iter(b'\n', &data[..n]).count() as u64;
+            if let Some((n, lines)) = split_record(data, self.delimiter, self.eof, &mut bytes, &mut self.rec.ends) {
+                self.line += lines;
                 self.pos += n;
                 self.consumed += n as u64;
                 break;
@@ -309,23 +309,33 @@ impl<'i> Records<'i> {
 }
 
 /// Splits the record at the start of `data` (which is not empty and does not start with a
-/// line feed) into `text` and `ends`, returning how many bytes it took up, its line feed
-/// included; None when `data` ends inside it and more input may follow.
-fn split_record(data: &[u8], delimiter: u8, at_eof: bool, text: &mut Vec<u8>, ends: &mut Vec<usize>) -> Option<usize> {
+/// line feed) into `text` and `ends`, returning how many bytes it took up (its line feed
+/// included) and how many line feeds those hold; None when `data` ends inside it and more
+/// input may follow.
+fn split_record(
+    data: &[u8],
+    delimiter: u8,
+    at_eof: bool,
+    text: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) -> Option<(usize, u64)> {
     text.clear();
     ends.clear();
     let mut i = 0;
+    // Line feeds inside quotes, and any delimiter that is one.
+    let mut lines = 0u64;
+    let count_lines = |bytes: &[u8]| memchr::memchr_iter(b'\n', bytes).count() as u64;
     // Input running out inside a record ends it, and its last field, at the end of input.
-    let end_of_input = |text: &mut Vec<u8>, ends: &mut Vec<usize>| {
+    let end_of_input = |text: &mut Vec<u8>, ends: &mut Vec<usize>, lines: u64| {
         at_eof.then(|| {
             ends.push(text.len());
-            data.len()
+            (data.len(), lines)
         })
     };
     loop {
         // The start of a field.
         if i == data.len() {
-            return end_of_input(text, ends);
+            return end_of_input(text, ends, lines);
         }
         if data[i] == b'"' {
             i += 1;
@@ -334,17 +344,18 @@ fn split_record(data: &[u8], delimiter: u8, at_eof: bool, text: &mut Vec<u8>, en
                 match memchr::memchr(b'"', &data[i..]) {
                     None => {
                         text.extend_from_slice(&data[i..]);
-                        return end_of_input(text, ends);
+                        return end_of_input(text, ends, lines + count_lines(&data[i..]));
                     }
                     Some(k) => {
                         text.extend_from_slice(&data[i..i + k]);
+                        lines += count_lines(&data[i..i + k]);
                         i += k + 1;
                     }
                 }
                 // After a quote: another quote is a quote in the text; a delimiter or line feed
                 // ends the field; anything else is text, and the field goes on unquoted.
                 match data.get(i) {
-                    None => return end_of_input(text, ends),
+                    None => return end_of_input(text, ends, lines),
                     Some(&b'"') => {
                         text.push(b'"');
                         i += 1;
@@ -358,12 +369,13 @@ fn split_record(data: &[u8], delimiter: u8, at_eof: bool, text: &mut Vec<u8>, en
         text.extend_from_slice(&data[i..i + n]);
         i += n;
         if i == data.len() {
-            return end_of_input(text, ends);
+            return end_of_input(text, ends, lines);
         }
         ends.push(text.len());
         i += 1;
+        lines += (data[i - 1] == b'\n') as u64;
         if data[i - 1] != delimiter {
-            return Some(i);
+            return Some((i, lines));
         }
     }
 }

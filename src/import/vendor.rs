@@ -55,7 +55,7 @@ fn digest(text: &str) -> u64 {
 
 impl Occurrences {
     pub fn key(&mut self, key: String) -> String {
-        let scope = key.split('|').next().unwrap_or("");
+        let scope = &key[..memchr::memchr(b'|', key.as_bytes()).unwrap_or(key.len())];
         if scope != self.scope {
             if !self.current.is_empty() {
                 self.closed.insert(digest(&self.scope), self.current.drain().collect());
@@ -96,7 +96,7 @@ pub fn bucket_key(start: i64, dims: &[&str]) -> String {
     if start < 0 {
         key.push('-');
     }
-    key.extend(digits[at..].iter().map(|&d| d as char));
+    key.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
     for d in dims {
         key.push('|');
         key.push_str(d);
