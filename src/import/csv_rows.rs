@@ -626,9 +626,12 @@ mod tests {
         assert_eq!(unix_seconds_ms(""), None);
     }
 
+    /// Records (their line, and their fields or the field that is not UTF-8) and bytes read.
+    type Split = (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64);
+
     /// Every record the `csv` crate reads (with the settings this module once used it with),
     /// as `Records` must read it: fields, line, the field that is not UTF-8, bytes read.
-    fn csv_crate_records(input: &[u8], delimiter: u8) -> (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64) {
+    fn csv_crate_records(input: &[u8], delimiter: u8) -> Split {
         let mut r = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -662,7 +665,7 @@ mod tests {
         }
     }
 
-    fn our_records(input: &[u8], delimiter: u8) -> (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64) {
+    fn our_records(input: &[u8], delimiter: u8) -> Split {
         let whole = records_read_by(input, delimiter, usize::MAX);
         for step in [1, 2, 5] {
             assert_eq!(records_read_by(input, delimiter, step), whole, "read {step} bytes at a time");
@@ -670,11 +673,7 @@ mod tests {
         whole
     }
 
-    fn records_read_by(
-        input: &[u8],
-        delimiter: u8,
-        step: usize,
-    ) -> (Vec<(u64, std::result::Result<Vec<String>, usize>)>, u64) {
+    fn records_read_by(input: &[u8], delimiter: u8, step: usize) -> Split {
         let mut input = Trickle(input, step);
         let mut records = Records::new(&mut input, delimiter);
         let mut out = Vec::new();
