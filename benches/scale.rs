@@ -168,7 +168,8 @@ fn generate(path: &Path, events: u64, today: NaiveDate) {
             for i in 0..days {
                 let date = first + Duration::days(i as i64);
                 let start = tokenburn::timezone::day_start_ms(chrono_tz::Tz::UTC, date);
-                let today_n = events * weight(i) / total_weight;
+                // Every day its share, rounded down; the last day the rest, so the total is exact.
+                let today_n = if i + 1 == days { events - n } else { events * weight(i) / total_weight };
                 for j in 0..today_n {
                     let pick = rng.below(1000);
                     let (mut acc, mut mi) = (0, 0);
@@ -215,7 +216,11 @@ fn generate(path: &Path, events: u64, today: NaiveDate) {
                     };
                     // Vendors state their money; agent logs are priced by the price book.
                     if m.kind != "estimated" {
-                        let nanos = if m.kind == "billed" { 50_000_000 + rng.below(5_000_000_000) } else { rng.below(90_000_000) };
+                        let nanos = if m.kind == "billed" {
+                            50_000_000 + rng.below(5_000_000_000)
+                        } else {
+                            rng.below(90_000_000)
+                        };
                         ev.cost = Some(tokenburn::money::Usd(nanos as i64));
                     }
                     let (w, _, rows, authority) = &mut writers[mi];
@@ -328,7 +333,7 @@ fn main() {
         report::report(&ledger, By::Model, &Filter::default(), tz).unwrap();
         budget::statuses(&ledger, &budgets, today, tz).unwrap();
     });
-    // The dashboard's warnings (summary::warnings): unpriced models and the monthly
+    // The dashboard's warnings (summary::warnings): unpriced models and the recent months'
     // reconciliation.
     let warnings = time_n(runs, || {
         let mut stmt = ledger
@@ -340,7 +345,7 @@ fn main() {
             )
             .unwrap();
         stmt.query_map([], |r| r.get::<_, i64>(2)).unwrap().for_each(drop);
-        tokenburn::reconcile::reconcile(&ledger, tokenburn::reconcile::Period::Month, None).unwrap();
+        tokenburn::reconcile::recent(&ledger, chrono::Utc::now().date_naive()).unwrap();
     });
     println!(
         "scale: {events} events, in process (median of {runs}, wall/CPU ms): status {:.1}/{:.1} ({} budgets), \

@@ -87,19 +87,34 @@ struct Side {
     days: BTreeSet<i64>,
 }
 
-/// Reconciles every provider that has billed data (or `provider` only).
-pub fn reconcile(ledger: &Ledger, period: Period, provider: Option<&str>) -> Result<Vec<Line>> {
+/// The lines of this month and the last (UTC, as vendors bill), as the dashboard warns of
+/// them: older months are `tokenburn reconcile`'s, since reading years of events would hold
+/// the dashboard up.
+pub fn recent(ledger: &Ledger, today: NaiveDate) -> Result<Vec<Line>> {
+    let since = chrono::Datelike::with_day(&today, 1).and_then(|d| d.checked_sub_months(chrono::Months::new(1)));
+    reconcile(ledger, Period::Month, None, since)
+}
+
+/// Reconciles every provider that has billed data (or `provider` only), over every day or
+/// from the UTC day `since` on (the day index then reads only those days' events).
+pub fn reconcile(
+    ledger: &Ledger,
+    period: Period,
+    provider: Option<&str>,
+    since: Option<NaiveDate>,
+) -> Result<Vec<Line>> {
     let conn = ledger.conn();
     // Which models each provider's bill names per day (to decide model vs whole-day lines).
     let mut sql = String::from(
         "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
                 SUM(cost_kind = 'estimated' AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
                 SUM(input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1)
-         FROM events WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed')",
+         FROM events WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND utc_day >= ?1",
     );
     if provider.is_some() {
-        sql += " AND provider = ?1";
+        sql += " AND provider = ?2";
     }
+    let from = since.map_or(i64::MIN, crate::ledger::queries::rollup::day_number);
     sql += " GROUP BY 1, 2, 3, 4, 5";
     struct Agg {
         provider: String,
@@ -129,8 +144,8 @@ pub fn reconcile(ledger: &Ledger, period: Period, provider: Option<&str>) -> Res
         })
     };
     let rows: Vec<Agg> = match provider {
-        Some(p) => stmt.query_map([p], map)?.collect::<rusqlite::Result<_>>()?,
-        None => stmt.query_map([], map)?.collect::<rusqlite::Result<_>>()?,
+        Some(p) => stmt.query_map(rusqlite::params![from, p], map)?.collect::<rusqlite::Result<_>>()?,
+        None => stmt.query_map([from], map)?.collect::<rusqlite::Result<_>>()?,
     };
 
     // Providers with a bill, the span of days billed, and whether a day's bill names models.

@@ -221,8 +221,9 @@ pub struct Unpriced {
     pub events: i64,
 }
 
-/// The dashboard's warnings: unpriced models (most events first) and monthly reconciliation
-/// lines that drift by more than 1% (at most `max` of each).
+/// The dashboard's warnings: unpriced models (most events first) and the recent
+/// reconciliation lines (`reconcile::recent`) that drift by more than 1% (at most `max` of
+/// each).
 pub fn warnings(ledger: &Ledger, max: usize) -> Result<Warnings> {
     let mut stmt = ledger.conn().prepare(
         "SELECT provider, model, COUNT(*) FROM events
@@ -232,7 +233,7 @@ pub fn warnings(ledger: &Ledger, max: usize) -> Result<Warnings> {
     let unpriced = stmt
         .query_map([max as i64], |r| Ok(Unpriced { provider: r.get(0)?, model: r.get(1)?, events: r.get(2)? }))?
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut reconcile = tokenburn::reconcile::reconcile(ledger, tokenburn::reconcile::Period::Month, None)?;
+    let mut reconcile = tokenburn::reconcile::recent(ledger, chrono::Utc::now().date_naive())?;
     reconcile.retain(|l| !l.causes.is_empty());
     reconcile.truncate(max);
     Ok(Warnings { unpriced, reconcile })

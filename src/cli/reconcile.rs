@@ -20,7 +20,7 @@ pub struct ReconcileArgs {
 pub fn run(g: &Global, a: ReconcileArgs) -> Result<ExitCode> {
     let l = g.open()?;
     let period = if a.by == "month" { Period::Month } else { Period::Day };
-    let lines = reconcile::reconcile(&l, period, a.provider.as_deref())?;
+    let lines = reconcile::reconcile(&l, period, a.provider.as_deref(), None)?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&lines)?);
         return Ok(ExitCode::SUCCESS);
