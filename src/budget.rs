@@ -390,18 +390,30 @@ fn amounts(
                 input + cache_write_5m + cache_write_1h + cache_read + output + unsplit
          FROM rollup_days WHERE lday >= ?1 AND lday <= ?2",
     )?;
-    let mut q = stmt.query(params![rollup::day_number(since), rollup::day_number(until)])?;
+    // Sums per budget and day, in arrays by day (a year of days and a hundred combinations
+    // make tens of thousands of rows), then into the maps.
+    let (first, last) = (rollup::day_number(since), rollup::day_number(until));
+    let span = usize::try_from(last - first + 1).unwrap_or(0);
+    let mut sums: Vec<Vec<Option<i64>>> = vec![vec![None; span]; budgets.len()];
+    let mut q = stmt.query(params![first, last])?;
     while let Some(r) = q.next()? {
         let combo = usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX);
         let Some(which) = which.get(combo).filter(|w| !w.is_empty()) else { continue };
         let (day, money, tokens): (i64, i64, i64) = (r.get(0)?, r.get(2)?, r.get(3)?);
-        let date = crate::spend::day_of(day);
+        let Some(at) = usize::try_from(day - first).ok().filter(|&d| d < span) else { continue };
         for &i in which {
             let v = match budgets[i].unit {
                 Unit::Usd => money,
                 Unit::Tokens => tokens,
             };
-            *out[i].entry(date).or_insert(0) += v;
+            *sums[i][at].get_or_insert(0) += v;
+        }
+    }
+    for (o, days) in out.iter_mut().zip(sums) {
+        for (at, v) in days.into_iter().enumerate() {
+            if let Some(v) = v {
+                o.insert(crate::spend::day_of(first + at as i64), v);
+            }
         }
     }
     // Subscription fees are spend (tokens budgets do not count them), as report::daily has it.

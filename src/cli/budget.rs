@@ -230,12 +230,9 @@ fn print_status(s: &Status) {
 pub fn status(g: &Global, a: AtArgs) -> Result<ExitCode> {
     let l = g.open()?;
     let (at, tz) = today(g, &l, &a.at)?;
-    let mut out = Vec::new();
-    for b in budget::all(l.conn())? {
-        if let Some(s) = budget::status(&l, &b, at, tz)? {
-            out.push(s);
-        }
-    }
+    let budgets = budget::all(l.conn())?;
+    // One read of the rollup for every budget.
+    let out: Vec<_> = budget::statuses(&l, &budgets, at, tz)?.into_iter().flatten().collect();
     if g.json {
         println!("{}", serde_json::to_string_pretty(&json!({"as_of": at, "budgets": out}))?);
     } else if out.is_empty() {

@@ -462,8 +462,9 @@ pub fn first_day(conn: &Connection, tz: Tz) -> Result<Option<NaiveDate>> {
     else {
         return Ok(None);
     };
-    let ts: Option<i64> =
-        conn.prepare_cached("SELECT MIN(ts_ms) FROM events WHERE utc_day <= ?1")?.query_row([m + 3], |r| r.get(0))?;
+    let ts: Option<i64> = conn
+        .prepare_cached("SELECT MIN(ts_ms) FROM event_rows WHERE utc_day <= ?1")?
+        .query_row([m + 3], |r| r.get(0))?;
     let first = crate::spend::day_of(m);
     Ok(Some(ts.map_or(first, |t| first.min(timezone::local_date(tz, t)))))
 }
