@@ -23,6 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_rollup", include_str!("migrations/0002_rollup.sql")),
     ("0003_compact", include_str!("migrations/0003_compact.sql")),
+    ("0004_rollup_derived", include_str!("migrations/0004_rollup_derived.sql")),
 ];
 
 /// The newest schema this build knows.

@@ -88,7 +88,8 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
         .prepare_cached("SELECT tz, max_id FROM rollup_state WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let max_id: i64 = conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?.query_row([], |r| r.get(0))?;
+    let max_id: i64 =
+        conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM event_rows")?.query_row([], |r| r.get(0))?;
     let coverage = derived_coverage(conn)?;
     match state {
         Some((Some(name), seen)) if name == tz.name() => {
@@ -109,7 +110,7 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
             }
             if max_id > seen {
                 conn.execute(
-                    "INSERT OR IGNORE INTO rollup_dirty (utc_day) SELECT DISTINCT utc_day FROM events WHERE id > ?1",
+                    "INSERT OR IGNORE INTO rollup_dirty (utc_day) SELECT DISTINCT utc_day FROM event_rows WHERE id > ?1",
                     [seen],
                 )?;
             }
@@ -134,9 +135,10 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
                  ON CONFLICT(id) DO UPDATE SET coverage = excluded.coverage",
                 [&coverage.now],
             )?;
-            let all: Option<(i64, i64)> = conn.query_row("SELECT MIN(utc_day), MAX(utc_day) FROM events", [], |r| {
-                Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
-            })?;
+            let all: Option<(i64, i64)> =
+                conn.query_row("SELECT MIN(utc_day), MAX(utc_day) FROM event_rows", [], |r| {
+                    Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
+                })?;
             if let Some((lo, hi)) = all {
                 rebuild(conn, tz, &(lo - 1..=hi + 1).collect())?;
             }
@@ -230,53 +232,6 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
     Ok(())
 }
 
-/// The statements that create the tables derived from the rollup (they belong in a
-/// migration; until then they are created on the first refresh that finds them missing).
-///
-/// `rollup_combos` numbers each (source, provider, model, project) once. `rollup_days` has,
-/// per local day and combination, the fifteen sums `report` reads, with superseded
-/// summaries left out and subscription coverage resolved by the links and subscriptions
-/// whose text `rollup_coverage` keeps; `rollup_months` the same per local month (`month`
-/// is the day number of its first day); `rollup_totals` the same per local day for all
-/// combinations. Their sizes grow with days and combinations, not with events: reports by
-/// day, week or month read the totals, budgets the days, reports by a dimension the months
-/// and the days at the ends of the range.
-pub const DERIVED_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS rollup_combos (
-    id INTEGER PRIMARY KEY, source TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, project TEXT
-);
-CREATE INDEX IF NOT EXISTS rollup_combos_names ON rollup_combos(source, provider, model, project);
-CREATE TABLE IF NOT EXISTS rollup_days (
-    lday INTEGER NOT NULL, combo INTEGER NOT NULL,
-    input INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
-    cache_read INTEGER NOT NULL, output INTEGER NOT NULL, reasoning INTEGER NOT NULL, unsplit INTEGER NOT NULL,
-    requests INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
-    billed INTEGER NOT NULL, estimated INTEGER NOT NULL, manual INTEGER NOT NULL, value INTEGER NOT NULL,
-    unpriced INTEGER NOT NULL, events INTEGER NOT NULL,
-    PRIMARY KEY (lday, combo)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rollup_months (
-    month INTEGER NOT NULL, combo INTEGER NOT NULL,
-    input INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
-    cache_read INTEGER NOT NULL, output INTEGER NOT NULL, reasoning INTEGER NOT NULL, unsplit INTEGER NOT NULL,
-    requests INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
-    billed INTEGER NOT NULL, estimated INTEGER NOT NULL, manual INTEGER NOT NULL, value INTEGER NOT NULL,
-    unpriced INTEGER NOT NULL, events INTEGER NOT NULL,
-    PRIMARY KEY (month, combo)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rollup_totals (
-    lday INTEGER PRIMARY KEY,
-    input INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
-    cache_read INTEGER NOT NULL, output INTEGER NOT NULL, reasoning INTEGER NOT NULL, unsplit INTEGER NOT NULL,
-    requests INTEGER NOT NULL, web_search_requests INTEGER NOT NULL,
-    billed INTEGER NOT NULL, estimated INTEGER NOT NULL, manual INTEGER NOT NULL, value INTEGER NOT NULL,
-    unpriced INTEGER NOT NULL, events INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rollup_coverage (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    coverage TEXT NOT NULL
-);";
-
 /// The fifteen sums of derived rows, in [`SUMS`]' order.
 pub const DAY_SUMS: &str = "
     SUM(input), SUM(cache_write_5m), SUM(cache_write_1h), SUM(cache_read), SUM(output), SUM(reasoning),
@@ -296,12 +251,6 @@ struct Coverage {
 }
 
 fn derived_coverage(conn: &Connection) -> Result<Coverage> {
-    let exists: bool = conn
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_coverage')")?
-        .query_row([], |r| r.get(0))?;
-    if !exists {
-        conn.execute_batch(DERIVED_SCHEMA)?;
-    }
     let stored = conn
         .prepare_cached("SELECT coverage FROM rollup_coverage WHERE id = 1")?
         .query_row([], |r| r.get(0))
