@@ -211,8 +211,9 @@ struct Records<'i> {
     rec: Record,
 }
 
-/// Bytes read from the input at a time (more when one record is longer).
-const CHUNK: usize = 256 * 1024;
+/// Bytes read from the input at a time (more when one record is longer). As large as the
+/// buffered reader a streamed import reads through, which then hands such reads straight on.
+const CHUNK: usize = 1 << 20;
 
 impl<'i> Records<'i> {
     fn new(input: &'i mut dyn Read, delimiter: u8) -> Records<'i> {
