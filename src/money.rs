@@ -61,7 +61,7 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
     // Two passes over the digits and no buffer: the first checks the text and counts them,
     // the second accumulates those kept and looks at those dropped (parsing is per row).
     let mut n_digits = 0usize;
-    let mut frac_len: i32 = 0;
+    let mut frac_len: i64 = 0;
     let mut seen_point = false;
     for b in mantissa.bytes() {
         match b {
@@ -80,7 +80,8 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
         return Err(invalid());
     }
     // value = digits * 10^(exponent - frac_len); we want value * 10^scale.
-    let shift = exponent - frac_len + scale as i32;
+    // In i64: an exponent near i32's limits must not wrap.
+    let shift = i64::from(exponent) - frac_len + i64::from(scale);
     let overflow = || MoneyError::Overflow(text.to_string());
     let keep = if shift >= 0 { n_digits } else { n_digits.saturating_sub((-shift) as usize) };
     let dropped_all = shift < 0 && (-shift) as usize > n_digits;
@@ -98,10 +99,11 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
             rest_nonzero |= d != 0;
         }
     }
-    if shift > 0 {
-        for _ in 0..shift {
-            acc = acc.checked_mul(10).ok_or_else(overflow)?;
-        }
+    if shift > 0 && acc != 0 {
+        // One multiplication (a huge exponent must not loop): 10^38 is the largest power of
+        // ten an i128 holds.
+        let power = u32::try_from(shift).ok().filter(|&p| p <= 38).ok_or_else(overflow)?;
+        acc = acc.checked_mul(10i128.pow(power)).ok_or_else(overflow)?;
     } else if shift < 0 {
         // Round half to even on the dropped digits.
         let round_up = first > 5 || (first == 5 && (rest_nonzero || acc % 2 == 1));
@@ -312,6 +314,13 @@ mod tests {
         assert_eq!(Usd::parse("0.8958740000000000").unwrap(), Usd(895_874_000));
         assert_eq!(Usd::parse("$1,234.50").unwrap(), Usd(1_234_500_000_000));
         assert_eq!(Usd::parse("-0.000000001").unwrap(), Usd(-1));
+        // Huge exponents answer at once, without wrapping: zero stays zero, anything else
+        // overflows or rounds away.
+        assert_eq!(Usd::parse("0e2000000000").unwrap(), Usd(0));
+        assert!(Usd::parse("1e2000000000").is_err());
+        assert_eq!(Usd::parse("1.5e-2147483648").unwrap(), Usd(0));
+        assert_eq!(Usd::parse("1e-2147483648").unwrap(), Usd(0));
+        assert_eq!(Usd::parse("2.5e1").unwrap(), Usd(25_000_000_000));
         assert_eq!(Usd::parse("12").unwrap(), Usd(12 * NANOS_PER_USD));
         assert_eq!(Usd::parse("1.5e-6").unwrap(), Usd(1_500));
         assert_eq!(Usd::parse("2E3").unwrap(), Usd(2_000 * NANOS_PER_USD));
