@@ -104,18 +104,24 @@ pub fn reconcile(
     since: Option<NaiveDate>,
 ) -> Result<Vec<Line>> {
     let conn = ledger.conn();
-    // Which models each provider's bill names per day (to decide model vs whole-day lines).
-    let mut sql = String::from(
-        "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
-                SUM(cost_kind = 'estimated' AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
-                SUM(input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1)
-         FROM events WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND utc_day >= ?1",
-    );
-    if provider.is_some() {
-        sql += " AND provider = ?2";
-    }
+    // The sums per provider, model, UTC day, cost kind and authority, read from the rows
+    // with their names' ids (the `events` view would look up every name of every row); the
+    // names are looked up once per group after.
+    let id = |name: &str| crate::ledger::queries::events::name_id(conn, name).map(|i| i.unwrap_or(-1));
+    let (estimated, billed) = (id("estimated")?, id("billed")?);
+    let only = match provider {
+        Some(p) => Some(id(p)?),
+        None => None,
+    };
     let from = since.map_or(i64::MIN, crate::ledger::queries::rollup::day_number);
-    sql += " GROUP BY 1, 2, 3, 4, 5";
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
+                SUM(cost_kind = ?2 AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
+                SUM(input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1)
+         FROM event_rows WHERE superseded = 0 AND cost_kind IN (?2, ?3) AND utc_day >= ?1
+           AND (?4 IS NULL OR provider = ?4)
+         GROUP BY 1, 2, 3, 4, 5",
+    )?;
     struct Agg {
         provider: String,
         model: String,
@@ -128,25 +134,31 @@ pub fn reconcile(
         events: i64,
         long: i64,
     }
-    let mut stmt = conn.prepare(&sql)?;
-    let map = |r: &rusqlite::Row| {
-        Ok(Agg {
-            provider: r.get(0)?,
-            model: r.get(1)?,
+    let mut names = std::collections::HashMap::new();
+    let mut name = |id: i64| -> Result<String> {
+        if let Some(n) = names.get(&id) {
+            return Ok(String::clone(n));
+        }
+        let n: String = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        names.insert(id, n.clone());
+        Ok(n)
+    };
+    let mut rows: Vec<Agg> = Vec::new();
+    let mut q = stmt.query(rusqlite::params![from, estimated, billed, only])?;
+    while let Some(r) = q.next()? {
+        rows.push(Agg {
+            provider: name(r.get(0)?)?,
+            model: name(r.get(1)?)?,
             day: r.get(2)?,
-            billed: r.get::<_, String>(3)? == "billed",
+            billed: r.get::<_, i64>(3)? == billed,
             authority: r.get(4)?,
             nanos: r.get(5)?,
             unpriced: r.get(6)?,
             cache_5m: r.get(7)?,
             events: r.get(8)?,
             long: r.get(9)?,
-        })
-    };
-    let rows: Vec<Agg> = match provider {
-        Some(p) => stmt.query_map(rusqlite::params![from, p], map)?.collect::<rusqlite::Result<_>>()?,
-        None => stmt.query_map([from], map)?.collect::<rusqlite::Result<_>>()?,
-    };
+        });
+    }
 
     // Providers with a bill, the span of days billed, and whether a day's bill names models.
     let mut billed_span: BTreeMap<String, (i64, i64)> = BTreeMap::new();
