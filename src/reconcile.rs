@@ -114,13 +114,13 @@ pub fn reconcile(
         None => None,
     };
     let from = since.map_or(i64::MIN, crate::ledger::queries::rollup::day_number);
-    // Summed here rather than by SQLite's GROUP BY, which sorts every row through a
-    // temporary b-tree (months of heavy use are millions of rows).
     let mut stmt = conn.prepare_cached(
-        "SELECT provider, model, utc_day, cost_kind, authority, COALESCE(cost_nanos, 0), cost_nanos IS NULL,
-                cache_write_5m, input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1
+        "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
+                SUM(cost_kind = ?2 AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
+                SUM(input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1)
          FROM event_rows WHERE superseded = 0 AND cost_kind IN (?2, ?3) AND utc_day >= ?1
-           AND (?4 IS NULL OR provider = ?4)",
+           AND (?4 IS NULL OR provider = ?4)
+         GROUP BY 1, 2, 3, 4, 5",
     )?;
     struct Agg {
         provider: String,
@@ -134,19 +134,6 @@ pub fn reconcile(
         events: i64,
         long: i64,
     }
-    // (provider, model, day, cost kind, authority) -> nanos, unpriced, cache 5m, events, long
-    let mut sums: std::collections::HashMap<[i64; 5], [i64; 5]> = std::collections::HashMap::new();
-    let mut q = stmt.query(rusqlite::params![from, estimated, billed, only])?;
-    while let Some(r) = q.next()? {
-        let key = [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
-        let s = sums.entry(key).or_insert([0; 5]);
-        s[0] += r.get::<_, i64>(5)?;
-        s[1] += i64::from(key[3] == estimated && r.get::<_, bool>(6)?);
-        s[2] += r.get::<_, i64>(7)?;
-        s[3] += 1;
-        s[4] += r.get::<_, i64>(8)?;
-    }
-    drop(q);
     let mut names = std::collections::HashMap::new();
     let mut name = |id: i64| -> Result<String> {
         if let Some(n) = names.get(&id) {
@@ -156,31 +143,22 @@ pub fn reconcile(
         names.insert(id, n.clone());
         Ok(n)
     };
-    let mut rows: Vec<Agg> = Vec::with_capacity(sums.len());
-    for ([provider, model, day, kind, authority], s) in sums {
+    let mut rows: Vec<Agg> = Vec::new();
+    let mut q = stmt.query(rusqlite::params![from, estimated, billed, only])?;
+    while let Some(r) = q.next()? {
         rows.push(Agg {
-            provider: name(provider)?,
-            model: name(model)?,
-            day,
-            billed: kind == billed,
-            authority,
-            nanos: s[0],
-            unpriced: s[1],
-            cache_5m: s[2],
-            events: s[3],
-            long: s[4],
+            provider: name(r.get(0)?)?,
+            model: name(r.get(1)?)?,
+            day: r.get(2)?,
+            billed: r.get::<_, i64>(3)? == billed,
+            authority: r.get(4)?,
+            nanos: r.get(5)?,
+            unpriced: r.get(6)?,
+            cache_5m: r.get(7)?,
+            events: r.get(8)?,
+            long: r.get(9)?,
         });
     }
-    // In the order the grouped query gave them.
-    rows.sort_by(|a, b| {
-        (&a.provider, &a.model, a.day, a.billed, a.authority).cmp(&(
-            &b.provider,
-            &b.model,
-            b.day,
-            b.billed,
-            b.authority,
-        ))
-    });
 
     // Providers with a bill, the span of days billed, and whether a day's bill names models.
     let mut billed_span: BTreeMap<String, (i64, i64)> = BTreeMap::new();
