@@ -166,20 +166,8 @@ fn views(s: &Session) {
 
     // The token estimator counts a pasted text as the engine does.
     let text = "Tokenburn e2e: how many tokens is this sentence, with ünïcödé and code { x += 1; }?";
-    s.click(r#".tab[data-view="tokens"]"#);
-    s.type_into("#tokens-text", text);
-    s.click("#tokens-count");
-    wait_for("the first count", Duration::from_secs(120), || {
-        s.text("#tokens-status").filter(|t| t.starts_with("Counted")).map(|_| ())
-    });
-    for (enc, name) in
-        [(tokenburn::tokens::Encoding::O200k, "o200k_base"), (tokenburn::tokens::Encoding::Cl100k, "cl100k_base")]
-    {
-        let want = tokenburn::tokens::count(enc, text).to_string();
-        s.wait_text(&format!("#tokens-result [data-encoding=\"{name}\"]"), |t| t == want);
-    }
     // Costs for the default models; gpt-4o is priced.
-    let input = s.wait_text(r#"#tokens-costs tr[data-model="gpt-4o"] [data-field="input"]"#, |t| t.starts_with('$'));
+    let input = support::count_tokens_like_the_engine(&s, text);
     eprintln!("e2e: gpt-4o input cost of the text: {input}");
 
     // The ledger filtered by model: only that model's one event.

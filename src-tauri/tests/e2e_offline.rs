@@ -267,19 +267,7 @@ fn views(s: &Session, dir: &Path, app: &str) {
 
     // Tokens: the estimator counts as the engine does.
     let text = "Offline: how many tokens is this sentence, with ünïcödé and code { x += 1; }?";
-    s.click(r#".tab[data-view="tokens"]"#);
-    s.type_into("#tokens-text", text);
-    s.click("#tokens-count");
-    wait_for("the first count", Duration::from_secs(120), || {
-        s.text("#tokens-status").filter(|t| t.starts_with("Counted")).map(|_| ())
-    });
-    for (enc, name) in
-        [(tokenburn::tokens::Encoding::O200k, "o200k_base"), (tokenburn::tokens::Encoding::Cl100k, "cl100k_base")]
-    {
-        let want = tokenburn::tokens::count(enc, text).to_string();
-        s.wait_text(&format!("#tokens-result [data-encoding=\"{name}\"]"), |t| t == want);
-    }
-    s.wait_text(r#"#tokens-costs tr[data-model="gpt-4o"] [data-field="input"]"#, |t| t.starts_with('$'));
+    support::count_tokens_like_the_engine(s, text);
     eprintln!("offline: token estimator ok");
 
     // Ledger: filtered to one model, then that filter exported through the save dialog.

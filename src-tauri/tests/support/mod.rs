@@ -207,3 +207,21 @@ fn no_app_running(app: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The token estimator view: counts `text` as the engine does in both encodings, and prices
+/// it for gpt-4o (the default models); returns gpt-4o's input cost as shown.
+pub fn count_tokens_like_the_engine(s: &Session, text: &str) -> String {
+    s.click(r#".tab[data-view="tokens"]"#);
+    s.type_into("#tokens-text", text);
+    s.click("#tokens-count");
+    wait_for("the first count", Duration::from_secs(120), || {
+        s.text("#tokens-status").filter(|t| t.starts_with("Counted")).map(|_| ())
+    });
+    for (enc, name) in
+        [(tokenburn::tokens::Encoding::O200k, "o200k_base"), (tokenburn::tokens::Encoding::Cl100k, "cl100k_base")]
+    {
+        let want = tokenburn::tokens::count(enc, text).to_string();
+        s.wait_text(&format!("#tokens-result [data-encoding=\"{name}\"]"), |t| t == want);
+    }
+    s.wait_text(r#"#tokens-costs tr[data-model="gpt-4o"] [data-field="input"]"#, |t| t.starts_with('$'))
+}
