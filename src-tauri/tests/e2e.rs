@@ -167,7 +167,7 @@ fn views(s: &Session) {
     // The token estimator counts a pasted text as the engine does.
     let text = "Tokenburn e2e: how many tokens is this sentence, with ünïcödé and code { x += 1; }?";
     // Costs for the default models; gpt-4o is priced.
-    let input = support::count_tokens_like_the_engine(&s, text);
+    let input = support::count_tokens_like_the_engine(s, text);
     eprintln!("e2e: gpt-4o input cost of the text: {input}");
 
     // The ledger filtered by model: only that model's one event.
