@@ -35,6 +35,14 @@ impl AppState {
         AppState { db, db_from_env, started: Instant::now() }
     }
 
+    /// With `TOKENBURN_TIMING` set, logs when `what` was ready, in milliseconds since start
+    /// (the dashboard's parts, for the time it takes to open on a large ledger).
+    pub fn log_ready(&self, what: &str) {
+        if std::env::var_os("TOKENBURN_TIMING").is_some() {
+            eprintln!("tokenburn-desktop: {what} ready {} ms after start", self.started.elapsed().as_millis());
+        }
+    }
+
     /// Opens the ledger on a blocking worker thread and runs `f` with it there.
     pub async fn with_ledger<T, F>(&self, f: F) -> ApiResult<T>
     where

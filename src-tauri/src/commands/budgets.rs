@@ -75,7 +75,9 @@ impl BudgetInput {
 #[tauri::command]
 pub async fn budgets(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Vec<BudgetCard>> {
     let opts = style.options().map_err(invalid)?;
-    state.with_ledger(move |l| Ok(summary::budget_cards(l, summary::today(l.tz()?), Some(&opts))?)).await
+    let out = state.with_ledger(move |l| Ok(summary::budget_cards(l, summary::today(l.tz()?), Some(&opts))?)).await;
+    state.log_ready("budget cards");
+    out
 }
 
 /// Creates a budget (`replace` false) or replaces the one of the same name.

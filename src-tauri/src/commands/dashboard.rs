@@ -10,11 +10,15 @@ use crate::summary::{self, Dashboard};
 /// Totals for today, this week, this month, all time, and by model.
 #[tauri::command]
 pub async fn dashboard(state: State<'_, AppState>) -> ApiResult<Dashboard> {
-    state.with_ledger(|l| Ok(summary::dashboard(l, summary::today(l.tz()?))?)).await
+    let out = state.with_ledger(|l| Ok(summary::dashboard(l, summary::today(l.tz()?))?)).await;
+    state.log_ready("dashboard totals");
+    out
 }
 
 /// What the dashboard warns about: models with no price, and reconciliation drift.
 #[tauri::command]
 pub async fn dashboard_warnings(state: State<'_, AppState>) -> ApiResult<summary::Warnings> {
-    state.with_ledger(|l| Ok(summary::warnings(l, 20)?)).await
+    let out = state.with_ledger(|l| Ok(summary::warnings(l, 20)?)).await;
+    state.log_ready("dashboard warnings");
+    out
 }
