@@ -61,15 +61,10 @@ fn run(format: &str, rows: u64, dir: &Path) {
 }
 
 fn main() {
-    let rows: u64 = std::env::var("ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let (formats, rows) = common::formats_and_rows();
     let tmp = tempfile::tempdir().expect("temp dir");
     // BENCH_DIR keeps the CSVs and ledgers for profiling.
     let dir = std::env::var_os("BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| tmp.path().to_path_buf());
-    let formats = match std::env::var("FORMAT").as_deref() {
-        Ok("costs") => vec!["costs"],
-        Ok("usage") => vec!["usage"],
-        _ => vec!["costs", "usage"],
-    };
     for format in formats {
         run(format, rows, &dir);
     }

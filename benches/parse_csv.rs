@@ -15,7 +15,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::time::Instant;
 
-use tokenburn::import::{self, ParseCtx, Tail};
+use tokenburn::import::{self, ParseCtx};
 
 mod common;
 
@@ -43,18 +43,7 @@ fn parse(path: &Path, check: bool) -> Parsed {
     let source = import::detect(path).expect("detect");
     let file = std::fs::File::open(path).expect("open");
     let mut input = BufReader::with_capacity(1 << 20, file);
-    let mut ctx = ParseCtx {
-        path,
-        project: None,
-        first_line: 0,
-        state: None,
-        tail: Tail::Read,
-        rows: 0,
-        rejected: Vec::new(),
-        rejected_count: 0,
-        consumed: 0,
-        last_line: 0,
-    };
+    let mut ctx = ParseCtx::new(path);
     let mut events = 0u64;
     let mut hasher = DefaultHasher::new();
     source
@@ -81,16 +70,11 @@ fn parse(path: &Path, check: bool) -> Parsed {
 }
 
 fn main() {
-    let rows: u64 = std::env::var("ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let (formats, rows) = common::formats_and_rows();
     let repeat: u32 = std::env::var("REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
     let check = std::env::var_os("CHECK").is_some();
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = std::env::var_os("BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| tmp.path().to_path_buf());
-    let formats = match std::env::var("FORMAT").as_deref() {
-        Ok("costs") => vec!["costs"],
-        Ok("usage") => vec!["usage"],
-        _ => vec!["costs", "usage"],
-    };
     for format in formats {
         let (name, write) = common::format(format);
         let csv = dir.join(name);

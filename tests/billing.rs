@@ -86,18 +86,7 @@ struct Ev {
 /// The natural keys of the events a file holds, by the hash the ledger stores for them (the
 /// `key` column of the `events` view): the file is parsed again with its source.
 fn keys_of(source: &'static dyn tokenburn::import::Source, path: &Path, keys: &mut BTreeMap<String, String>) {
-    let mut ctx = tokenburn::import::ParseCtx {
-        path,
-        project: None,
-        first_line: 0,
-        state: None,
-        tail: tokenburn::import::Tail::Read,
-        rows: 0,
-        rejected: vec![],
-        rejected_count: 0,
-        consumed: 0,
-        last_line: 0,
-    };
+    let mut ctx = tokenburn::import::ParseCtx::new(path);
     let mut input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let _ = source.parse(&mut input, &mut ctx, &mut |ev| {
         let hash = tokenburn::ledger::queries::events::identity(source.name(), source.authority(), &ev);

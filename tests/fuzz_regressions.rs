@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Cursor};
 use std::path::Path;
 
-use tokenburn::import::{self, ParseCtx, Tail};
+use tokenburn::import::{self, ParseCtx};
 
 /// Events (key, tokens) and rejections of one parse, and whether the file failed.
 #[derive(Debug, PartialEq)]
@@ -17,18 +17,7 @@ struct Read {
 fn parse(format: &str, input: &mut dyn BufRead) -> Read {
     let source = import::by_name(format).unwrap();
     let path = Path::new("fuzz-regression");
-    let mut ctx = ParseCtx {
-        path,
-        project: None,
-        first_line: 0,
-        state: None,
-        tail: Tail::Read,
-        rows: 0,
-        rejected: vec![],
-        rejected_count: 0,
-        consumed: 0,
-        last_line: 0,
-    };
+    let mut ctx = ParseCtx::new(path);
     let mut events = vec![];
     let ok = source
         .parse(input, &mut ctx, &mut |ev| {

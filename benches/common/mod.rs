@@ -15,6 +15,18 @@ fn iso(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
 }
 
+/// The formats a run covers (`FORMAT=costs` or `FORMAT=usage`, else both) and their size
+/// in rows (`ROWS`, a million unless set).
+pub fn formats_and_rows() -> (Vec<&'static str>, u64) {
+    let rows = std::env::var("ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let formats = match std::env::var("FORMAT").as_deref() {
+        Ok("costs") => vec!["costs"],
+        Ok("usage") => vec!["usage"],
+        _ => vec!["costs", "usage"],
+    };
+    (formats, rows)
+}
+
 /// The file name and writer of a format (`costs` or `usage`).
 pub fn format(name: &str) -> (&'static str, fn(&Path, u64) -> u64) {
     match name {

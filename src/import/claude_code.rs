@@ -171,18 +171,7 @@ fn to_i64(v: Option<u64>) -> std::result::Result<i64, String> {
 #[cfg(test)]
 fn parse_str(text: &str) -> (Vec<UsageEvent>, Vec<super::Rejected>) {
     let path = std::path::Path::new("t.jsonl");
-    let mut ctx = ParseCtx {
-        path,
-        project: Some("proj".into()),
-        first_line: 0,
-        state: None,
-        tail: super::Tail::Read,
-        rows: 0,
-        rejected: vec![],
-        rejected_count: 0,
-        consumed: 0,
-        last_line: 0,
-    };
+    let mut ctx = ParseCtx { project: Some("proj".into()), ..ParseCtx::new(path) };
     let mut out = vec![];
     ClaudeCode
         .parse(&mut std::io::Cursor::new(text.as_bytes()), &mut ctx, &mut |e| {

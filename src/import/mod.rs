@@ -102,6 +102,22 @@ pub struct ParseCtx<'a> {
 }
 
 impl ParseCtx<'_> {
+    /// The context of reading `path` whole, from its first byte, with no project implied.
+    pub fn new(path: &Path) -> ParseCtx<'_> {
+        ParseCtx {
+            path,
+            project: None,
+            first_line: 0,
+            state: None,
+            tail: Tail::Read,
+            rows: 0,
+            rejected: Vec::new(),
+            rejected_count: 0,
+            consumed: 0,
+            last_line: 0,
+        }
+    }
+
     pub fn reject(&mut self, line: u64, reason: impl Into<String>) {
         self.rejected_count += 1;
         if self.rejected.len() < MAX_REJECTED_LISTED {

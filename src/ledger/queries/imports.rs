@@ -78,13 +78,7 @@ pub fn find_identical(tx: &Connection, format: &str, sha256: &str) -> Result<Opt
         .query_row(params![sha256, format], |r| {
             Ok(Identical {
                 id: r.get(0)?,
-                counts: Counts {
-                    rows: r.get::<_, i64>(1)? as u64,
-                    added: r.get::<_, i64>(2)? as u64,
-                    updated: r.get::<_, i64>(3)? as u64,
-                    duplicates: r.get::<_, i64>(4)? as u64,
-                    rejected: r.get::<_, i64>(5)? as u64,
-                },
+                counts: counts_at(r, 1)?,
                 end_state: r.get(6)?,
                 end_line: r.get::<_, i64>(7)? as u64,
                 end_byte: r.get::<_, i64>(8)? as u64,
@@ -108,6 +102,13 @@ pub fn rejects(tx: &Connection, id: i64) -> Result<Vec<crate::import::Rejected>>
     let rows =
         stmt.query_map([id], |r| Ok(crate::import::Rejected { line: r.get::<_, i64>(0)? as u64, reason: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The counts of an import read from five columns of `imports` (rows, added, updated,
+/// duplicates, rejected) starting at column `first`.
+fn counts_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<Counts> {
+    let n = |i: usize| r.get::<_, i64>(first + i).map(|v| v as u64);
+    Ok(Counts { rows: n(0)?, added: n(1)?, updated: n(2)?, duplicates: n(3)?, rejected: n(4)? })
 }
 
 /// An import as `tokenburn imports` lists it.
@@ -141,13 +142,7 @@ pub(crate) fn import_row(r: &rusqlite::Row) -> rusqlite::Result<ImportRow> {
         started: chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default(),
-        counts: Counts {
-            rows: r.get::<_, i64>(4)? as u64,
-            added: r.get::<_, i64>(5)? as u64,
-            updated: r.get::<_, i64>(6)? as u64,
-            duplicates: r.get::<_, i64>(7)? as u64,
-            rejected: r.get::<_, i64>(8)? as u64,
-        },
+        counts: counts_at(r, 4)?,
         same_as: r.get(9)?,
         events: r.get(10)?,
     })
