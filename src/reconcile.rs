@@ -10,9 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::ledger::queries::rollup;
 use crate::ledger::Ledger;
 use crate::model::Authority;
 use crate::money::Usd;
@@ -88,15 +90,16 @@ struct Side {
 }
 
 /// The lines of this month and the last (UTC, as vendors bill), as the dashboard warns of
-/// them: older months are `tokenburn reconcile`'s, since reading years of events would hold
-/// the dashboard up.
+/// them: older months are `tokenburn reconcile`'s.
 pub fn recent(ledger: &Ledger, today: NaiveDate) -> Result<Vec<Line>> {
     let since = chrono::Datelike::with_day(&today, 1).and_then(|d| d.checked_sub_months(chrono::Months::new(1)));
     reconcile(ledger, Period::Month, None, since)
 }
 
 /// Reconciles every provider that has billed data (or `provider` only), over every day or
-/// from the UTC day `since` on (the day index then reads only those days' events).
+/// from the UTC day `since` on. Reads the rollup (thousands of rows, not every event), or
+/// the events when the rollup cannot be brought up to date (another writer holds the
+/// ledger): both give the same lines.
 pub fn reconcile(
     ledger: &Ledger,
     period: Period,
@@ -104,16 +107,101 @@ pub fn reconcile(
     since: Option<NaiveDate>,
 ) -> Result<Vec<Line>> {
     let conn = ledger.conn();
-    // The sums per provider, model, UTC day, cost kind and authority, read from the rows
-    // with their names' ids (the `events` view would look up every name of every row); the
-    // names are looked up once per group after.
+    let rows = if rollup::refresh(conn, crate::ledger::tz_of(conn)?)? {
+        from_rollup(conn, provider, since)?
+    } else {
+        from_events(conn, provider, since)?
+    };
+    lines(ledger, period, rows)
+}
+
+/// [`reconcile`] computed from the events, as when the rollup cannot be brought up to date.
+/// For the tests that check both ways agree.
+#[doc(hidden)]
+pub fn reconcile_from_events(
+    ledger: &Ledger,
+    period: Period,
+    provider: Option<&str>,
+    since: Option<NaiveDate>,
+) -> Result<Vec<Line>> {
+    lines(ledger, period, from_events(ledger.conn(), provider, since)?)
+}
+
+/// The sums of the non-superseded estimated and billed events of one provider, model, UTC
+/// day, cost kind and authority.
+struct Agg {
+    provider: String,
+    model: String,
+    day: i64,
+    billed: bool,
+    authority: i64,
+    /// Every event's money (unpriced ones count 0).
+    nanos: i64,
+    /// Estimated events without a price.
+    unpriced: i64,
+    /// Every event's 5-minute cache writes.
+    cache_5m: i64,
+    events: i64,
+    /// Single requests over 200k input tokens (input, cache reads and writes).
+    long: i64,
+}
+
+/// What the lines are made of: the sums, and the (provider, account) pairs of transcript
+/// events (superseded ones too) whose account bills to itself.
+struct Rows {
+    aggs: Vec<Agg>,
+    unlinked: BTreeSet<(String, String)>,
+}
+
+/// The sums read from the rollup (brought up to date by the caller).
+fn from_rollup(conn: &Connection, provider: Option<&str>, since: Option<NaiveDate>) -> Result<Rows> {
+    let from = since.map_or(i64::MIN, rollup::day_number);
+    // A row's local day is within a day of its UTC day: the local-day index finds them.
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, model, utc_day, cost_kind = 'billed', authority, SUM(money_all),
+                SUM(CASE WHEN cost_kind = 'estimated' THEN unpriced_all ELSE 0 END), SUM(cache_write_5m_all),
+                SUM(events), SUM(long_requests)
+         FROM rollup WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND lday >= ?2 AND utc_day >= ?1
+           AND (?3 IS NULL OR provider = ?3)
+         GROUP BY provider, model, utc_day, cost_kind, authority",
+    )?;
+    let mut aggs = Vec::new();
+    let mut q = stmt.query(rusqlite::params![from, from.saturating_sub(1), provider])?;
+    while let Some(r) = q.next()? {
+        aggs.push(Agg {
+            provider: r.get(0)?,
+            model: r.get(1)?,
+            day: r.get(2)?,
+            billed: r.get(3)?,
+            authority: r.get(4)?,
+            nanos: r.get(5)?,
+            unpriced: r.get(6)?,
+            cache_5m: r.get(7)?,
+            events: r.get(8)?,
+            long: r.get(9)?,
+        });
+    }
+    let unlinked = conn
+        .prepare_cached(
+            "SELECT DISTINCT r.provider, r.account FROM rollup r LEFT JOIN account_links l ON l.account = r.account
+             WHERE r.authority = ?1 AND l.account IS NULL",
+        )?
+        .query_map([Authority::Transcript as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Rows { aggs, unlinked })
+}
+
+/// The same sums read from the events (the day index reads only the days from `since` on).
+fn from_events(conn: &Connection, provider: Option<&str>, since: Option<NaiveDate>) -> Result<Rows> {
+    // Read from the rows with their names' ids (the `events` view would look up every name
+    // of every row); the names are looked up once per group after.
     let id = |name: &str| crate::ledger::queries::events::name_id(conn, name).map(|i| i.unwrap_or(-1));
     let (estimated, billed) = (id("estimated")?, id("billed")?);
     let only = match provider {
         Some(p) => Some(id(p)?),
         None => None,
     };
-    let from = since.map_or(i64::MIN, crate::ledger::queries::rollup::day_number);
+    let from = since.map_or(i64::MIN, rollup::day_number);
     let mut stmt = conn.prepare_cached(
         "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
                 SUM(cost_kind = ?2 AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
@@ -122,18 +210,6 @@ pub fn reconcile(
            AND (?4 IS NULL OR provider = ?4)
          GROUP BY 1, 2, 3, 4, 5",
     )?;
-    struct Agg {
-        provider: String,
-        model: String,
-        day: i64,
-        billed: bool,
-        authority: i64,
-        nanos: i64,
-        unpriced: i64,
-        cache_5m: i64,
-        events: i64,
-        long: i64,
-    }
     let mut names = std::collections::HashMap::new();
     let mut name = |id: i64| -> Result<String> {
         if let Some(n) = names.get(&id) {
@@ -143,10 +219,10 @@ pub fn reconcile(
         names.insert(id, n.clone());
         Ok(n)
     };
-    let mut rows: Vec<Agg> = Vec::new();
+    let mut aggs = Vec::new();
     let mut q = stmt.query(rusqlite::params![from, estimated, billed, only])?;
     while let Some(r) = q.next()? {
-        rows.push(Agg {
+        aggs.push(Agg {
             provider: name(r.get(0)?)?,
             model: name(r.get(1)?)?,
             day: r.get(2)?,
@@ -159,7 +235,19 @@ pub fn reconcile(
             long: r.get(9)?,
         });
     }
+    let unlinked = conn
+        .prepare_cached(
+            "SELECT DISTINCT e.provider, e.account FROM events e LEFT JOIN account_links l ON l.account = e.account
+             WHERE e.authority = ?1 AND l.account IS NULL",
+        )?
+        .query_map([Authority::Transcript as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Rows { aggs, unlinked })
+}
 
+/// The lines, with their causes, from the sums.
+fn lines(ledger: &Ledger, period: Period, rows: Rows) -> Result<Vec<Line>> {
+    let Rows { aggs: rows, unlinked } = rows;
     // Providers with a bill, the span of days billed, and whether a day's bill names models.
     let mut billed_span: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut by_model_days: BTreeSet<(String, i64)> = BTreeSet::new();
@@ -285,13 +373,6 @@ pub fn reconcile(
     }
     // Usage billed to another account: logs of this provider in an account that bills to
     // itself, while the provider's bill is elsewhere.
-    let unlinked: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT DISTINCT e.provider, e.account FROM events e LEFT JOIN account_links l ON l.account = e.account
-             WHERE e.authority = ?1 AND l.account IS NULL",
-        )?
-        .query_map([Authority::Transcript as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
     for line in &mut out {
         for (p, account) in &unlinked {
             if *p == line.provider && line.estimate_events > 0 && account != p {

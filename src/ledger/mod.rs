@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_rollup", include_str!("migrations/0002_rollup.sql")),
     ("0003_compact", include_str!("migrations/0003_compact.sql")),
     ("0004_rollup_derived", include_str!("migrations/0004_rollup_derived.sql")),
+    ("0005_rollup_reconcile", include_str!("migrations/0005_rollup_reconcile.sql")),
 ];
 
 /// The newest schema this build knows.

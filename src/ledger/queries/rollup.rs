@@ -3,11 +3,14 @@
 //! instead of millions of events.
 //!
 //! One row sums the events of one (local day, UTC day, whole-day flag, superseded flag,
-//! source, provider, account, model, project, cost kind). Measures follow CONVENTIONS
-//! rule 9 as `report` counts them: token sums count only events whose tokens count
-//! (`tokens_superseded = 0`), `money` only events whose money counts, `money_all` every
+//! source, authority, provider, account, model, project, cost kind). Measures follow
+//! CONVENTIONS rule 9 as `report` counts them: token sums count only events whose tokens
+//! count (`tokens_superseded = 0`), `money` only events whose money counts, `money_all` every
 //! event's money (plan-covered `included` usage is value whatever else holds), `unpriced`
-//! the counted events without a price. What the rollup cannot know ahead, it keeps apart:
+//! the counted events without a price. Reconciliation (`reconcile`) compares every
+//! non-superseded event with the bill, whatever rule 9 counts: `cache_write_5m_all`,
+//! `unpriced_all` and `long_requests` (single requests over 200k input tokens) sum every
+//! event of the row, and the authority tells the logs from the vendor's usage. What the rollup cannot know ahead, it keeps apart:
 //! subscription coverage depends on the event's UTC date and effective account (both are in
 //! the key; links and subscriptions are applied when reading), and superseded summaries are
 //! rows of their own (reports skip them; the ledger's first day still sees them).
@@ -153,7 +156,7 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
     Ok(())
 }
 
-type Key = (i64, i64, bool, bool, String, String, String, String, Option<String>, String);
+type Key = (i64, i64, bool, bool, String, i64, String, String, String, Option<String>, String);
 
 /// Recomputes the rows of the given local days from the events.
 fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
@@ -171,20 +174,21 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
         "SELECT day, ts_ms, utc_day, superseded, source, provider, account, model, project, cost_kind,
                 tokens_superseded = 0, money_superseded = 0, cost_nanos,
                 input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
-                web_search_requests
+                web_search_requests, authority
          FROM events WHERE ts_ms >= ?1 AND ts_ms < ?2 AND utc_day >= ?3 AND utc_day <= ?4",
     )?;
     let mut write = conn.prepare_cached(
-        "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, provider, account, model, project,
-                             cost_kind, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit,
-                             requests, web_search_requests, money, money_all, unpriced, events)
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+        "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, authority, provider, account, model,
+                             project, cost_kind, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning,
+                             unsplit, requests, web_search_requests, money, money_all, unpriced, events,
+                             cache_write_5m_all, unpriced_all, long_requests)
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
     )?;
     for (lo, hi) in runs {
         // A whole-day row starts at its date's midnight in UTC or in its file's zone: within
         // two days of the local day's bounds.
         let (from, to) = (start_of(lo) - 2 * 86_400_000, start_of(hi + 1) + 2 * 86_400_000);
-        let mut sums: BTreeMap<Key, [i64; 13]> = BTreeMap::new();
+        let mut sums: BTreeMap<Key, [i64; 16]> = BTreeMap::new();
         // Both bounds hold for every event of these days (an event's local day is within a
         // day of its UTC day, a whole-day row's is its UTC day), so either index serves.
         let mut q = read.query(params![from, to, lo - 1, hi + 1])?;
@@ -200,6 +204,7 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
                 day.is_some(),
                 r.get(3)?,
                 r.get(4)?,
+                r.get(22)?,
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
@@ -207,10 +212,16 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
                 r.get(9)?,
             );
             let (tok, mon, cost): (bool, bool, Option<i64>) = (r.get(10)?, r.get(11)?, r.get(12)?);
-            let s = sums.entry(key).or_insert([0; 13]);
-            for (i, v) in s.iter_mut().take(9).enumerate() {
-                if tok {
-                    *v += r.get::<_, i64>(13 + i)?;
+            // input, cache writes (5m, 1h), cache reads, output, reasoning, unsplit, requests,
+            // web searches
+            let mut t = [0i64; 9];
+            for (i, v) in t.iter_mut().enumerate() {
+                *v = r.get(13 + i)?;
+            }
+            let s = sums.entry(key).or_insert([0; 16]);
+            if tok {
+                for (v, t) in s.iter_mut().zip(t) {
+                    *v += t;
                 }
             }
             if mon {
@@ -219,12 +230,16 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
             }
             s[10] += cost.unwrap_or(0);
             s[12] += 1;
+            // Reconciliation's sums, over every event of the row.
+            s[13] += t[1];
+            s[14] += cost.is_none() as i64;
+            s[15] += (t[7] == 1 && t[0] + t[1] + t[2] + t[3] > 200_000) as i64;
         }
         conn.prepare_cached("DELETE FROM rollup WHERE lday BETWEEN ?1 AND ?2")?.execute([lo, hi])?;
         for (k, s) in sums {
             write.execute(params![
-                k.0, k.1, k.2, k.3, k.4, k.5, k.6, k.7, k.8, k.9, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
-                s[9], s[10], s[11], s[12]
+                k.0, k.1, k.2, k.3, k.4, k.5, k.6, k.7, k.8, k.9, k.10, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
+                s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
             ])?;
         }
         derive(conn, lo, hi)?;
