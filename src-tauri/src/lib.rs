@@ -17,13 +17,16 @@ pub mod error;
 pub mod glance;
 pub mod live;
 pub mod notify;
+pub mod prefetch;
 pub mod progress;
 pub mod state;
 pub mod summary;
+pub mod timing;
 pub mod tray;
 pub mod watch;
 pub mod window;
 
+use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Builder, DragDropEvent, Emitter, Manager, Runtime, WindowEvent};
 
 pub use state::AppState;
@@ -72,6 +75,10 @@ pub fn ledger_changed<R: Runtime>(app: &AppHandle<R>) {
 
 /// Runs the desktop app (the binary's `main`).
 pub fn run() {
+    timing::begin();
+    timing::mark("main");
+    // First: the dashboard's numbers are read while the window and its page start.
+    let state = AppState::from_env().with_prefetch();
     let builder = tauri::Builder::default()
         // First, so a second launch exits before it opens anything.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
@@ -79,14 +86,21 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(window::plugin())
         .plugin(tauri_plugin_autostart::Builder::new().build())
-        .manage(AppState::from_env())
+        .manage(state)
         .setup(|app| {
+            // Tauri creates the configured windows just before this hook.
+            timing::mark("window created");
             if let Err(e) = tray::create(app.handle()) {
                 // No tray (no appindicator library): the app still works as a plain window.
                 eprintln!("tokenburn-desktop: no tray icon: {e}");
             }
             live::start(app.handle())?;
+            timing::mark("setup done");
             Ok(())
+        })
+        .on_page_load(|_, payload| match payload.event() {
+            PageLoadEvent::Started => timing::mark("page load started"),
+            PageLoadEvent::Finished => timing::mark("page load finished"),
         })
         .on_window_event(|window, event| match event {
             // Closing the window keeps the app in the tray; Quit is in the tray menu.
@@ -103,7 +117,9 @@ pub fn run() {
             }
             _ => {}
         });
-    with_commands(builder)
-        .run(tauri::generate_context!())
+    let app = with_commands(builder)
+        .build(tauri::generate_context!())
         .unwrap_or_else(|e| panic!("tokenburn-desktop failed to start: {e}"));
+    timing::mark("tauri built");
+    app.run(|_, _| {});
 }

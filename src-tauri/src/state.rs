@@ -6,11 +6,13 @@
 //! UI thread.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokenburn::ledger::{self, Ledger};
 
 use crate::error::{ApiError, ApiResult};
+use crate::prefetch::{Prefetch, Ready};
 
 /// The app's managed state.
 pub struct AppState {
@@ -18,8 +20,10 @@ pub struct AppState {
     pub db: PathBuf,
     /// True when `db` came from `TOKENBURN_DB`.
     pub db_from_env: bool,
-    /// Process start, for the launch-to-first-paint figure.
+    /// When the app started ([`crate::timing::begin`]), for the launch-to-first-paint figure.
     pub started: Instant,
+    /// The dashboard's first answers, read at start ([`AppState::with_prefetch`]).
+    pub prefetch: Option<Arc<Prefetch>>,
 }
 
 impl AppState {
@@ -32,14 +36,33 @@ impl AppState {
     }
 
     pub fn new(db: PathBuf, db_from_env: bool) -> AppState {
-        AppState { db, db_from_env, started: Instant::now() }
+        AppState { db, db_from_env, started: crate::timing::begin(), prefetch: None }
+    }
+
+    /// Starts reading the dashboard's first answers now ([`crate::prefetch`]).
+    pub fn with_prefetch(mut self) -> AppState {
+        self.prefetch = Some(Prefetch::start(self.db.clone()));
+        self
+    }
+
+    /// One part of the prefetch, if there is one and it is still true (see
+    /// [`Prefetch::take`]), finished with `finish` (drawing its charts), on a worker thread.
+    pub async fn prefetched<T, U, P, F>(&self, part: P, finish: F) -> Option<U>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        P: FnOnce(&mut Ready) -> Option<T> + Send + 'static,
+        F: FnOnce(T) -> U + Send + 'static,
+    {
+        let p = self.prefetch.clone()?;
+        tauri::async_runtime::spawn_blocking(move || p.take(part).map(finish)).await.ok().flatten()
     }
 
     /// With `TOKENBURN_TIMING` set, logs when `what` was ready, in milliseconds since start
     /// (the dashboard's parts, for the time it takes to open on a large ledger).
     pub fn log_ready(&self, what: &str) {
-        if std::env::var_os("TOKENBURN_TIMING").is_some() {
-            eprintln!("tokenburn-desktop: {what} ready {} ms after start", self.started.elapsed().as_millis());
+        if crate::timing::enabled() {
+            crate::timing::mark(&format!("{what} ready"));
         }
     }
 

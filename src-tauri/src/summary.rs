@@ -12,7 +12,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use tokenburn::budget::{self, Budget, Status, Unit};
-use tokenburn::chart::{feed, Chart, DateLocale, Options, Theme};
+use tokenburn::chart::{feed, BurnData, Chart, DateLocale, Options, RatioData, Theme};
 use tokenburn::error::Result;
 use tokenburn::ledger::Ledger;
 use tokenburn::ratio::{self, Comp, CompStatus};
@@ -169,17 +169,45 @@ pub struct BudgetCard {
 
 /// Every budget's card as of `today`, charts drawn with `opts` (None: no charts).
 pub fn budget_cards(ledger: &Ledger, today: NaiveDate, opts: Option<&Options>) -> Result<Vec<BudgetCard>> {
+    budget_cards_data(ledger, today, opts.is_some())?.render(opts)
+}
+
+/// What the budget cards show, read from the ledger but not drawn yet: each budget, its
+/// status, and its burn chart's data (with `charts`).
+#[derive(Debug, Clone)]
+pub struct CardsData {
+    cards: Vec<(Budget, Option<Status>, Option<BurnData>)>,
+}
+
+/// The budget cards' data as of `today` ([`budget_cards`] without drawing).
+pub fn budget_cards_data(ledger: &Ledger, today: NaiveDate, charts: bool) -> Result<CardsData> {
     let tz = ledger.tz()?;
-    let mut out = Vec::new();
     let budgets = budget::all(ledger.conn())?;
-    for (b, status) in budgets.iter().zip(budget::statuses(ledger, &budgets, today, tz)?) {
-        let burn_svg = match (opts, status.is_some()) {
-            (Some(o), true) => feed::burn(ledger, b, today, tz)?.map(|d| render_svg(&Chart::Burn(d), o)).transpose()?,
-            _ => None,
+    let statuses = budget::statuses(ledger, &budgets, today, tz)?;
+    let mut cards = Vec::with_capacity(budgets.len());
+    for (b, status) in budgets.into_iter().zip(statuses) {
+        let burn = match charts && status.is_some() {
+            true => feed::burn(ledger, &b, today, tz)?,
+            false => None,
         };
-        out.push(BudgetCard { budget: BudgetView::from(b), status, burn_svg });
+        cards.push((b, status, burn));
     }
-    Ok(out)
+    Ok(CardsData { cards })
+}
+
+impl CardsData {
+    /// The cards, charts drawn with `opts` (None: no charts).
+    pub fn render(self, opts: Option<&Options>) -> Result<Vec<BudgetCard>> {
+        let mut out = Vec::with_capacity(self.cards.len());
+        for (b, status, burn) in self.cards {
+            let burn_svg = match (opts, burn) {
+                (Some(o), Some(d)) => Some(render_svg(&Chart::Burn(d), o)?),
+                _ => None,
+            };
+            out.push(BudgetCard { budget: BudgetView::from(&b), status, burn_svg });
+        }
+        Ok(out)
+    }
 }
 
 /// Compensation: the ratio's status, the history of pay changes, and the ratio chart.
@@ -192,14 +220,35 @@ pub struct Compensation {
 
 /// The compensation view as of `today` (None chart when no pay is set).
 pub fn compensation(ledger: &Ledger, today: NaiveDate, opts: &Options) -> Result<Compensation> {
+    compensation_data(ledger, today)?.render(opts)
+}
+
+/// What the compensation view shows, read but not drawn yet.
+#[derive(Debug, Clone)]
+pub struct CompensationData {
+    status: Option<CompStatus>,
+    history: Vec<Comp>,
+    ratio: Option<RatioData>,
+}
+
+/// The compensation view's data as of `today` ([`compensation`] without drawing).
+pub fn compensation_data(ledger: &Ledger, today: NaiveDate) -> Result<CompensationData> {
     let tz = ledger.tz()?;
     let fy = tokenburn::alerts::fiscal_year_start(ledger.conn())?;
     let status = ratio::status(ledger, today, tz, fy)?;
-    let ratio_svg = match status {
-        Some(_) => feed::ratio(ledger, today, tz)?.map(|d| render_svg(&Chart::Ratio(d), opts)).transpose()?,
+    let ratio = match status {
+        Some(_) => feed::ratio(ledger, today, tz)?,
         None => None,
     };
-    Ok(Compensation { status, history: ratio::history(ledger.conn())?, ratio_svg })
+    Ok(CompensationData { status, history: ratio::history(ledger.conn())?, ratio })
+}
+
+impl CompensationData {
+    /// The view, its chart drawn with `opts`.
+    pub fn render(self, opts: &Options) -> Result<Compensation> {
+        let ratio_svg = self.ratio.map(|d| render_svg(&Chart::Ratio(d), opts)).transpose()?;
+        Ok(Compensation { status: self.status, history: self.history, ratio_svg })
+    }
 }
 
 fn render_svg(chart: &Chart, opts: &Options) -> Result<String> {

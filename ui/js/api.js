@@ -29,7 +29,7 @@ export const api = {
   priceOverrides: () => call("price_overrides"),
   setPriceOverride: (price) => call("set_price_override", { price }),
   removePriceOverride: (model, from) => call("remove_price_override", { model, from: from || null }),
-  uiReady: () => call("ui_ready"),
+  uiReady: (marks) => call("ui_ready", { marks: marks || null }),
   // Views: budgets, compensation, warnings, token estimator, ledger.
   dashboardWarnings: () => call("dashboard_warnings"),
   budgets: (style) => call("budgets", { style }),

@@ -1,16 +1,26 @@
 //! The app's own bookkeeping, not the ledger's.
 
+use std::collections::BTreeMap;
+
 use tauri::State;
 
 use crate::state::AppState;
 
-/// Called once by the UI after its first paint: returns (and, with `TOKENBURN_TIMING` set,
-/// logs) the milliseconds since the process started.
+/// Called once by the UI when the dashboard, with its totals and budget cards, has been
+/// painted: returns (and, with `TOKENBURN_TIMING` set, logs as `first paint`) the
+/// milliseconds since the app started. `marks` are the page's own moments on the wall
+/// clock (ms since the Unix epoch: `performance.timeOrigin + performance.now()`), logged
+/// on the same timeline with `TOKENBURN_TIMING` set.
 #[tauri::command]
-pub fn ui_ready(state: State<'_, AppState>) -> u128 {
+pub fn ui_ready(state: State<'_, AppState>, marks: Option<BTreeMap<String, f64>>) -> u128 {
     let ms = state.started.elapsed().as_millis();
-    if std::env::var_os("TOKENBURN_TIMING").is_some() {
-        eprintln!("tokenburn-desktop: first paint {ms} ms after start");
+    if crate::timing::enabled() {
+        let mut marks: Vec<_> = marks.unwrap_or_default().into_iter().collect();
+        marks.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for (what, at) in marks.iter().filter(|(what, _)| what.len() <= 60) {
+            crate::timing::mark_at_epoch(&format!("page: {what}"), *at);
+        }
+        crate::timing::mark("first paint");
     }
     ms
 }

@@ -74,8 +74,13 @@ impl BudgetInput {
 /// Every budget's card as of today, with its burn chart drawn in `style`.
 #[tauri::command]
 pub async fn budgets(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Vec<BudgetCard>> {
+    crate::timing::mark("budget cards asked");
     let opts = style.options().map_err(invalid)?;
-    let out = state.with_ledger(move |l| Ok(summary::budget_cards(l, summary::today(l.tz()?), Some(&opts))?)).await;
+    let drawn = opts.clone();
+    let out = match state.prefetched(|r| r.cards.take(), move |c| Ok(c.render(Some(&drawn))?)).await {
+        Some(cards) => cards,
+        None => state.with_ledger(move |l| Ok(summary::budget_cards(l, summary::today(l.tz()?), Some(&opts))?)).await,
+    };
     state.log_ready("budget cards");
     out
 }
@@ -128,8 +133,15 @@ pub struct CompInput {
 /// The compensation ratio, pay history and ratio chart.
 #[tauri::command]
 pub async fn compensation(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Compensation> {
+    crate::timing::mark("compensation asked");
     let opts = style.options().map_err(invalid)?;
-    state.with_ledger(move |l| Ok(summary::compensation(l, summary::today(l.tz()?), &opts)?)).await
+    let drawn = opts.clone();
+    let out = match state.prefetched(|r| r.compensation.take(), move |c| Ok(c.render(&drawn)?)).await {
+        Some(comp) => comp,
+        None => state.with_ledger(move |l| Ok(summary::compensation(l, summary::today(l.tz()?), &opts)?)).await,
+    };
+    state.log_ready("compensation");
+    out
 }
 
 /// Records pay from a day on (a history: earlier entries keep their days).

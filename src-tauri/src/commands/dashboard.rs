@@ -10,7 +10,11 @@ use crate::summary::{self, Dashboard};
 /// Totals for today, this week, this month, all time, and by model.
 #[tauri::command]
 pub async fn dashboard(state: State<'_, AppState>) -> ApiResult<Dashboard> {
-    let out = state.with_ledger(|l| Ok(summary::dashboard(l, summary::today(l.tz()?))?)).await;
+    crate::timing::mark("dashboard totals asked");
+    let out = match state.prefetched(|r| r.dashboard.take(), Ok).await {
+        Some(d) => d,
+        None => state.with_ledger(|l| Ok(summary::dashboard(l, summary::today(l.tz()?))?)).await,
+    };
     state.log_ready("dashboard totals");
     out
 }
@@ -18,6 +22,7 @@ pub async fn dashboard(state: State<'_, AppState>) -> ApiResult<Dashboard> {
 /// What the dashboard warns about: models with no price, and reconciliation drift.
 #[tauri::command]
 pub async fn dashboard_warnings(state: State<'_, AppState>) -> ApiResult<summary::Warnings> {
+    crate::timing::mark("dashboard warnings asked");
     let out = state.with_ledger(|l| Ok(summary::warnings(l, 20)?)).await;
     state.log_ready("dashboard warnings");
     out

@@ -79,8 +79,23 @@ function warningsBanner(w) {
     w.reconcile.length ? h("p", { class: "muted" }, "Details: `tokenburn reconcile`. Spend counts billed money where a bill exists.") : null);
 }
 
+// Resolves once the page has painted what it holds now (two frames: the first is laid
+// out, the second painted), or after 200 ms if no frame comes (a hidden window).
+function afterPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+    setTimeout(resolve, 200);
+  });
+}
+
 export function createDashboard(root, { api, describe, go }) {
   let loading = null;
+  // Settles once the first refresh has put the totals, the budget cards and the ratio
+  // chart (or the error in place of any of them) in the page; the warnings may come later.
+  let shownNow, first = true, again = false;
+  const shown = new Promise((resolve) => { shownNow = resolve; });
+  // Moments of the first refresh, for the launch timing (app.js reports them).
+  const mark = (what) => { if (first) performance.mark(`dashboard: ${what}`); };
   onSchemeChange(() => { if (!root.hidden) refresh(); });
 
   function card(period) {
@@ -127,8 +142,10 @@ export function createDashboard(root, { api, describe, go }) {
       svgImage(comp.ratio_svg, "Token spend against compensation, year to date", { dataset: { chart: "ratio" } })) : null;
   }
 
-  // The totals first; budgets, the ratio chart and warnings fill their places as each
-  // arrives, so a slow one (reconciliation over a large ledger) holds nothing else up.
+  // The totals first; the budget cards and the ratio chart fill their places as each
+  // arrives. The warnings (reconciliation over a large ledger takes longest) are asked only
+  // once those are on screen, so they neither hold them up nor compete with them for the
+  // CPU; their place fills when they arrive.
   function render(d, extras) {
     const all = d.periods.find((p) => p.key === "all").totals;
     const slots = extras.map(() => h("div", { class: "slot" }));
@@ -148,28 +165,51 @@ export function createDashboard(root, { api, describe, go }) {
       h("h3", { class: "section-h" }, "Totals"),
       h("div", { class: "cards" }, d.periods.map(card)),
       d.by_model.length ? modelTable(d.by_model) : null);
-    return Promise.all(extras.map(([p, show], i) => p
-      .then((v) => { fill(slots[i], show(v)); sizeMeters(slots[i]); })
-      .catch((e) => fill(slots[i], h("p", { class: "banner error", role: "alert" }, describe(e))))));
+    mark("totals in page");
+    const show = (i, p) => p
+      .then((v) => { fill(slots[i], extras[i][1](v)); sizeMeters(slots[i]); })
+      .catch((e) => fill(slots[i], h("p", { class: "banner error", role: "alert" }, describe(e))));
+    const core = extras.map(([p, , name], i) => p && show(i, p).then(() => mark(`${name} in page`)));
+    const shownAll = Promise.all(core.filter(Boolean));
+    shownAll.then(() => { first = false; shownNow(); });
+    const later = shownAll.then(afterPaint).then(() => Promise.all(extras.map(([p, , , ask], i) => !p && show(i, ask()))));
+    return Promise.all([shownAll, later]);
   }
 
   async function refresh() {
-    if (loading) return loading;
+    if (loading) {
+      // Asked again while loading (the ledger changed meanwhile): load again after this.
+      again = true;
+      return loading;
+    }
     root.setAttribute("aria-busy", "true");
     const style = chartStyle(640, 360);
+    mark("asked");
+    // [reply (or null: asked after the rest is on screen), how to show it, name, how to ask]
     const extras = [
-      [api.dashboardWarnings(), warningsBanner],
-      [api.budgets(style), budgetsSection],
-      [api.compensation(style), ratioSection],
+      [null, warningsBanner, "warnings", () => api.dashboardWarnings()],
+      [api.budgets(style), budgetsSection, "budget cards"],
+      [api.compensation(style), ratioSection, "ratio chart"],
     ];
     // A rejection is handled in render; this keeps an early one from going unobserved.
-    for (const [p] of extras) p.catch(() => {});
+    for (const [p] of extras) if (p) p.catch(() => {});
     loading = api.dashboard()
-      .then((d) => render(d, extras))
-      .catch((e) => fill(root, h("h2", {}, "Dashboard"), h("p", { class: "banner error", role: "alert" }, describe(e))))
-      .finally(() => { loading = null; root.removeAttribute("aria-busy"); });
+      .then((d) => { mark("totals received"); return render(d, extras); })
+      .catch((e) => {
+        fill(root, h("h2", {}, "Dashboard"), h("p", { class: "banner error", role: "alert" }, describe(e)));
+        first = false;
+        shownNow();
+      })
+      .finally(() => {
+        loading = null;
+        root.removeAttribute("aria-busy");
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
     return loading;
   }
 
-  return { refresh };
+  return { refresh, shown };
 }
