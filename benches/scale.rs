@@ -10,7 +10,10 @@
 //! pattern and growth, four budgets and a subscription. Prints the median of `RUNS` warm
 //! runs of each read (wall time; the machine is shared, so the load average is printed too),
 //! and the file's size. Targets: status under 50 ms, report by month under 200 ms,
-//! dashboard under 1 s, file under 1.5 GB.
+//! dashboard under 1 s (its warnings' reconciliation, `reconcile::recent`, well under
+//! 100 ms), `tokenburn reconcile` over the whole history well under 1 s, file under 1.5 GB.
+//! Opening a ledger of an older schema migrates it (and may rebuild the rollup): that first
+//! open is timed apart.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -303,7 +306,13 @@ fn main() {
     if !path.exists() {
         generate(&path, events, today);
     }
+    let t = Instant::now();
     let ledger = Ledger::open(&path).expect("open");
+    println!(
+        "scale: open (migrates an older schema, rebuilding the rollup if it must) {:.0} ms; load {}",
+        t.elapsed().as_secs_f64() * 1000.0,
+        load()
+    );
     let t = Instant::now();
     report::report(&ledger, By::Month, &Filter::default(), tz).expect("report");
     println!(
@@ -347,6 +356,23 @@ fn main() {
         stmt.query_map([], |r| r.get::<_, i64>(2)).unwrap().for_each(drop);
         tokenburn::reconcile::recent(&ledger, chrono::Utc::now().date_naive()).unwrap();
     });
+    // Reconciliation alone: the dashboard's recent months, and every day of the history by
+    // month as `tokenburn reconcile --by month` asks.
+    let recent = time_n(runs, || {
+        tokenburn::reconcile::recent(&ledger, chrono::Utc::now().date_naive()).unwrap();
+    });
+    let whole = time_n(runs, || {
+        tokenburn::reconcile::reconcile(&ledger, tokenburn::reconcile::Period::Month, None, None).unwrap();
+    });
+    println!(
+        "scale: {events} events, in process (median of {runs}, wall/CPU ms): reconcile::recent {:.1}/{:.1}, \
+         reconcile (whole history, by month) {:.1}/{:.1}; load {}",
+        recent.0,
+        recent.1,
+        whole.0,
+        whole.1,
+        load()
+    );
     println!(
         "scale: {events} events, in process (median of {runs}, wall/CPU ms): status {:.1}/{:.1} ({} budgets), \
          report --by month {:.1}/{:.1}, dashboard data {:.1}/{:.1}, dashboard warnings {:.1}/{:.1}; load {}",
@@ -370,6 +396,7 @@ fn main() {
     };
     let cli_status = time_n(runs, || cli(&["status", "--json"]));
     let cli_month = time_n(runs, || cli(&["report", "--by", "month", "--json"]));
+    let cli_reconcile = time_n(runs, || cli(&["reconcile", "--by", "month", "--json"]));
     let size: u64 = ["", "-wal"]
         .iter()
         .filter_map(|e| std::fs::metadata(format!("{}{e}", path.display())).ok())
@@ -377,11 +404,13 @@ fn main() {
         .sum();
     println!(
         "scale: CLI process (median of {runs}, wall/CPU ms): tokenburn status {:.0}/{:.0}, tokenburn report --by \
-         month {:.0}/{:.0}; ledger file {:.2} GB; load {}",
+         month {:.0}/{:.0}, tokenburn reconcile --by month {:.0}/{:.0}; ledger file {:.2} GB; load {}",
         cli_status.0,
         cli_status.1,
         cli_month.0,
         cli_month.1,
+        cli_reconcile.0,
+        cli_reconcile.1,
         size as f64 / 1e9,
         load()
     );

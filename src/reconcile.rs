@@ -7,10 +7,10 @@
 //! and where the bill names no model the day is compared as a whole. Days are UTC days,
 //! as vendors bill them. Nothing here changes what is counted: see `spend`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -155,39 +155,83 @@ struct Rows {
 
 /// The sums read from the rollup (brought up to date by the caller).
 fn from_rollup(conn: &Connection, provider: Option<&str>, since: Option<NaiveDate>) -> Result<Rows> {
-    let from = since.map_or(i64::MIN, rollup::day_number);
-    // A row's local day is within a day of its UTC day: the local-day index finds them.
-    let mut stmt = conn.prepare_cached(
-        "SELECT provider, model, utc_day, cost_kind = 'billed', authority, SUM(money_all),
-                SUM(CASE WHEN cost_kind = 'estimated' THEN unpriced_all ELSE 0 END), SUM(cache_write_5m_all),
-                SUM(events), SUM(long_requests)
-         FROM rollup WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND lday >= ?2 AND utc_day >= ?1
-           AND (?3 IS NULL OR provider = ?3)
-         GROUP BY provider, model, utc_day, cost_kind, authority",
-    )?;
-    let mut aggs = Vec::new();
-    let mut q = stmt.query(rusqlite::params![from, from.saturating_sub(1), provider])?;
+    // The rows are summed here: sorting them for a GROUP BY costs more than reading them. A
+    // row's local day is within a day of its UTC day, so from `since` on the local-day index
+    // finds them; the whole history is read in table order.
+    const ROWS: &str = "SELECT provider, model, utc_day, cost_kind = 'billed', authority, money_all,
+            CASE WHEN cost_kind = 'estimated' THEN unpriced_all ELSE 0 END, cache_write_5m_all, events, long_requests
+        FROM rollup WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND (?1 IS NULL OR provider = ?1)";
+    type Group = (usize, usize, i64, bool, i64);
+    let mut names: Vec<String> = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut sums: HashMap<Group, [i64; 5]> = HashMap::new();
+    let mut stmt;
+    let mut q = match since {
+        Some(d) => {
+            stmt = conn.prepare_cached(&format!("{ROWS} AND lday >= ?2 AND utc_day >= ?3"))?;
+            let from = rollup::day_number(d);
+            stmt.query(rusqlite::params![provider, from - 1, from])?
+        }
+        None => {
+            stmt = conn.prepare_cached(ROWS)?;
+            stmt.query([provider])?
+        }
+    };
     while let Some(r) = q.next()? {
-        aggs.push(Agg {
-            provider: r.get(0)?,
-            model: r.get(1)?,
-            day: r.get(2)?,
-            billed: r.get(3)?,
-            authority: r.get(4)?,
-            nanos: r.get(5)?,
-            unpriced: r.get(6)?,
-            cache_5m: r.get(7)?,
-            events: r.get(8)?,
-            long: r.get(9)?,
-        });
+        let mut id = |i: usize| -> rusqlite::Result<usize> {
+            let name = r
+                .get_ref(i)?
+                .as_str()
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?;
+            Ok(match ids.get(name) {
+                Some(&n) => n,
+                None => {
+                    ids.insert(name.to_string(), names.len());
+                    names.push(name.to_string());
+                    names.len() - 1
+                }
+            })
+        };
+        let key = (id(0)?, id(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let s = sums.entry(key).or_default();
+        for (i, v) in s.iter_mut().enumerate() {
+            *v += r.get::<_, i64>(5 + i)?;
+        }
     }
-    let unlinked = conn
-        .prepare_cached(
-            "SELECT DISTINCT r.provider, r.account FROM rollup r LEFT JOIN account_links l ON l.account = r.account
-             WHERE r.authority = ?1 AND l.account IS NULL",
-        )?
-        .query_map([Authority::Transcript as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let aggs = sums
+        .into_iter()
+        .map(|((provider, model, day, billed, authority), s)| Agg {
+            provider: names[provider].clone(),
+            model: names[model].clone(),
+            day,
+            billed,
+            authority,
+            nanos: s[0],
+            unpriced: s[1],
+            cache_5m: s[2],
+            events: s[3],
+            long: s[4],
+        })
+        .collect();
+    // The distinct (provider, account) pairs of transcripts, one seek each in their index.
+    let mut unlinked = BTreeSet::new();
+    let mut next = conn.prepare_cached(
+        "SELECT provider, account FROM rollup WHERE authority = ?1 AND (provider, account) > (?2, ?3)
+         ORDER BY provider, account LIMIT 1",
+    )?;
+    let mut first = conn.prepare_cached(
+        "SELECT provider, account FROM rollup WHERE authority = ?1 ORDER BY provider, account LIMIT 1",
+    )?;
+    let mut linked = conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM account_links WHERE account = ?1)")?;
+    let transcript = Authority::Transcript as i64;
+    let mut pair: Option<(String, String)> =
+        first.query_row([transcript], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    while let Some((p, a)) = pair {
+        pair = next.query_row(rusqlite::params![transcript, p, a], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        if !linked.query_row([&a], |r| r.get::<_, bool>(0))? {
+            unlinked.insert((p, a));
+        }
+    }
     Ok(Rows { aggs, unlinked })
 }
 
