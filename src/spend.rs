@@ -114,8 +114,10 @@ fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
 /// Re-decides every day of the given base accounts (after a link changed).
 fn refresh_accounts(conn: &Connection, accounts: &[&str]) -> Result<()> {
     let mut touched = BTreeSet::new();
+    let table =
+        if crate::ledger::queries::rollup::refresh(conn, crate::ledger::tz_of(conn)?)? { "rollup" } else { "events" };
     for a in accounts {
-        let mut stmt = conn.prepare_cached("SELECT DISTINCT utc_day FROM events WHERE account = ?1")?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT DISTINCT utc_day FROM {table} WHERE account = ?1"))?;
         for d in stmt.query_map([a], |r| r.get::<_, i64>(0))? {
             touched.insert((a.to_string(), d?));
         }
@@ -166,11 +168,18 @@ pub struct AccountInfo {
 }
 
 pub fn accounts(conn: &Connection) -> Result<Vec<AccountInfo>> {
-    let mut stmt = conn.prepare(
-        "SELECT e.account, l.billed_by, group_concat(DISTINCT e.source), COUNT(*), MIN(e.utc_day), MAX(e.utc_day)
-         FROM events e LEFT JOIN account_links l ON l.account = e.account
-         GROUP BY e.account ORDER BY e.account",
-    )?;
+    // The rollup has every event's account, source and UTC day, in far fewer rows; the
+    // events are read only when it cannot be brought up to date (another writer).
+    let table = if crate::ledger::queries::rollup::refresh(conn, crate::ledger::tz_of(conn)?)? {
+        "(SELECT account, source, events AS n, utc_day FROM rollup)"
+    } else {
+        "(SELECT account, source, 1 AS n, utc_day FROM events)"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.account, l.billed_by, group_concat(DISTINCT e.source), SUM(e.n), MIN(e.utc_day), MAX(e.utc_day)
+         FROM {table} e LEFT JOIN account_links l ON l.account = e.account
+         GROUP BY e.account ORDER BY e.account"
+    ))?;
     let day = |d: Option<i64>| d.map(|d| day_of(d).to_string());
     let rows = stmt.query_map([], |r| {
         let sources: String = r.get(2)?;

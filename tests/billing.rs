@@ -381,6 +381,56 @@ fn openai_costs_are_billed_exactly_and_overlaps_add_once() {
     assert!(evs.iter().any(|e| e.model == "gpt-4o-2024-08-06, input" && e.project.as_deref() == Some("proj_beta")));
 }
 
+/// Per import: the events that name it (`imports.held`, as `imports` lists them) and the
+/// events it delivered at all, counted from the rows.
+fn deliveries(env: &Env) -> BTreeMap<i64, (i64, i64, i64)> {
+    let conn = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT i.id, i.held, (SELECT COUNT(*) FROM event_rows e WHERE e.import_id = i.id),
+                    (SELECT COUNT(*) FROM event_imports d WHERE d.import_id = i.id)
+             FROM imports i ORDER BY i.id",
+        )
+        .unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn undoing_one_of_two_overlapping_exports_keeps_what_the_other_delivered() {
+    let a = fixture("openai-costs-csv/costs_2025-10-01_2025-10-15.csv");
+    let b = fixture("openai-costs-csv/costs_2025-10-10_2025-10-31.csv");
+    let env = Env::new();
+    let (ia, ib) = (import(&env, &a)["import_id"].as_i64().unwrap(), import(&env, &b)["import_id"].as_i64().unwrap());
+    let both = events(&env, "openai-costs-csv");
+    // a: 7 rows, b: 4, of which 3 repeat a's days (one with a new amount).
+    assert_eq!(deliveries(&env), BTreeMap::from([(ia, (6, 6, 7)), (ib, (2, 2, 4))]));
+
+    let r = env.json(&["imports", "rm", &ia.to_string()]);
+    assert_eq!((r["removed_events"].as_i64(), r["kept_events"].as_i64()), (Some(4), Some(3)));
+    // b now names every event it delivered, and they are as b delivered them.
+    assert_eq!(deliveries(&env), BTreeMap::from([(ib, (4, 4, 4))]));
+    let only_b = Env::new();
+    import(&only_b, &b);
+    let strip = |evs: Vec<Ev>| evs.into_iter().map(|e| (e.key, e.day, e.cost_nanos)).collect::<Vec<_>>();
+    assert_eq!(strip(events(&env, "openai-costs-csv")), strip(events(&only_b, "openai-costs-csv")));
+    assert_eq!(env.json(&["report", "--by", "day"]), only_b.json(&["report", "--by", "day"]));
+
+    // Importing a again restores the union, and undoing b then leaves a's days.
+    import(&env, &a);
+    assert_eq!(strip(events(&env, "openai-costs-csv")).len(), both.len());
+    let r = env.json(&["imports", "rm", &ib.to_string()]);
+    assert_eq!((r["removed_events"].as_i64(), r["kept_events"].as_i64()), (Some(1), Some(3)));
+    // The same events as a alone (the day b re-billed keeps b's amount: one version of an
+    // event is stored).
+    let only_a = Env::new();
+    import(&only_a, &a);
+    let days = |evs: Vec<Ev>| evs.into_iter().map(|e| (e.key, e.day)).collect::<Vec<_>>();
+    assert_eq!(days(events(&env, "openai-costs-csv")), days(events(&only_a, "openai-costs-csv")));
+    let held: Vec<(i64, i64, i64)> = deliveries(&env).into_values().collect();
+    assert_eq!(held, vec![(7, 7, 7)]);
+}
+
 #[test]
 fn openai_api_pages_read_numbers_and_strings_exactly() {
     let env = Env::new();

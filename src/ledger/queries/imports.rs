@@ -1,5 +1,7 @@
 //! The `imports` table: one row per file (or appended byte range) imported.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -166,35 +168,50 @@ pub struct Removed {
 
 /// Removes an import and the events that only it contributed; events another import also
 /// delivered stay (an identical later import takes over this one's events).
+///
+/// One scan of the events finds those that name the import (an index on `import_id` would
+/// slow every import down); everything after works on those events by id, so undo costs
+/// one read of the ledger plus the import's own size.
 pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
     let exists: Option<Option<i64>> =
         conn.query_row("SELECT same_as FROM imports WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     let Some(same_as) = exists else { return Ok(None) };
-    // This import's events: those whose stored version it delivered, and those it delivered
-    // again (extra_deliveries).
-    let mut touched = std::collections::BTreeSet::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT e.account, e.utc_day FROM events e
-             WHERE e.import_id = ?1 OR e.id IN (SELECT event_id FROM extra_deliveries WHERE import_id = ?1)",
-        )?;
-        for row in stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
-            touched.insert(row?);
-        }
-    }
-    let total: i64 = conn.query_row(
-        "SELECT (SELECT COUNT(*) FROM event_rows WHERE import_id = ?1)
-              + (SELECT COUNT(*) FROM extra_deliveries WHERE import_id = ?1)",
-        [id],
-        |r| r.get(0),
+    // This import's events: those whose stored version it delivered (`named`), and those
+    // it delivered again (extra_deliveries), with their account and UTC day.
+    let read = |sql: &str| -> Result<Vec<(i64, i64, i64)>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    let mut named = read("SELECT id, account, utc_day FROM event_rows WHERE import_id = ?1")?;
+    let extra = read(
+        "SELECT e.id, e.account, e.utc_day FROM extra_deliveries x JOIN event_rows e ON e.id = x.event_id
+         WHERE x.import_id = ?1",
     )?;
+    let mut touched = std::collections::BTreeSet::new();
+    let mut account_name = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?;
+    let mut names: HashMap<i64, String> = HashMap::new();
+    for &(_, account, day) in named.iter().chain(&extra) {
+        if !names.contains_key(&account) {
+            names.insert(account, account_name.query_row([account], |r| r.get(0))?);
+        }
+        touched.insert((names[&account].clone(), day));
+    }
+    let total = (named.len() + extra.len()) as u64;
+    // Changes of `imports.held`, the count of events that name each import.
+    let mut held: HashMap<i64, i64> = HashMap::new();
     // A later import of identical bytes delivered the same events: it takes them over.
     if same_as.is_none() {
         let heir: Option<i64> = conn.query_row("SELECT MIN(id) FROM imports WHERE same_as = ?1", [id], |r| r.get(0))?;
         if let Some(heir) = heir {
             conn.execute("UPDATE imports SET same_as = NULL WHERE id = ?1", [heir])?;
             conn.execute("UPDATE imports SET same_as = ?2 WHERE same_as = ?1", [id, heir])?;
-            conn.execute("UPDATE event_rows SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
+            let mut take = conn.prepare_cached("UPDATE event_rows SET import_id = ?2 WHERE id = ?1")?;
+            for &(event, ..) in &named {
+                take.execute([event, heir])?;
+            }
+            *held.entry(heir).or_default() += named.len() as i64;
+            named.clear();
             conn.execute(
                 "INSERT OR IGNORE INTO extra_deliveries (event_id, import_id)
                  SELECT event_id, ?2 FROM extra_deliveries WHERE import_id = ?1",
@@ -203,30 +220,37 @@ pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
             conn.execute("UPDATE import_rejects SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
         }
     }
-    // Only this import delivered an event that names it and no other import.
-    let removed = conn.execute(
-        "DELETE FROM event_rows WHERE import_id = ?1
-           AND NOT EXISTS (SELECT 1 FROM extra_deliveries x WHERE x.event_id = event_rows.id AND x.import_id != ?1)",
-        [id],
-    )? as u64;
-    // Kept events that name this import as their provenance now name another that delivered
-    // them, which is then no longer an extra delivery.
-    conn.execute(
+    // Only this import delivered an event that names it and no other import: it goes. A kept
+    // event that names this import now names another that delivered it, which is then no
+    // longer an extra delivery.
+    let mut delete = conn.prepare_cached(
+        "DELETE FROM event_rows WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM extra_deliveries x WHERE x.event_id = ?1 AND x.import_id != ?2)",
+    )?;
+    let mut repoint = conn.prepare_cached(
         "UPDATE event_rows SET import_id = (SELECT MIN(import_id) FROM extra_deliveries x
-                                            WHERE x.event_id = event_rows.id AND x.import_id != ?1)
-         WHERE import_id = ?1",
-        [id],
+                                            WHERE x.event_id = ?1 AND x.import_id != ?2)
+         WHERE id = ?1 RETURNING import_id",
     )?;
-    conn.execute(
-        "DELETE FROM extra_deliveries WHERE import_id = ?1
-            OR EXISTS (SELECT 1 FROM event_rows e WHERE e.id = extra_deliveries.event_id
-                       AND e.import_id = extra_deliveries.import_id)",
-        [id],
-    )?;
+    let mut undeliver = conn.prepare_cached("DELETE FROM extra_deliveries WHERE event_id = ?1 AND import_id = ?2")?;
+    let mut removed = 0u64;
+    for &(event, ..) in &named {
+        if delete.execute([event, id])? == 1 {
+            removed += 1;
+            continue;
+        }
+        let heir: i64 = repoint.query_row([event, id], |r| r.get(0))?;
+        undeliver.execute([event, heir])?;
+        *held.entry(heir).or_default() += 1;
+    }
+    conn.execute("DELETE FROM extra_deliveries WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM import_rejects WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM imports WHERE id = ?1", [id])?;
-    super::events::count_held(conn)?;
+    let mut add = conn.prepare_cached("UPDATE imports SET held = held + ?2 WHERE id = ?1")?;
+    for (import, n) in held {
+        add.execute([import, n])?;
+    }
     crate::spend::refresh_days(conn, &touched)?;
     super::events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
-    Ok(Some(Removed { import_id: id, removed_events: removed, kept_events: total as u64 - removed }))
+    Ok(Some(Removed { import_id: id, removed_events: removed, kept_events: total - removed }))
 }
