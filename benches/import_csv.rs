@@ -7,6 +7,12 @@
 //! `cargo bench --bench import_csv` (`FORMAT=costs` or `FORMAT=usage` runs one of them,
 //! `ROWS` sets another size, `BENCH_DIR` keeps the files). Prints rows/s and seconds (wall
 //! and the process's CPU); the target is under 3 s for a million rows.
+//!
+//! Then, for the same number of rows, SQLite alone: an empty ledger (every migration, its
+//! pragmas), the importer's own insert statement, one transaction, rows shaped like the
+//! cost export's (one vendor day after another, keys random within a day, a few models and
+//! projects), no parsing, no names, no rule 9. What the import spends beyond this is
+//! Tokenburn's; this much is the row layout's on this machine.
 
 use std::path::Path;
 use std::process::Command;
@@ -60,6 +66,80 @@ fn run(format: &str, rows: u64, dir: &Path) {
     );
 }
 
+/// CPU seconds (user + system) of this thread so far.
+fn thread_cpu() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime fills the struct it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+fn sqlite_alone(rows: u64, dir: &Path) {
+    use rusqlite::ToSql;
+    let db = dir.join("ledger-sqlite-alone.db");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let mut ledger = tokenburn::ledger::Ledger::open(&db).expect("open ledger");
+    let sql = format!("{} ON CONFLICT(khash) DO NOTHING", tokenburn::ledger::queries::events::INSERT);
+    let (cpu, t) = (thread_cpu(), Instant::now());
+    ledger
+        .write(|tx, _| {
+            let mut insert = tx.prepare(&sql)?;
+            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+            let (zero, one, billed, vendor, note) = (0i64, 1i64, 2i64, 3i64, None::<String>);
+            for i in 0..rows as i64 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let day = 19_000 + i / 1000;
+                let khash = (day << 44) | (x as i64 & ((1 << 44) - 1));
+                let (model, project) = (10 + (x >> 50) as i64 % 5, 20 + (x >> 40) as i64 % 8);
+                let (ts, cost, line) = (day * 86_400_000, (x >> 20) as i64 % 1_000_000_000, i + 2);
+                let values: [&dyn ToSql; 30] = [
+                    &one,
+                    &khash,
+                    &false,
+                    &false,
+                    &zero,
+                    &vendor,
+                    &one,
+                    &one,
+                    &model,
+                    &project,
+                    &ts,
+                    &zero,
+                    &true,
+                    &day,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &zero,
+                    &cost,
+                    &billed,
+                    &one,
+                    &None::<i64>,
+                    &note,
+                    &one,
+                    &line,
+                ];
+                insert.execute(&values[..])?;
+            }
+            Ok(())
+        })
+        .expect("insert");
+    println!(
+        "sqlite alone: {rows} rows in {:.2} s (CPU {:.2} s), the importer's insert into an empty ledger, one transaction",
+        t.elapsed().as_secs_f64(),
+        thread_cpu() - cpu
+    );
+}
+
 fn main() {
     let (formats, rows) = common::formats_and_rows();
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -68,4 +148,5 @@ fn main() {
     for format in formats {
         run(format, rows, &dir);
     }
+    sqlite_alone(rows, &dir);
 }
