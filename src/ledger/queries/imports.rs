@@ -192,10 +192,11 @@ pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
     let mut account_name = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?;
     let mut names: HashMap<i64, String> = HashMap::new();
     for &(_, account, day) in named.iter().chain(&extra) {
-        if !names.contains_key(&account) {
-            names.insert(account, account_name.query_row([account], |r| r.get(0))?);
-        }
-        touched.insert((names[&account].clone(), day));
+        let name = match names.entry(account) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(account_name.query_row([account], |r| r.get(0))?),
+        };
+        touched.insert((name.clone(), day));
     }
     let total = (named.len() + extra.len()) as u64;
     // Changes of `imports.held`, the count of events that name each import.
