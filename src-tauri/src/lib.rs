@@ -73,10 +73,34 @@ pub fn ledger_changed<R: Runtime>(app: &AppHandle<R>) {
     live::send(app, live::Msg::Changed);
 }
 
+/// Without a GPU (no DRM render node: a virtual machine, a remote or virtual display),
+/// WebKitGTK's GPU painting runs on Mesa's software GL (llvmpipe, compiling its shaders
+/// with LLVM as the first frames are drawn), and its DMA-BUF renderer has no GPU buffers
+/// to share: Skia's CPU painting and the shared-memory renderer draw the first frames
+/// sooner there. Where a render node exists nothing changes, and a variable the user set
+/// is left as it is.
+fn software_rendering_defaults() {
+    #[cfg(target_os = "linux")]
+    {
+        let gpu = std::fs::read_dir("/dev/dri")
+            .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+            .unwrap_or(false);
+        if !gpu {
+            for var in ["WEBKIT_SKIA_ENABLE_CPU_RENDERING", "WEBKIT_DISABLE_DMABUF_RENDERER"] {
+                if std::env::var_os(var).is_none() {
+                    std::env::set_var(var, "1");
+                }
+            }
+        }
+    }
+}
+
 /// Runs the desktop app (the binary's `main`).
 pub fn run() {
     timing::begin();
     timing::mark("main");
+    // Before any thread starts: the environment is read by WebKit and its child processes.
+    software_rendering_defaults();
     // First: the dashboard's numbers are read while the window and its page start.
     let state = AppState::from_env().with_prefetch();
     let builder = tauri::Builder::default()

@@ -81,10 +81,9 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
     std::thread::Builder::new().name("tokenburn-live".into()).spawn(move || {
         let watches = Watches::start(&db, worker_tx.clone());
         let mut worker = Worker::new(worker_app, db, rx, watches, zone.clone());
-        // Catch up first; the clock starts once the ledger's zone is known. The page reads
-        // the ledger as it opens, so it is told of a change only if the scan made one.
-        let changed = worker.scan();
-        worker.refresh(changed);
+        // Catch up first; the clock starts once the ledger's zone is known.
+        worker.scan();
+        worker.refresh(true);
         crate::timing::mark("live: first refresh done");
         if let Err(e) = start_clock(worker_tx, zone) {
             eprintln!("tokenburn-desktop: no hourly re-evaluation: {e}");

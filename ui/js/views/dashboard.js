@@ -88,10 +88,18 @@ function afterPaint() {
   });
 }
 
+// Resolves once the charts under `el` are decoded, ready to paint (images load
+// asynchronously, even from data: URLs), or after 3 s whatever happens.
+function decoded(el) {
+  const charts = [...el.querySelectorAll("img")].map((img) => img.decode().catch(() => {}));
+  return Promise.race([Promise.all(charts), new Promise((resolve) => setTimeout(resolve, 3000))]);
+}
+
 export function createDashboard(root, { api, describe, go }) {
   let loading = null;
-  // Settles once the first refresh has put the totals, the budget cards and the ratio
-  // chart (or the error in place of any of them) in the page; the warnings may come later.
+  // Settles once the first refresh has put the totals, the budget cards with their charts
+  // and the ratio chart (or the error in place of any of them) in the page, decoded; the
+  // warnings may come later.
   let shownNow, first = true, again = false;
   const shown = new Promise((resolve) => { shownNow = resolve; });
   // Moments of the first refresh, for the launch timing (app.js reports them).
@@ -167,7 +175,7 @@ export function createDashboard(root, { api, describe, go }) {
       d.by_model.length ? modelTable(d.by_model) : null);
     mark("totals in page");
     const show = (i, p) => p
-      .then((v) => { fill(slots[i], extras[i][1](v)); sizeMeters(slots[i]); })
+      .then((v) => { fill(slots[i], extras[i][1](v)); sizeMeters(slots[i]); return decoded(slots[i]); })
       .catch((e) => fill(slots[i], h("p", { class: "banner error", role: "alert" }, describe(e))));
     const core = extras.map(([p, , name], i) => p && show(i, p).then(() => mark(`${name} in page`)));
     const shownAll = Promise.all(core.filter(Boolean));
