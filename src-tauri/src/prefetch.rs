@@ -13,7 +13,7 @@
 //! failed, the command reads the ledger itself as usual (and reports any error itself).
 //! The charts are drawn at the command, in the style the page asks for.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use chrono::NaiveDate;
@@ -63,7 +63,7 @@ fn data_version(l: &Ledger) -> Option<i64> {
     l.conn().pragma_query_value(None, "data_version", |r| r.get(0)).ok()
 }
 
-fn read(db: &PathBuf) -> tokenburn::error::Result<Ready> {
+fn read(db: &Path) -> tokenburn::error::Result<Ready> {
     let ledger = Ledger::open(db)?;
     let version = data_version(&ledger).ok_or_else(|| tokenburn::error::Error::Invalid("no data_version".into()))?;
     let tz = ledger.tz()?;
