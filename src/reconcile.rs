@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -213,24 +213,27 @@ fn from_rollup(conn: &Connection, provider: Option<&str>, since: Option<NaiveDat
             long: s[4],
         })
         .collect();
-    // The distinct (provider, account) pairs of transcripts, one seek each in their index.
-    let mut unlinked = BTreeSet::new();
-    let mut next = conn.prepare_cached(
-        "SELECT provider, account FROM rollup WHERE authority = ?1 AND (provider, account) > (?2, ?3)
-         ORDER BY provider, account LIMIT 1",
-    )?;
-    let mut first = conn.prepare_cached(
-        "SELECT provider, account FROM rollup WHERE authority = ?1 ORDER BY provider, account LIMIT 1",
-    )?;
+    // The distinct (provider, account) pairs of transcripts: a seek each in their index
+    // (`rollup_accounts`), not a scan of every row.
+    let t = Authority::Transcript as i64;
+    let least = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Option<String>> {
+        Ok(conn.prepare_cached(sql)?.query_row(params, |r| r.get(0))?)
+    };
     let mut linked = conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM account_links WHERE account = ?1)")?;
-    let transcript = Authority::Transcript as i64;
-    let mut pair: Option<(String, String)> =
-        first.query_row([transcript], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    while let Some((p, a)) = pair {
-        pair = next.query_row(rusqlite::params![transcript, p, a], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-        if !linked.query_row([&a], |r| r.get::<_, bool>(0))? {
-            unlinked.insert((p, a));
+    let mut unlinked = BTreeSet::new();
+    let mut provider = least("SELECT MIN(provider) FROM rollup WHERE authority = ?1", &[&t])?;
+    while let Some(p) = provider {
+        let mut account = least("SELECT MIN(account) FROM rollup WHERE authority = ?1 AND provider = ?2", &[&t, &p])?;
+        while let Some(a) = account {
+            account = least(
+                "SELECT MIN(account) FROM rollup WHERE authority = ?1 AND provider = ?2 AND account > ?3",
+                &[&t, &p, &a],
+            )?;
+            if !linked.query_row([&a], |r| r.get::<_, bool>(0))? {
+                unlinked.insert((p.clone(), a));
+            }
         }
+        provider = least("SELECT MIN(provider) FROM rollup WHERE authority = ?1 AND provider > ?2", &[&t, &p])?;
     }
     Ok(Rows { aggs, unlinked })
 }

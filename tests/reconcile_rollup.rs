@@ -135,6 +135,39 @@ fn has(l: &Line, cause: &str) -> bool {
     l.causes.iter().any(|c| c.contains(cause))
 }
 
+/// A second account of Claude Code transcripts (`laptop`, paying for itself), written through
+/// the importers' write path: Anthropic's logs then have two accounts, and linking one leaves
+/// the other.
+fn laptop_transcript(env: &Env) {
+    use tokenburn::ledger::queries::{events, imports};
+    use tokenburn::model::{Authority, UsageEvent};
+    let mut ledger = Ledger::open(&env.db).unwrap();
+    ledger
+        .write(|tx, book| {
+            let new = imports::NewImport {
+                path: "(laptop transcripts)",
+                format: "claude-code",
+                sha256: "",
+                byte_start: 0,
+                byte_end: 0,
+                same_as: None,
+            };
+            let id = imports::insert(tx, &new, 0)?;
+            let mut w = events::Writer::new(tx, "claude-code", Authority::Transcript, id)?;
+            let ts = chrono::DateTime::parse_from_rfc3339("2025-06-02T16:00:00Z").unwrap().timestamp_millis();
+            let mut ev = UsageEvent::new("laptop-1".into(), "anthropic", "claude-sonnet-4-20250514", ts, 1);
+            ev.account = Some("laptop".into());
+            ev.tokens.input = 5000;
+            ev.tokens.requests = 1;
+            let stored = w.upsert(&events::prepare("claude-code", Authority::Transcript, ev, book))?;
+            w.finish()?;
+            let counts = imports::Counts { rows: 1, added: 1, ..Default::default() };
+            imports::finish(tx, id, &counts, imports::End { byte: 0, line: 1, state: None })?;
+            tokenburn::spend::refresh_days(tx, &[(stored.account, stored.utc_day)].into())
+        })
+        .unwrap();
+}
+
 /// The ids of the imports of `path` (the latest last).
 fn import_id(env: &Env, path: &str) -> String {
     let list = env.json(&["imports"]);
@@ -160,6 +193,7 @@ fn reconcile_reads_the_rollup_and_agrees_with_the_events() {
     let bill_path = write(&env, "cost.csv", &bill());
     env.json(&["import", &bill_path]);
     env.json(&["import", &fixture("anthropic-cost-csv")]);
+    laptop_transcript(&env);
     let lines = compare(&env, "after the imports");
 
     // The scenario shows what each new rollup column carries.
@@ -174,6 +208,7 @@ fn reconcile_reads_the_rollup_and_agrees_with_the_events() {
     let june3 = line(&lines, "anthropic", "claude-sonnet-4", "2025-06-03");
     assert!(has(june3, "missing from the logs"), "{june3:?}");
     assert!(lines.iter().any(|l| l.provider == "openai" && has(l, "another account: codex")), "{lines:#?}");
+    assert!(has(may30, "another account: laptop"), "{may30:?}");
 
     // Linked: the vendor usage of the 31st supersedes the transcripts' tokens, the bill their
     // money (an unpriced model among them too); reconciliation still compares every event.
@@ -205,6 +240,7 @@ fn reconcile_reads_the_rollup_and_agrees_with_the_events() {
     let unpriced = line(&lines, "anthropic", "claude-imaginary-9", "2025-05-31");
     assert!(unpriced.unpriced_events > 0 && has(unpriced, "unpriced model claude-imaginary-9"), "{unpriced:?}");
     assert!(!has(may31, "another account: claude-code"), "{may31:?}");
+    assert!(has(may31, "another account: laptop"), "{may31:?}");
 
     // Undo the bill, then import it again; undo the logs, then import them again.
     env.ok(&["imports", "rm", &import_id(&env, "/cost.csv")]);
