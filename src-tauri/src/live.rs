@@ -4,8 +4,9 @@
 //!
 //! Everything arrives as a [`Msg`] on one channel: from the file watches ([`crate::watch`]),
 //! from commands that wrote (`crate::ledger_changed`), from a thread that sleeps until the
-//! next hour in the ledger's zone (new days and periods re-arm alerts), and from window
-//! moves (the window's size and position are saved once it rests). The worker blocks on the
+//! next hour in the ledger's zone (new days and periods re-arm alerts), from window
+//! moves (the window's size and position are saved once it rests), and from the UI's first
+//! paint (the tray's first update waits for it, at most [`PAINT_WAIT`]). The worker blocks on the
 //! channel when there is nothing to do, and waits with a deadline only while a debounce is
 //! pending: no polling, no child processes, so an idle app uses no CPU.
 //!
@@ -48,6 +49,8 @@ pub enum Msg {
     Tick,
     /// The main window moved or was resized.
     Window,
+    /// The UI painted the dashboard for the first time.
+    Painted,
 }
 
 /// Quiet time after the last agent-log event before scanning (Claude Code writes a
@@ -59,6 +62,8 @@ const LEDGER_QUIET: Duration = Duration::from_millis(300);
 const WINDOW_QUIET: Duration = Duration::from_millis(800);
 /// The longest a continuous stream of events delays a job.
 const MAX_WAIT: Duration = Duration::from_secs(5);
+/// The longest the tray waits for the UI's first paint before it is updated anyway.
+const PAINT_WAIT: Duration = Duration::from_secs(3);
 
 /// The handle commands use to wake the worker (managed state once [`start`] ran).
 pub struct Live {
@@ -153,6 +158,12 @@ struct Worker<R: Runtime> {
     logs: Debounce,
     ledger: Debounce,
     window: Debounce,
+    /// Until the UI's first paint (or [`PAINT_WAIT`]): when to stop waiting for it, and the
+    /// tray update held back meanwhile. A tray update runs on the main thread, where it can
+    /// take half a second when no tray host answers at once, and the window's page would
+    /// wait behind it.
+    paint_due: Option<Instant>,
+    held_tray: Option<Box<dyn FnOnce() + Send>>,
 }
 
 fn log(what: impl std::fmt::Display) {
@@ -174,12 +185,31 @@ impl<R: Runtime> Worker<R> {
             logs: Debounce::default(),
             ledger: Debounce::default(),
             window: Debounce::default(),
+            paint_due: Some(Instant::now() + PAINT_WAIT),
+            held_tray: None,
+        }
+    }
+
+    /// Shows `update` in the tray now, or once the UI has painted.
+    fn tray(&mut self, update: Box<dyn FnOnce() + Send>) {
+        if self.paint_due.is_some() {
+            self.held_tray = Some(update);
+        } else {
+            update();
+        }
+    }
+
+    /// The UI painted (or waiting for it is over): the held tray update is shown.
+    fn painted(&mut self) {
+        self.paint_due = None;
+        if let Some(update) = self.held_tray.take() {
+            update();
         }
     }
 
     fn run(mut self) {
         loop {
-            let due = [self.logs.due, self.ledger.due, self.window.due].into_iter().flatten().min();
+            let due = [self.logs.due, self.ledger.due, self.window.due, self.paint_due].into_iter().flatten().min();
             let msg = match due {
                 None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(d) => self.rx.recv_timeout(d.saturating_duration_since(Instant::now())),
@@ -188,6 +218,7 @@ impl<R: Runtime> Worker<R> {
                 Ok(Msg::Logs) => self.logs.poke(LOGS_QUIET),
                 Ok(Msg::Ledger) => self.ledger.poke(LEDGER_QUIET),
                 Ok(Msg::Window) => self.window.poke(WINDOW_QUIET),
+                Ok(Msg::Painted) => self.painted(),
                 Ok(Msg::Changed) => self.refresh(false),
                 Ok(Msg::Tick) => {
                     log("hourly tick");
@@ -199,6 +230,9 @@ impl<R: Runtime> Worker<R> {
                 Err(RecvTimeoutError::Disconnected) => return,
             }
             let now = Instant::now();
+            if self.paint_due.is_some_and(|d| d <= now) {
+                self.painted();
+            }
             if self.logs.take_if_due(now) {
                 self.watches.rearm_logs();
                 if self.scan() {
@@ -279,11 +313,13 @@ impl<R: Runtime> Worker<R> {
             Ok((ev, notifications, month)) => {
                 log(format!("refresh: {} new alerts, {:?}", ev.new.len(), started.elapsed()));
                 crate::notify::deliver(&self.app, &ev.new, notifications);
-                crate::tray::show(&self.app, &glance(&ev), &crate::tray::month_text(&month));
+                let (app, glance, month) = (self.app.clone(), glance(&ev), crate::tray::month_text(&month));
+                self.tray(Box::new(move || crate::tray::show(&app, &glance, &month)));
             }
             Err(e) => {
                 eprintln!("tokenburn-desktop: alerts not evaluated: {e}");
-                crate::tray::show_error(&self.app, e.code());
+                let (app, code) = (self.app.clone(), e.code());
+                self.tray(Box::new(move || crate::tray::show_error(&app, code)));
             }
         }
         if emit {

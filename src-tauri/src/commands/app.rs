@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::state::AppState;
 
@@ -10,10 +10,16 @@ use crate::state::AppState;
 /// painted: returns (and, with `TOKENBURN_TIMING` set, logs as `first paint`) the
 /// milliseconds since the app started. `marks` are the page's own moments on the wall
 /// clock (ms since the Unix epoch: `performance.timeOrigin + performance.now()`), logged
-/// on the same timeline with `TOKENBURN_TIMING` set.
+/// on the same timeline with `TOKENBURN_TIMING` set. The tray's first update waits for it
+/// (`live::Msg::Painted`).
 #[tauri::command]
-pub fn ui_ready(state: State<'_, AppState>, marks: Option<BTreeMap<String, f64>>) -> u128 {
+pub fn ui_ready<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    marks: Option<BTreeMap<String, f64>>,
+) -> u128 {
     let ms = state.started.elapsed().as_millis();
+    crate::live::send(&app, crate::live::Msg::Painted);
     if crate::timing::enabled() {
         let mut marks: Vec<_> = marks.unwrap_or_default().into_iter().collect();
         marks.sort_by(|a, b| a.1.total_cmp(&b.1));
