@@ -257,15 +257,8 @@ fn from_events(conn: &Connection, provider: Option<&str>, since: Option<NaiveDat
            AND (?4 IS NULL OR provider = ?4)
          GROUP BY 1, 2, 3, 4, 5",
     )?;
-    let mut names = std::collections::HashMap::new();
-    let mut name = |id: i64| -> Result<String> {
-        if let Some(n) = names.get(&id) {
-            return Ok(String::clone(n));
-        }
-        let n: String = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-        names.insert(id, n.clone());
-        Ok(n)
-    };
+    let mut names = crate::ledger::queries::events::NamesById::default();
+    let mut name = |id: i64| names.get(conn, id);
     let mut aggs = Vec::new();
     let mut q = stmt.query(rusqlite::params![from, estimated, billed, only])?;
     while let Some(r) = q.next()? {

@@ -174,6 +174,22 @@ impl Names {
     }
 }
 
+/// Names by id, each read from `names` once (rows hold ids; readers that show or key by
+/// text look them up through this).
+#[derive(Default)]
+pub struct NamesById(HashMap<i64, String>);
+
+impl NamesById {
+    pub fn get(&mut self, conn: &Connection, id: i64) -> Result<String> {
+        if let Some(n) = self.0.get(&id) {
+            return Ok(n.clone());
+        }
+        let n: String = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        self.0.insert(id, n.clone());
+        Ok(n)
+    }
+}
+
 /// The id of a name already stored (None: no event refers to it).
 pub fn name_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
     Ok(conn.prepare_cached("SELECT id FROM names WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)

@@ -189,14 +189,9 @@ pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
          WHERE x.import_id = ?1",
     )?;
     let mut touched = std::collections::BTreeSet::new();
-    let mut account_name = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?;
-    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut names = super::events::NamesById::default();
     for &(_, account, day) in named.iter().chain(&extra) {
-        let name = match names.entry(account) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(account_name.query_row([account], |r| r.get(0))?),
-        };
-        touched.insert((name.clone(), day));
+        touched.insert((names.get(conn, account)?, day));
     }
     let total = (named.len() + extra.len()) as u64;
     // Changes of `imports.held`, the count of events that name each import.

@@ -27,7 +27,7 @@
 //! days that touch a dirty UTC day from the events, in the reader's transaction. An import
 //! so pays nothing per event; the first read after it pays for the days it touched.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
@@ -182,16 +182,8 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
         )
     };
     let (mut by_day, mut whole) = (conn.prepare_cached(&read_sql(""))?, conn.prepare_cached(&read_sql("NOT INDEXED"))?);
-    let mut names: HashMap<i64, String> = HashMap::new();
-    let mut name_stmt = conn.prepare_cached("SELECT name FROM names WHERE id = ?1")?;
-    let mut name = |id: i64| -> Result<String> {
-        if let Some(n) = names.get(&id) {
-            return Ok(n.clone());
-        }
-        let n: String = name_stmt.query_row([id], |r| r.get(0))?;
-        names.insert(id, n.clone());
-        Ok(n)
-    };
+    let mut names = super::events::NamesById::default();
+    let mut name = |id: i64| names.get(conn, id);
     // The local day of the last quarter-hour seen: events come in time order, so most share it.
     let mut last_bucket = (i64::MIN, 0i64);
     let mut write = conn.prepare_cached(
