@@ -227,14 +227,14 @@ fn generate(path: &Path, events: u64, today: NaiveDate) {
                         ev.cost = Some(tokenburn::money::Usd(nanos as i64));
                     }
                     let (w, _, rows, authority) = &mut writers[mi];
-                    let stored = w.upsert(&ev_store::prepare(m.source, *authority, ev, book))?;
-                    touched.insert((stored.account, stored.utc_day));
+                    w.upsert(&ev_store::prepare(m.source, *authority, ev, book))?;
                     *rows += 1;
                     n += 1;
                 }
             }
+            // The writers' inserts interleave, so their days are decided from all rows.
             for (w, id, rows, _) in writers {
-                w.finish()?;
+                touched.extend(w.finish()?.days);
                 let counts = imports::Counts { rows, added: rows, ..Default::default() };
                 imports::finish(tx, id, &counts, imports::End { byte: 0, line: rows, state: None })?;
             }

@@ -52,24 +52,54 @@ fn members(conn: &Connection, eff: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Re-decides which sources count for each (account, UTC day) given.
-pub fn refresh_days(conn: &Connection, touched: &BTreeSet<(String, i64)>) -> Result<()> {
+/// What a write changed, for rule 9 to re-decide: the (account, UTC day)s it touched, and
+/// what it knows of the events it inserted, so that a large import is decided without
+/// reading its own rows back (an index range per day instead of a million row lookups).
+#[derive(Debug)]
+pub struct Touched {
+    pub days: BTreeSet<(String, i64)>,
+    /// Events with an id from here on were inserted by this write, with no flags set.
+    pub first_new: i64,
+    /// Days where one of those events is vendor usage with tokens.
+    pub new_tokens: BTreeSet<(String, i64)>,
+    /// Days where one of those events changed after its insert: decided from every event.
+    pub reread: BTreeSet<(String, i64)>,
+}
+
+impl Touched {
+    /// Nothing touched yet by a write whose inserts get ids from `first_new` on.
+    pub fn new(first_new: i64) -> Touched {
+        Touched { days: BTreeSet::new(), first_new, new_tokens: BTreeSet::new(), reread: BTreeSet::new() }
+    }
+}
+
+/// Re-decides which sources count for each (account, UTC day) given, reading every event.
+pub fn refresh_days(conn: &Connection, days: &BTreeSet<(String, i64)>) -> Result<()> {
+    refresh_touched(conn, &Touched { days: days.clone(), ..Touched::new(i64::MAX) })
+}
+
+/// Re-decides the days a write touched.
+pub fn refresh_touched(conn: &Connection, touched: &Touched) -> Result<()> {
     let mut by_eff: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-    for (account, day) in touched {
+    for (account, day) in &touched.days {
         by_eff.entry(effective_account(conn, account)?).or_default().insert(*day);
     }
     for (eff, days) in by_eff {
         let base = members(conn, &eff)?;
         for day in days {
-            refresh_day(conn, &base, day)?;
+            let any = |set: &BTreeSet<(String, i64)>| base.iter().any(|a| set.contains(&(a.clone(), day)));
+            let first_new = if any(&touched.reread) { i64::MAX } else { touched.first_new };
+            refresh_day(conn, &base, day, first_new, any(&touched.new_tokens))?;
         }
     }
     Ok(())
 }
 
 /// Rows whose flags already hold are not rewritten (a large import touches every row of
-/// its days, and most keep their flags).
-fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
+/// its days, and most keep their flags). Events from `first_new` on were inserted unflagged
+/// (`new_tokens`: one of them is vendor usage with tokens), so only those the decision flags
+/// are read; the index has what that takes.
+fn refresh_day(conn: &Connection, base: &[String], day: i64, first_new: i64, new_tokens: bool) -> Result<()> {
     use crate::ledger::queries::events::name_id;
     // Accounts and cost kinds no event names have no id: nothing of theirs to find.
     let mut accounts = Vec::new();
@@ -78,20 +108,23 @@ fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
     }
     let billed_kind = name_id(conn, CostKind::Billed.as_str())?.unwrap_or(-1);
     let estimated_kind = name_id(conn, CostKind::Estimated.as_str())?.unwrap_or(-1);
-    let mut vendor_tokens = false;
+    let mut vendor_tokens = new_tokens;
     let mut billed = false;
     for a in &accounts {
-        vendor_tokens |= conn
-            .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND authority = ?3
-                 AND superseded = 0 AND input + cache_write_5m + cache_write_1h + cache_read + output + unsplit > 0)",
-            )?
-            .query_row(params![a, day, Authority::Vendor as i64], |r| r.get::<_, bool>(0))?;
-        billed |= conn
-            .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND cost_kind = ?3)",
-            )?
-            .query_row(params![a, day, billed_kind], |r| r.get::<_, bool>(0))?;
+        vendor_tokens = vendor_tokens
+            || conn
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND authority = ?3
+                     AND id < ?4 AND superseded = 0
+                     AND input + cache_write_5m + cache_write_1h + cache_read + output + unsplit > 0)",
+                )?
+                .query_row(params![a, day, Authority::Vendor as i64, first_new], |r| r.get::<_, bool>(0))?;
+        billed = billed
+            || conn
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND cost_kind = ?3)",
+                )?
+                .query_row(params![a, day, billed_kind], |r| r.get::<_, bool>(0))?;
     }
     for a in &accounts {
         let changed = conn
@@ -100,10 +133,11 @@ fn refresh_day(conn: &Connection, base: &[String], day: i64) -> Result<()> {
                tokens_superseded = (authority < ?3 AND ?4),
                money_superseded = (cost_kind = ?6 AND (?5 OR (authority < ?3 AND ?4)))
              WHERE utc_day = ?2 AND account = ?1
+               AND (id < ?7 OR (authority < ?3 AND ?4) OR (cost_kind = ?6 AND ?5))
                AND (tokens_superseded IS NOT (authority < ?3 AND ?4)
                     OR money_superseded IS NOT (cost_kind = ?6 AND (?5 OR (authority < ?3 AND ?4))))",
             )?
-            .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed, estimated_kind])?;
+            .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed, estimated_kind, first_new])?;
         if changed > 0 {
             crate::ledger::queries::rollup::mark(conn, day)?;
         }
@@ -417,10 +451,10 @@ pub fn add_manual(conn: &Connection, m: &Manual) -> Result<i64> {
     ev.note = m.note.clone();
     ev.account = Some(m.provider.clone());
     let book = crate::pricing::PriceBook::embedded();
-    let stored = crate::ledger::queries::events::upsert(conn, "manual", Authority::Vendor, &ev, id, book)?;
+    let touched = crate::ledger::queries::events::upsert(conn, "manual", Authority::Vendor, &ev, id, book)?;
     let counts = crate::ledger::queries::imports::Counts { rows: 1, added: 1, ..Default::default() };
     let end = crate::ledger::queries::imports::End { byte: 0, line: 1, state: None };
     crate::ledger::queries::imports::finish(conn, id, &counts, end)?;
-    refresh_days(conn, &BTreeSet::from([(stored.account, stored.utc_day)]))?;
+    refresh_touched(conn, &touched)?;
     Ok(id)
 }

@@ -159,11 +159,11 @@ fn laptop_transcript(env: &Env) {
             ev.account = Some("laptop".into());
             ev.tokens.input = 5000;
             ev.tokens.requests = 1;
-            let stored = w.upsert(&events::prepare("claude-code", Authority::Transcript, ev, book))?;
-            w.finish()?;
+            w.upsert(&events::prepare("claude-code", Authority::Transcript, ev, book))?;
+            let touched = w.finish()?;
             let counts = imports::Counts { rows: 1, added: 1, ..Default::default() };
             imports::finish(tx, id, &counts, imports::End { byte: 0, line: 1, state: None })?;
-            tokenburn::spend::refresh_days(tx, &[(stored.account, stored.utc_day)].into())
+            tokenburn::spend::refresh_touched(tx, &touched)
         })
         .unwrap();
 }

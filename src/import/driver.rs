@@ -203,7 +203,6 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
     };
     let authority = source.authority();
     let mut counts = imports::Counts::default();
-    let mut touched = std::collections::BTreeSet::new();
     // A dry run writes nothing, not even a name.
     let mut writer = (!dry_run).then(|| events::Writer::new(conn, source.name(), authority, import_id)).transpose()?;
     let stream_sha = std::thread::scope(|s| -> Result<Option<String>> {
@@ -242,26 +241,16 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
             Ok(sha)
         });
         let written = (|| -> Result<()> {
-            let mut last: Option<(String, i64)> = None;
             for batch in &batches {
                 for p in batch {
                     let Some(writer) = writer.as_mut() else {
                         counts.added += 1;
                         continue;
                     };
-                    let stored = writer.upsert(&p)?;
-                    match stored.outcome {
+                    match writer.upsert(&p)? {
                         events::Outcome::Added => counts.added += 1,
                         events::Outcome::Updated => counts.updated += 1,
-                        events::Outcome::Duplicate => {
-                            counts.duplicates += 1;
-                            continue;
-                        }
-                    }
-                    let day = (stored.account, stored.utc_day);
-                    if last.as_ref() != Some(&day) {
-                        touched.insert(day.clone());
-                        last = Some(day);
+                        events::Outcome::Duplicate => counts.duplicates += 1,
                     }
                 }
             }
@@ -296,9 +285,8 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
             events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
         }
         if let Some(w) = writer {
-            w.finish()?;
+            crate::spend::refresh_touched(conn, &w.finish()?)?;
         }
-        crate::spend::refresh_days(conn, &touched)?;
         report.import_id = Some(import_id);
     }
     report.rows = counts.rows;

@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};
 use crate::pricing::PriceBook;
+use crate::spend::Touched;
 use crate::timezone;
 
 /// What storing one event did.
@@ -195,13 +196,6 @@ pub fn name_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
     Ok(conn.prepare_cached("SELECT id FROM names WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
 }
 
-/// What an upsert did, and where the event lives, for rule-9 bookkeeping.
-pub struct Stored {
-    pub outcome: Outcome,
-    pub account: String,
-    pub utc_day: i64,
-}
-
 /// The columns an event is written with, in the order of [`INSERT`]'s parameters `?1..?30`
 /// (every statement below numbers its parameters the same way and binds one list). Public
 /// for the import benchmark's measure of SQLite alone.
@@ -234,6 +228,10 @@ pub struct Writer<'c> {
     held: HashMap<i64, i64>,
     /// The insert of a new event (prepared once: it runs for nearly every row).
     insert: rusqlite::CachedStatement<'c>,
+    /// What rule 9 must re-decide afterwards, returned by [`Writer::finish`].
+    touched: Touched,
+    /// The (account, day) last noted in `touched`, and whether as having new vendor tokens.
+    last: Option<(String, i64, bool)>,
 }
 
 impl<'c> Writer<'c> {
@@ -241,7 +239,21 @@ impl<'c> Writer<'c> {
         let mut names = Names::default();
         let source_id = names.id(conn, source)?;
         let insert = conn.prepare_cached(&format!("{INSERT} ON CONFLICT(khash) DO NOTHING"))?;
-        Ok(Writer { conn, names, source, source_id, authority, import_id, held: HashMap::new(), insert })
+        // Rowids are the largest plus one: every id from here on is an insert of this writer.
+        let first_new: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM event_rows", [], |r| r.get(0))?;
+        let touched = Touched::new(first_new);
+        Ok(Writer {
+            conn,
+            names,
+            source,
+            source_id,
+            authority,
+            import_id,
+            held: HashMap::new(),
+            insert,
+            touched,
+            last: None,
+        })
     }
 
     /// Stores `p`, merging with an existing version of the same event, and records that
@@ -252,7 +264,7 @@ impl<'c> Writer<'c> {
     /// new one's rank is higher. An event with a group may instead merge with a stored event
     /// of its group under another key, so it looks before it writes. A replacement marks
     /// the days of both versions for the rollup (new rows are found there by id).
-    pub fn upsert(&mut self, p: &Prepared) -> Result<Stored> {
+    pub fn upsert(&mut self, p: &Prepared) -> Result<Outcome> {
         let (ev, t, c) = (&p.ev, &p.ev.tokens, self.conn);
         let ids = [
             self.names.id(c, &ev.provider)?,
@@ -330,14 +342,31 @@ impl<'c> Writer<'c> {
             }
             Some((id, stored, main)) if ev.rank <= stored => {
                 self.delivered(id, main)?;
-                Outcome::Duplicate
+                return Ok(Outcome::Duplicate);
             }
             Some((id, _, main)) => {
-                self.replace(&values, id, main)?;
+                let was = self.replace(&values, id, main)?;
+                if id >= self.touched.first_new {
+                    self.touched.reread.insert((p.account.clone(), p.utc_day));
+                    self.touched.reread.insert(was.clone());
+                }
+                self.touched.days.insert(was);
                 Outcome::Updated
             }
         };
-        Ok(Stored { outcome, account: p.account.clone(), utc_day: p.utc_day })
+        // Rows come day by day: a day is noted once per run of rows.
+        if !matches!(&self.last, Some((a, d, _)) if *a == p.account && *d == p.utc_day) {
+            self.touched.days.insert((p.account.clone(), p.utc_day));
+            self.last = Some((p.account.clone(), p.utc_day, false));
+        }
+        let tokens = t.input + t.cache_write_5m + t.cache_write_1h + t.cache_read + t.output + t.unsplit > 0;
+        if let (Outcome::Added, true, Some((a, d, noted @ false))) = (&outcome, tokens, &mut self.last) {
+            if self.authority == Authority::Vendor {
+                self.touched.new_tokens.insert((a.clone(), *d));
+                *noted = true;
+            }
+        }
+        Ok(outcome)
     }
 
     fn by_hash(&self, khash: i64) -> Result<Option<Found>> {
@@ -362,10 +391,13 @@ impl<'c> Writer<'c> {
     /// Replaces the stored event `id` with the better version in `values` (its key too: a
     /// group merge adopts the newcomer's key), marking the days of both versions for the
     /// rollup. The import the old version came from stays one that delivered the event.
-    fn replace(&mut self, values: &[&dyn ToSql; 30], id: i64, main: i64) -> Result<()> {
+    fn replace(&mut self, values: &[&dyn ToSql; 30], id: i64, main: i64) -> Result<(String, i64)> {
         let c = self.conn;
-        let old_day: i64 =
-            c.prepare_cached("SELECT utc_day FROM event_rows WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        let (old_account, old_day): (String, i64) = c
+            .prepare_cached(
+                "SELECT n.name, e.utc_day FROM event_rows e JOIN names n ON n.id = e.account WHERE e.id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let sql = format!("UPDATE event_rows SET {REPLACE} WHERE id=?31");
         c.prepare_cached(&sql)?
             .execute(rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn ToSql])))?;
@@ -380,22 +412,24 @@ impl<'c> Writer<'c> {
         super::rollup::mark(c, old_day)?;
         let new_day: i64 =
             c.prepare_cached("SELECT utc_day FROM event_rows WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-        super::rollup::mark(c, new_day)
+        super::rollup::mark(c, new_day)?;
+        Ok((old_account, old_day))
     }
 
-    /// Writes the imports' counts of held events.
-    pub fn finish(self) -> Result<()> {
+    /// Writes the imports' counts of held events, and returns what rule 9 must re-decide
+    /// ([`crate::spend::refresh_touched`]).
+    pub fn finish(self) -> Result<Touched> {
         let mut stmt = self.conn.prepare_cached("UPDATE imports SET held = held + ?2 WHERE id = ?1")?;
         for (import, n) in self.held {
             if n != 0 {
                 stmt.execute([import, n])?;
             }
         }
-        Ok(())
+        Ok(self.touched)
     }
 }
 
-/// Stores one event (see [`Writer::upsert`]).
+/// Stores one event (see [`Writer::upsert`]); returns what rule 9 must re-decide.
 pub fn upsert(
     tx: &Connection,
     source: &str,
@@ -403,11 +437,10 @@ pub fn upsert(
     ev: &UsageEvent,
     import_id: i64,
     book: &PriceBook,
-) -> Result<Stored> {
+) -> Result<Touched> {
     let mut w = Writer::new(tx, source, authority, import_id)?;
-    let stored = w.upsert(&prepare(source, authority, ev.clone(), book))?;
-    w.finish()?;
-    Ok(stored)
+    w.upsert(&prepare(source, authority, ev.clone(), book))?;
+    w.finish()
 }
 
 /// Recomputes the estimate of every event whose money came from the price book (or had
