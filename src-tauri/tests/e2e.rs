@@ -141,12 +141,12 @@ fn views(s: &Session) {
     s.type_into("#budget-models", "claude-*");
     s.click("#budget-save");
     s.wait_text("#budget-status", |t| t == "Created e2e agents.");
-    s.wait_find(r#"#budget-list [data-budget="e2e agents"] img[data-chart="burn"]"#);
+    s.wait_find(r#"#budget-list [data-budget="e2e agents"] svg[data-chart="burn"]"#);
 
     // Its card on the dashboard: spent (the fixture's priced cost), share, run-out, burn chart.
     s.click(r#".tab[data-view="dashboard"]"#);
     let card = r#"#budget-cards [data-budget="e2e agents"]"#;
-    s.wait_find(&format!("{card} img[data-chart=\"burn\"]"));
+    s.wait_find(&format!("{card} svg[data-chart=\"burn\"]"));
     let all_cost = s.wait_text(r#"[data-period="all"] [data-field="cost_usd"]"#, |t| !t.is_empty());
     assert_eq!(s.wait_text(&format!("{card} [data-field=\"spent\"]"), |t| !t.is_empty()), all_cost);
     // $0.004194 of $0.01.
@@ -154,14 +154,21 @@ fn views(s: &Session) {
     let p50 = s.wait_text(&format!("{card} [data-field=\"p50\"]"), |t| !t.is_empty());
     let range = s.wait_text(&format!("{card} [data-field=\"range\"]"), |t| !t.is_empty());
     eprintln!("e2e: budget card: spent {all_cost}, runs out {p50}, range {range}");
-    let src = s
+    // The engine's chart, drawn in the page: its groups and data, its text alternative.
+    let chart = s
         .request(
-            "GET",
-            &format!("/element/{}/attribute/src", s.wait_find(&format!("{card} img[data-chart=\"burn\"]"))),
-            None,
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": "const e = document.querySelector(arguments[0]); \
+                return e && [e.namespaceURI, e.getAttribute('role'), e.getAttribute('aria-label'), \
+                e.querySelectorAll('g[class^=\"tb-\"]').length, e.getBoundingClientRect().width];",
+                "args": [format!("{card} svg[data-chart=\"burn\"]")] })),
         )
         .unwrap();
-    assert!(src.as_str().unwrap().starts_with("data:image/svg+xml"), "{src}");
+    assert_eq!(chart[0], "http://www.w3.org/2000/svg", "{chart}");
+    assert_eq!(chart[1], "img", "{chart}");
+    assert!(chart[2].as_str().unwrap().contains("e2e agents"), "{chart}");
+    assert!(chart[3].as_u64().unwrap() > 0 && chart[4].as_f64().unwrap() > 0.0, "{chart}");
     s.wait_text("#unpriced-models", |t| t.contains("claude-imaginary-9"));
 
     // The token estimator counts a pasted text as the engine does.
@@ -279,7 +286,7 @@ fn screenshots() {
         eprintln!("screenshots: wrote docs/screenshots/{name} ({} bytes)", png.stdout.len());
     };
 
-    s.wait_find(r#"#budget-cards [data-budget="Claude, monthly"] img[data-chart="burn"]"#);
+    s.wait_find(r#"#budget-cards [data-budget="Claude, monthly"] svg[data-chart="burn"]"#);
     if dark {
         shot("dashboard-budgets-dark.png");
         return;
@@ -287,7 +294,7 @@ fn screenshots() {
     shot("dashboard-budgets.png");
 
     s.click(r#".tab[data-view="budgets"]"#);
-    s.wait_find(r##"#comp-view img[data-chart="ratio"]"##);
+    s.wait_find(r##"#comp-view svg[data-chart="ratio"]"##);
     shot("budgets.png");
 
     s.click(r#".tab[data-view="tokens"]"#);

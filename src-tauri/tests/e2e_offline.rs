@@ -252,13 +252,13 @@ fn views(s: &Session, dir: &Path, app: &str) {
     s.type_into("#budget-models", "claude-*");
     s.click("#budget-save");
     s.wait_text("#budget-status", |t| t == format!("Created {BUDGET}."));
-    let in_list = format!(r#"#budget-list [data-budget="{BUDGET}"] img[data-chart="burn"]"#);
+    let in_list = format!(r#"#budget-list [data-budget="{BUDGET}"] svg[data-chart="burn"]"#);
     wait_for("the budget's chart in the list drawn", Duration::from_secs(30), || rendered(s, &in_list));
 
     // Its card on the dashboard: spent = the priced cost, 41.9% of $0.01, the burn chart drawn.
     s.click(r#".tab[data-view="dashboard"]"#);
     let card = format!(r#"#budget-cards [data-budget="{BUDGET}"]"#);
-    let chart = format!(r#"{card} img[data-chart="burn"]"#);
+    let chart = format!(r#"{card} svg[data-chart="burn"]"#);
     wait_for("the budget card's burn chart drawn", Duration::from_secs(30), || rendered(s, &chart));
     let all_cost = s.wait_text(r#"[data-period="all"] [data-field="cost_usd"]"#, |t| t.starts_with('$'));
     s.wait_text(&format!("{card} [data-field=\"spent\"]"), |t| t == all_cost);
@@ -407,10 +407,12 @@ fn count(s: &Session, css: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Some(()) once the image matching `css` has loaded and has a size (the chart was drawn).
+/// Some(()) once the chart matching `css` is in the page with the engine's drawing in it and a
+/// size (it was laid out).
 fn rendered(s: &Session, css: &str) -> Option<()> {
     let script = "const e = document.querySelector(arguments[0]); \
-                  return !!e && e.complete && e.naturalWidth > 0 && e.naturalHeight > 0;";
+                  if (!e || !e.querySelector('g[class^=\"tb-\"]')) return false; \
+                  const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0;";
     let v = s.request("POST", "/execute/sync", Some(json!({ "script": script, "args": [css] }))).ok()?;
     (v.as_bool() == Some(true)).then_some(())
 }

@@ -1,5 +1,5 @@
 // What the view modules share: chart style for the engine's SVG charts (the system's
-// colour scheme and the locale), showing an SVG as an image, and a few formatters.
+// colour scheme and the locale), putting an SVG chart in the page, and a few formatters.
 
 import { h } from "../dom.js";
 import { count, money } from "../format.js";
@@ -16,10 +16,34 @@ export function onSchemeChange(fn) {
   dark.addEventListener("change", fn);
 }
 
-// An SVG document from the engine as an <img>: an image cannot run script, and the CSP
-// allows data: images.
+// A chart from the engine (an SVG document that carries its role, title and data-chart), put
+// in the page as it is, sized by its viewBox: WebKit draws it along with the page, where as an
+// <img> each chart was a document of its own to build, decode and rasterize. It is parsed as
+// XML and only drawing elements are kept, without event or link attributes (the CSP blocks
+// inline script as well); one that does not parse is shown as an <img>, as before.
+const SVG_NS = "http://www.w3.org/2000/svg";
+const DRAWING = new Set(["svg", "g", "title", "desc", "text", "tspan", "path", "polyline", "polygon", "line", "rect", "circle", "ellipse"]);
 export function svgImage(svg, alt, attrs = {}) {
-  return h("img", { class: "chart", alt, src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, ...attrs });
+  const root = new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
+  if (root.namespaceURI !== SVG_NS || root.localName !== "svg") {
+    return h("img", { class: "chart", alt, src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, ...attrs });
+  }
+  for (const el of [...root.querySelectorAll("*")]) {
+    if (el.namespaceURI !== SVG_NS || !DRAWING.has(el.localName)) el.remove();
+  }
+  for (const el of [root, ...root.querySelectorAll("*")]) {
+    for (const a of [...el.attributes]) {
+      if (/^on/i.test(a.localName) || /href$/i.test(a.localName)) el.removeAttributeNode(a);
+    }
+  }
+  const chart = document.importNode(root, true);
+  chart.removeAttribute("width");
+  chart.removeAttribute("height");
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", alt);
+  chart.setAttribute("class", "chart");
+  Object.assign(chart.dataset, attrs.dataset || {});
+  return chart;
 }
 
 const pct = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });

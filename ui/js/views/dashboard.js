@@ -88,8 +88,9 @@ function afterPaint() {
   });
 }
 
-// Resolves once the charts under `el` are decoded, ready to paint (images load
-// asynchronously, even from data: URLs), or after 3 s whatever happens.
+// Resolves once the images under `el` are decoded, ready to paint (images load
+// asynchronously, even from data: URLs), or after 3 s whatever happens. The engine's charts
+// are inline SVG, drawn with the page; an <img> is the fallback for one that does not parse.
 function decoded(el) {
   const charts = [...el.querySelectorAll("img")].map((img) => img.decode().catch(() => {}));
   return Promise.race([Promise.all(charts), new Promise((resolve) => setTimeout(resolve, 3000))]);
