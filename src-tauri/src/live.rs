@@ -6,9 +6,10 @@
 //! from commands that wrote (`crate::ledger_changed`), from a thread that sleeps until the
 //! next hour in the ledger's zone (new days and periods re-arm alerts), from window
 //! moves (the window's size and position are saved once it rests), and from the UI's first
-//! paint (the tray's first update waits for it, at most [`PAINT_WAIT`]). The worker blocks on the
-//! channel when there is nothing to do, and waits with a deadline only while a debounce is
-//! pending: no polling, no child processes, so an idle app uses no CPU.
+//! paint (the catch-up at start, with the tray's first update, waits for it, at most
+//! [`PAINT_WAIT`]). The worker blocks on the channel when there is nothing to do, and waits
+//! with a deadline only while a debounce is pending: no polling, no child processes, so an
+//! idle app uses no CPU.
 //!
 //! Whether the ledger really changed is asked of SQLite, not guessed from file events:
 //! the worker keeps one idle connection open and reads `PRAGMA data_version`, which moves
@@ -62,7 +63,7 @@ const LEDGER_QUIET: Duration = Duration::from_millis(300);
 const WINDOW_QUIET: Duration = Duration::from_millis(800);
 /// The longest a continuous stream of events delays a job.
 const MAX_WAIT: Duration = Duration::from_secs(5);
-/// The longest the tray waits for the UI's first paint before it is updated anyway.
+/// The longest the catch-up at start waits for the UI's first paint.
 const PAINT_WAIT: Duration = Duration::from_secs(3);
 
 /// The handle commands use to wake the worker (managed state once [`start`] ran).
@@ -86,7 +87,8 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
     std::thread::Builder::new().name("tokenburn-live".into()).spawn(move || {
         let watches = Watches::start(&db, worker_tx.clone());
         let mut worker = Worker::new(worker_app, db, rx, watches, zone.clone());
-        // Catch up first; the clock starts once the ledger's zone is known.
+        // Catch up once the window has painted; the clock starts once the ledger's zone is known.
+        worker.until_painted();
         worker.scan();
         worker.refresh(true);
         crate::timing::mark("live: first refresh done");
@@ -158,12 +160,6 @@ struct Worker<R: Runtime> {
     logs: Debounce,
     ledger: Debounce,
     window: Debounce,
-    /// Until the UI's first paint (or [`PAINT_WAIT`]): when to stop waiting for it, and the
-    /// tray update held back meanwhile. A tray update runs on the main thread, where it can
-    /// take half a second when no tray host answers at once, and the window's page would
-    /// wait behind it.
-    paint_due: Option<Instant>,
-    held_tray: Option<Box<dyn FnOnce() + Send>>,
 }
 
 fn log(what: impl std::fmt::Display) {
@@ -185,31 +181,32 @@ impl<R: Runtime> Worker<R> {
             logs: Debounce::default(),
             ledger: Debounce::default(),
             window: Debounce::default(),
-            paint_due: Some(Instant::now() + PAINT_WAIT),
-            held_tray: None,
         }
     }
 
-    /// Shows `update` in the tray now, or once the UI has painted.
-    fn tray(&mut self, update: Box<dyn FnOnce() + Send>) {
-        if self.paint_due.is_some() {
-            self.held_tray = Some(update);
-        } else {
-            update();
+    /// Waits for the UI's first paint (at most [`PAINT_WAIT`]), only noting what arrives
+    /// meanwhile. The catch-up that follows would compete with the window's start for the
+    /// CPU (a scan of many agent logs, alerts evaluated over a large ledger; the dashboard
+    /// reads the ledger as it is), and its tray update runs on the main thread, where it can
+    /// take half a second when no tray host answers at once, with the page's load behind it.
+    /// A change by this app's commands or an hour's tick meanwhile is covered by the catch-up.
+    fn until_painted(&mut self) {
+        let due = Instant::now() + PAINT_WAIT;
+        loop {
+            match self.rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(Msg::Painted) | Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                Ok(Msg::Logs) => self.logs.poke(LOGS_QUIET),
+                Ok(Msg::Ledger) => self.ledger.poke(LEDGER_QUIET),
+                Ok(Msg::Window) => self.window.poke(WINDOW_QUIET),
+                Ok(Msg::Changed | Msg::Tick) => {}
+            }
         }
-    }
-
-    /// The UI painted (or waiting for it is over): the held tray update is shown.
-    fn painted(&mut self) {
-        self.paint_due = None;
-        if let Some(update) = self.held_tray.take() {
-            update();
-        }
+        crate::timing::mark("live: painted, catching up");
     }
 
     fn run(mut self) {
         loop {
-            let due = [self.logs.due, self.ledger.due, self.window.due, self.paint_due].into_iter().flatten().min();
+            let due = [self.logs.due, self.ledger.due, self.window.due].into_iter().flatten().min();
             let msg = match due {
                 None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(d) => self.rx.recv_timeout(d.saturating_duration_since(Instant::now())),
@@ -218,7 +215,7 @@ impl<R: Runtime> Worker<R> {
                 Ok(Msg::Logs) => self.logs.poke(LOGS_QUIET),
                 Ok(Msg::Ledger) => self.ledger.poke(LEDGER_QUIET),
                 Ok(Msg::Window) => self.window.poke(WINDOW_QUIET),
-                Ok(Msg::Painted) => self.painted(),
+                Ok(Msg::Painted) => {}
                 Ok(Msg::Changed) => self.refresh(false),
                 Ok(Msg::Tick) => {
                     log("hourly tick");
@@ -230,9 +227,6 @@ impl<R: Runtime> Worker<R> {
                 Err(RecvTimeoutError::Disconnected) => return,
             }
             let now = Instant::now();
-            if self.paint_due.is_some_and(|d| d <= now) {
-                self.painted();
-            }
             if self.logs.take_if_due(now) {
                 self.watches.rearm_logs();
                 if self.scan() {
@@ -313,13 +307,11 @@ impl<R: Runtime> Worker<R> {
             Ok((ev, notifications, month)) => {
                 log(format!("refresh: {} new alerts, {:?}", ev.new.len(), started.elapsed()));
                 crate::notify::deliver(&self.app, &ev.new, notifications);
-                let (app, glance, month) = (self.app.clone(), glance(&ev), crate::tray::month_text(&month));
-                self.tray(Box::new(move || crate::tray::show(&app, &glance, &month)));
+                crate::tray::show(&self.app, &glance(&ev), &crate::tray::month_text(&month));
             }
             Err(e) => {
                 eprintln!("tokenburn-desktop: alerts not evaluated: {e}");
-                let (app, code) = (self.app.clone(), e.code());
-                self.tray(Box::new(move || crate::tray::show_error(&app, code)));
+                crate::tray::show_error(&self.app, e.code());
             }
         }
         if emit {

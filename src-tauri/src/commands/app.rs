@@ -10,7 +10,8 @@ use crate::state::AppState;
 /// painted: returns (and, with `TOKENBURN_TIMING` set, logs as `first paint`) the
 /// milliseconds since the app started. `marks` are the page's own moments on the wall
 /// clock (ms since the Unix epoch: `performance.timeOrigin + performance.now()`), logged
-/// on the same timeline with `TOKENBURN_TIMING` set. The tray's first update waits for it
+/// on the same timeline with `TOKENBURN_TIMING` set. The live worker's catch-up (agent-log
+/// scan, alerts, the tray's first update) waits for it
 /// (`live::Msg::Painted`).
 #[tauri::command]
 pub fn ui_ready<R: Runtime>(
