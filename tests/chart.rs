@@ -294,7 +294,13 @@ fn burn_has_its_budget_line_thresholds_fan_and_markers() {
     assert_eq!(at, vec![("50", "1000"), ("80", "1600")]);
     for g in th {
         let v: f64 = g.f("data-value");
-        assert!(g.named("polyline").iter().flat_map(|l| points(l)).all(|(_, y)| close(y, p.yp(v))));
+        // A dashed line is one element that the viewer dashes, not one per dash.
+        let lines = g.named("polyline");
+        assert_eq!(lines.len(), 1, "threshold {v}");
+        assert_eq!(lines[0].attr("stroke-dasharray"), "2 4");
+        let line = points(lines[0]);
+        assert!(close(line[0].0, p.left) && close(line[1].0, p.right), "{line:?}");
+        assert!(line.iter().all(|&(_, y)| close(y, p.yp(v))));
     }
 
     // The fan: P90 along the top, P10 along the bottom, at each forecast day.

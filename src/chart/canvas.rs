@@ -63,6 +63,11 @@ pub(crate) fn em_per_scale() -> f64 {
 pub(crate) trait Surface: DrawingBackend {
     fn open_group(&mut self, _class: &str, _attrs: &[(&str, String)]) {}
     fn close_group(&mut self) {}
+    /// Draws `path` dashed (`dash`: pixels on, then off, along it) as one shape, if the
+    /// surface can; false leaves the dashes to the caller.
+    fn dashed(&mut self, _path: &[(i32, i32)], _color: BackendColor, _width: u32, _dash: (f64, f64)) -> bool {
+        false
+    }
 }
 
 impl Surface for BitMapBackend<'_> {}
@@ -95,6 +100,25 @@ fn bc(c: Color) -> BackendColor {
 
 fn px(v: f64) -> i32 {
     v.round() as i32
+}
+
+fn stroke(c: Color, width: f64) -> Stroke {
+    Stroke { color: bc(c), width: width.round().max(1.0) as u32 }
+}
+
+/// A polyline's points in whole pixels, without repeats (at least two).
+fn pixels(pts: &[(f64, f64)]) -> Vec<(i32, i32)> {
+    let mut path: Vec<(i32, i32)> = Vec::with_capacity(pts.len());
+    for &(x, y) in pts {
+        let p = (px(x), px(y));
+        if path.last() != Some(&p) {
+            path.push(p);
+        }
+    }
+    if path.len() == 1 {
+        path.push(path[0]);
+    }
+    path
 }
 
 fn check<E: std::error::Error + Send + Sync>(r: Result<(), DrawingErrorKind<E>>) -> Result<(), ChartError> {
@@ -212,22 +236,16 @@ impl<B: Surface> Canvas<B> {
         if pts.len() < 2 {
             return Ok(());
         }
-        let style = Stroke { color: bc(c), width: width.round().max(1.0) as u32 };
-        let mut path: Vec<(i32, i32)> = Vec::with_capacity(pts.len());
-        for &(x, y) in pts {
-            let p = (px(x), px(y));
-            if path.last() != Some(&p) {
-                path.push(p);
-            }
-        }
-        if path.len() == 1 {
-            path.push(path[0]);
-        }
-        check(self.b.draw_path(path, &style))
+        check(self.b.draw_path(pixels(pts), &stroke(c, width)))
     }
 
-    /// A dashed polyline: `on` pixels drawn, `off` skipped.
+    /// A dashed polyline: `on` pixels drawn, `off` skipped. One shape where the surface can
+    /// dash (SVG), else one line per dash.
     pub fn dashed(&mut self, pts: &[(f64, f64)], c: Color, width: f64, on: f64, off: f64) -> Result<(), ChartError> {
+        let style = stroke(c, width);
+        if pts.len() >= 2 && self.b.dashed(&pixels(pts), style.color, style.width, (on, off)) {
+            return Ok(());
+        }
         let mut drawing = true;
         let mut left = on;
         let mut seg: Vec<(f64, f64)> = Vec::new();

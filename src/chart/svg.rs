@@ -101,6 +101,27 @@ impl Surface for SvgSurface {
     fn close_group(&mut self) {
         self.buf.push_str("</g>\n");
     }
+
+    fn dashed(&mut self, path: &[(i32, i32)], c: BackendColor, width: u32, (on, off): (f64, f64)) -> bool {
+        if c.alpha > 0.0 {
+            self.buf.push_str("<polyline fill=\"none\" points=\"");
+            push_points(&mut self.buf, path.iter().copied());
+            let _ = writeln!(
+                self.buf,
+                "\" {} stroke-dasharray=\"{} {}\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>",
+                stroke(c, width),
+                num(on),
+                num(off)
+            );
+        }
+        true
+    }
+}
+
+/// A length in pixels, to a hundredth, without trailing zeros.
+fn num(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 impl DrawingBackend for SvgSurface {
