@@ -114,6 +114,9 @@ pub fn run() {
         .setup(|app| {
             // Tauri creates the configured windows just before this hook.
             timing::mark("window created");
+            window::reveal_at_the_latest(app.handle());
+            let handle = app.handle().clone();
+            timing::watch_main_thread(move |f| handle.run_on_main_thread(f).is_ok());
             if let Err(e) = tray::create(app.handle()) {
                 // No tray (no appindicator library): the app still works as a plain window.
                 eprintln!("tokenburn-desktop: no tray icon: {e}");
@@ -122,8 +125,11 @@ pub fn run() {
             timing::mark("setup done");
             Ok(())
         })
-        .on_page_load(|_, payload| match payload.event() {
-            PageLoadEvent::Started => timing::mark("page load started"),
+        .on_page_load(|webview, payload| match payload.event() {
+            PageLoadEvent::Started => {
+                timing::mark("page load started");
+                window::reveal(webview.app_handle());
+            }
             PageLoadEvent::Finished => timing::mark("page load finished"),
         })
         .on_window_event(|window, event| match event {

@@ -2,9 +2,12 @@
 //! its start was reached, in milliseconds since `run()` began (the first thing `main` does):
 //! `tokenburn-desktop: <phase> <ms> ms after start`. `scripts/launch-timing` reads these
 //! lines. Without the variable nothing is logged and a mark costs one load of a flag.
+//! [`watch_main_thread`] also logs when the main thread was busy for a while before the
+//! first paint.
 
-use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 struct Start {
     at: Instant,
@@ -51,4 +54,43 @@ pub fn mark_at_epoch(what: &str, epoch_ms: f64) {
     if enabled() && epoch_ms.is_finite() {
         eprintln!("tokenburn-desktop: {what} {:.0} ms after start", epoch_ms - start().epoch_ms);
     }
+}
+
+static PAINTED: AtomicBool = AtomicBool::new(false);
+
+/// The first paint was logged: [`watch_main_thread`] stops.
+pub fn painted() {
+    PAINTED.store(true, Ordering::Relaxed);
+}
+
+/// With `TOKENBURN_TIMING` set, until the first paint (at most 30 s): every 10 ms, asks
+/// `run` to run a no-op on the main thread and logs `main thread busy <n> ms from <t> ms
+/// after start` when it took 50 ms or more to get there (the window's page waits on the
+/// main thread: its load, its requests, its first frame).
+pub fn watch_main_thread(run: impl Fn(Box<dyn FnOnce() + Send>) -> bool + Send + 'static) {
+    if !enabled() {
+        return;
+    }
+    let _ = std::thread::Builder::new().name("tokenburn-timing".into()).spawn(move || {
+        let until = Instant::now() + Duration::from_secs(30);
+        while !PAINTED.load(Ordering::Relaxed) && Instant::now() < until {
+            let (tx, rx) = mpsc::channel();
+            let asked = Instant::now();
+            let started = elapsed_ms();
+            if !run(Box::new(move || {
+                let _ = tx.send(());
+            })) || rx.recv().is_err()
+            {
+                return;
+            }
+            let waited = asked.elapsed();
+            if waited >= Duration::from_millis(50) {
+                eprintln!(
+                    "tokenburn-desktop: main thread busy {} ms from {started} ms after start",
+                    waited.as_millis()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
 }

@@ -28,6 +28,7 @@ pub fn ui_ready<R: Runtime>(
             crate::timing::mark_at_epoch(&format!("page: {what}"), *at);
         }
         crate::timing::mark("first paint");
+        crate::timing::painted();
     }
     ms
 }
