@@ -252,55 +252,7 @@ impl CompensationData {
 }
 
 fn render_svg(chart: &Chart, opts: &Options) -> Result<String> {
-    let svg = tokenburn::chart::render_svg(chart, opts).map_err(|e| tokenburn::error::Error::Invalid(e.to_string()))?;
-    Ok(merge_polylines(&svg))
-}
-
-/// The same drawing with each run of consecutive opaque `<polyline>`s of the same stroke
-/// merged into one `<path>` (one subpath per polyline, in order). The engine draws a dashed
-/// line as one polyline per dash, so a burn chart holds ~450 elements; the web view parses
-/// and paints each as an element of its own, which made the dashboard's charts its slowest
-/// part to appear (~180 ms for four burn charts against ~75 ms merged, measured in
-/// WebKitGTK). Opaque strokes look the same either way; a run with any `opacity` attribute
-/// is left alone (overlapping translucent strokes would blend differently), as is every
-/// other element.
-pub fn merge_polylines(svg: &str) -> String {
-    const HEAD: &str = "<polyline fill=\"none\" points=\"";
-    let mut out = String::with_capacity(svg.len());
-    // The run being merged: its attributes and its path data.
-    let mut run: Option<(&str, String)> = None;
-    let flush = |out: &mut String, run: &mut Option<(&str, String)>| {
-        if let Some((attrs, d)) = run.take() {
-            out.push_str("<path fill=\"none\" d=\"");
-            out.push_str(&d);
-            out.push_str("\" ");
-            out.push_str(attrs);
-            out.push_str("/>\n");
-        }
-    };
-    for line in svg.split_inclusive('\n') {
-        let polyline = line
-            .trim_end_matches('\n')
-            .strip_prefix(HEAD)
-            .and_then(|rest| rest.strip_suffix("/>"))
-            .and_then(|rest| rest.split_once("\" "))
-            .filter(|(points, attrs)| {
-                !attrs.contains("opacity") && !points.is_empty() && !points.contains('"') && !attrs.contains('<')
-            });
-        let Some((points, attrs)) = polyline else {
-            flush(&mut out, &mut run);
-            out.push_str(line);
-            continue;
-        };
-        if run.as_ref().is_some_and(|(a, _)| *a != attrs) {
-            flush(&mut out, &mut run);
-        }
-        let (_, d) = run.get_or_insert_with(|| (attrs, String::new()));
-        d.push('M');
-        d.push_str(points);
-    }
-    flush(&mut out, &mut run);
-    out
+    tokenburn::chart::render_svg(chart, opts).map_err(|e| tokenburn::error::Error::Invalid(e.to_string()))
 }
 
 /// Events with no price, by model, and reconciliation lines whose drift has a cause: what
@@ -339,35 +291,6 @@ pub fn warnings(ledger: &Ledger, max: usize) -> Result<Warnings> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn runs_of_opaque_polylines_of_one_stroke_become_one_path() {
-        let a = r##"stroke="#0072B2" stroke-width="1" stroke-linejoin="round" stroke-linecap="round""##;
-        let b = r##"stroke="#E6E8EB" stroke-width="1" stroke-linejoin="round" stroke-linecap="round""##;
-        let faint = r##"stroke="#0072B2" stroke-opacity="0.5" stroke-width="1" stroke-linejoin="round""##;
-        let svg = format!(
-            "<svg>\n<rect x=\"0\"/>\n\
-             <polyline fill=\"none\" points=\"1,2 3,4\" {a}/>\n\
-             <polyline fill=\"none\" points=\"5,6 7,8 9,10\" {a}/>\n\
-             <polyline fill=\"none\" points=\"0,0 1,1\" {b}/>\n\
-             <polyline fill=\"none\" points=\"2,2 3,3\" {faint}/>\n\
-             <polyline fill=\"none\" points=\"4,4 5,5\" {faint}/>\n\
-             <text>x</text>\n\
-             <polyline fill=\"none\" points=\"11,12 13,14\" {a}/>\n</svg>\n"
-        );
-        let want = format!(
-            "<svg>\n<rect x=\"0\"/>\n\
-             <path fill=\"none\" d=\"M1,2 3,4M5,6 7,8 9,10\" {a}/>\n\
-             <path fill=\"none\" d=\"M0,0 1,1\" {b}/>\n\
-             <polyline fill=\"none\" points=\"2,2 3,3\" {faint}/>\n\
-             <polyline fill=\"none\" points=\"4,4 5,5\" {faint}/>\n\
-             <text>x</text>\n\
-             <path fill=\"none\" d=\"M11,12 13,14\" {a}/>\n</svg>\n"
-        );
-        assert_eq!(merge_polylines(&svg), want);
-        // Nothing to merge: the text is unchanged.
-        assert_eq!(merge_polylines(&want), want);
-    }
 
     #[test]
     fn weeks_start_on_monday_and_months_on_the_first() {
