@@ -80,16 +80,24 @@ pub fn refresh_days(conn: &Connection, days: &BTreeSet<(String, i64)>) -> Result
 
 /// Re-decides the days a write touched.
 pub fn refresh_touched(conn: &Connection, touched: &Touched) -> Result<()> {
+    use crate::ledger::queries::events::name_id;
     let mut by_eff: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     for (account, day) in &touched.days {
         by_eff.entry(effective_account(conn, account)?).or_default().insert(*day);
     }
+    // Accounts and cost kinds no event names have no id: nothing of theirs to find.
+    let billed = name_id(conn, CostKind::Billed.as_str())?.unwrap_or(-1);
+    let estimated = name_id(conn, CostKind::Estimated.as_str())?.unwrap_or(-1);
     for (eff, days) in by_eff {
         let base = members(conn, &eff)?;
+        let mut accounts = Vec::new();
+        for a in &base {
+            accounts.extend(name_id(conn, a)?);
+        }
         for day in days {
             let any = |set: &BTreeSet<(String, i64)>| base.iter().any(|a| set.contains(&(a.clone(), day)));
             let first_new = if any(&touched.reread) { i64::MAX } else { touched.first_new };
-            refresh_day(conn, &base, day, first_new, any(&touched.new_tokens))?;
+            refresh_day(conn, &accounts, (billed, estimated), day, first_new, any(&touched.new_tokens))?;
         }
     }
     Ok(())
@@ -98,19 +106,19 @@ pub fn refresh_touched(conn: &Connection, touched: &Touched) -> Result<()> {
 /// Rows whose flags already hold are not rewritten (a large import touches every row of
 /// its days, and most keep their flags). Events from `first_new` on were inserted unflagged
 /// (`new_tokens`: one of them is vendor usage with tokens), so only those the decision flags
-/// are read; the index has what that takes.
-fn refresh_day(conn: &Connection, base: &[String], day: i64, first_new: i64, new_tokens: bool) -> Result<()> {
-    use crate::ledger::queries::events::name_id;
-    // Accounts and cost kinds no event names have no id: nothing of theirs to find.
-    let mut accounts = Vec::new();
-    for a in base {
-        accounts.extend(name_id(conn, a)?);
-    }
-    let billed_kind = name_id(conn, CostKind::Billed.as_str())?.unwrap_or(-1);
-    let estimated_kind = name_id(conn, CostKind::Estimated.as_str())?.unwrap_or(-1);
+/// are read; the index has what that takes. `accounts` are the ids of the effective
+/// account's members, `kinds` those of the billed and estimated cost kinds.
+fn refresh_day(
+    conn: &Connection,
+    accounts: &[i64],
+    (billed_kind, estimated_kind): (i64, i64),
+    day: i64,
+    first_new: i64,
+    new_tokens: bool,
+) -> Result<()> {
     let mut vendor_tokens = new_tokens;
     let mut billed = false;
-    for a in &accounts {
+    for a in accounts {
         vendor_tokens = vendor_tokens
             || conn
                 .prepare_cached(
@@ -126,7 +134,7 @@ fn refresh_day(conn: &Connection, base: &[String], day: i64, first_new: i64, new
                 )?
                 .query_row(params![a, day, billed_kind], |r| r.get::<_, bool>(0))?;
     }
-    for a in &accounts {
+    for a in accounts {
         let changed = conn
             .prepare_cached(
                 "UPDATE event_rows SET

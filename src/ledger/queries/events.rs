@@ -345,7 +345,7 @@ impl<'c> Writer<'c> {
                 return Ok(Outcome::Duplicate);
             }
             Some((id, _, main)) => {
-                let was = self.replace(&values, id, main)?;
+                let was = self.replace(&values, id, main, p.utc_day)?;
                 if id >= self.touched.first_new {
                     self.touched.reread.insert((p.account.clone(), p.utc_day));
                     self.touched.reread.insert(was.clone());
@@ -389,9 +389,10 @@ impl<'c> Writer<'c> {
     }
 
     /// Replaces the stored event `id` with the better version in `values` (its key too: a
-    /// group merge adopts the newcomer's key), marking the days of both versions for the
-    /// rollup. The import the old version came from stays one that delivered the event.
-    fn replace(&mut self, values: &[&dyn ToSql; 30], id: i64, main: i64) -> Result<(String, i64)> {
+    /// group merge adopts the newcomer's key; `new_day` is its UTC day), marking the days of
+    /// both versions for the rollup. The import the old version came from stays one that
+    /// delivered the event. Returns the old version's account and UTC day.
+    fn replace(&mut self, values: &[&dyn ToSql; 30], id: i64, main: i64, new_day: i64) -> Result<(String, i64)> {
         let c = self.conn;
         let (old_account, old_day): (String, i64) = c
             .prepare_cached(
@@ -410,8 +411,6 @@ impl<'c> Writer<'c> {
             *self.held.entry(self.import_id).or_default() += 1;
         }
         super::rollup::mark(c, old_day)?;
-        let new_day: i64 =
-            c.prepare_cached("SELECT utc_day FROM event_rows WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
         super::rollup::mark(c, new_day)?;
         Ok((old_account, old_day))
     }
