@@ -421,14 +421,90 @@ fn undoing_one_of_two_overlapping_exports_keeps_what_the_other_delivered() {
     assert_eq!(strip(events(&env, "openai-costs-csv")).len(), both.len());
     let r = env.json(&["imports", "rm", &ib.to_string()]);
     assert_eq!((r["removed_events"].as_i64(), r["kept_events"].as_i64()), (Some(1), Some(3)));
-    // The same events as a alone (the day b re-billed keeps b's amount: one version of an
-    // event is stored).
+    // The same events as a alone, the day b re-billed with a's amount again.
     let only_a = Env::new();
     import(&only_a, &a);
-    let days = |evs: Vec<Ev>| evs.into_iter().map(|e| (e.key, e.day)).collect::<Vec<_>>();
-    assert_eq!(days(events(&env, "openai-costs-csv")), days(events(&only_a, "openai-costs-csv")));
+    assert_eq!(strip(events(&env, "openai-costs-csv")), strip(events(&only_a, "openai-costs-csv")));
+    assert_eq!(env.json(&["report", "--by", "day"]), only_a.json(&["report", "--by", "day"]));
     let held: Vec<(i64, i64, i64)> = deliveries(&env).into_values().collect();
     assert_eq!(held, vec![(7, 7, 7)]);
+}
+
+/// The versions each import delivered (`event_versions`): (import, UTC day, cost).
+fn versions(env: &Env) -> Vec<(i64, i64, Option<i64>)> {
+    let conn = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt =
+        conn.prepare("SELECT import_id, utc_day, cost_nanos FROM event_versions ORDER BY import_id, utc_day").unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn undo_gives_an_event_back_the_version_the_remaining_imports_delivered() {
+    // a bills Oct 15 in part ($0.072054), b in full ($0.5455665).
+    let a = fixture("openai-costs-csv/costs_2025-10-01_2025-10-15.csv");
+    let b = fixture("openai-costs-csv/costs_2025-10-10_2025-10-31.csv");
+    let only_a = Env::new();
+    import(&only_a, &a);
+    let strip = |evs: Vec<Ev>| evs.into_iter().map(|e| (e.key, e.day, e.cost_nanos)).collect::<Vec<_>>();
+    let oct15 = |env: &Env| {
+        let evs = events(env, "openai-costs-csv");
+        evs.into_iter().find(|e| e.day.as_deref() == Some("2025-10-15")).unwrap().cost_nanos.unwrap() as i128
+    };
+    let oct15_day = 20376; // 2025-10-15 in days since 1970-01-01
+
+    // b first: a's Oct 15 is a lower version of the stored one, kept as a's.
+    let env = Env::new();
+    let ib = import(&env, &b)["import_id"].as_i64().unwrap();
+    let ia = import(&env, &a)["import_id"].as_i64().unwrap();
+    assert_eq!(oct15(&env), dollars("0.5455665"));
+    assert_eq!(versions(&env), vec![(ia, oct15_day, Some(72_054_000))]);
+    let r = env.json(&["imports", "rm", &ib.to_string()]);
+    assert_eq!((r["removed_events"].as_i64(), r["kept_events"].as_i64()), (Some(1), Some(3)));
+    assert_eq!(oct15(&env), dollars("0.072054"));
+    assert_eq!(strip(events(&env, "openai-costs-csv")), strip(events(&only_a, "openai-costs-csv")));
+    assert_eq!(env.json(&["report", "--by", "day"]), only_a.json(&["report", "--by", "day"]));
+    assert_eq!(versions(&env), vec![], "the restored version is the stored one");
+
+    // a twice (other bytes: CRLF), then b: b's better Oct 15 replaces the version both copies
+    // of a delivered, and undoing b, then a, leaves the copy with a's version.
+    let env = Env::new();
+    let crlf = env.dir.path().join("costs_2025-10-01_2025-10-15-crlf.csv");
+    std::fs::write(&crlf, std::fs::read_to_string(&a).unwrap().replace('\n', "\r\n")).unwrap();
+    let crlf = crlf.to_str().unwrap();
+    let ia = import(&env, &a)["import_id"].as_i64().unwrap();
+    let ic = import(&env, crlf)["import_id"].as_i64().unwrap();
+    let ib = import(&env, &b)["import_id"].as_i64().unwrap();
+    assert_eq!(oct15(&env), dollars("0.5455665"));
+    let partial = Some(72_054_000);
+    assert_eq!(versions(&env), vec![(ia, oct15_day, partial), (ic, oct15_day, partial)]);
+    env.json(&["imports", "rm", &ib.to_string()]);
+    assert_eq!(oct15(&env), dollars("0.072054"));
+    env.json(&["imports", "rm", &ia.to_string()]);
+    assert_eq!(strip(events(&env, "openai-costs-csv")), strip(events(&only_a, "openai-costs-csv")));
+    assert_eq!(env.json(&["report", "--by", "day"]), only_a.json(&["report", "--by", "day"]));
+    assert_eq!(deliveries(&env), BTreeMap::from([(ic, (7, 7, 7))]));
+}
+
+#[test]
+fn a_restored_estimate_is_priced_by_todays_book() {
+    // b completes a's partial Oct 15 bucket of gpt-5-mini; the price changes after both.
+    let a = fixture("openai-usage-csv/completions_usage_2025-10-01_2025-10-15.csv");
+    let b = fixture("openai-usage-csv/completions_usage_2025-10-10_2025-10-31.csv");
+    let price = ["prices", "set", "gpt-5-mini-2025-08-07", "--input", "1", "--output", "2"];
+    let env = Env::new();
+    import(&env, &a);
+    let ib = import(&env, &b)["import_id"].as_i64().unwrap();
+    env.ok(&price);
+    env.json(&["imports", "rm", &ib.to_string()]);
+    let fresh = Env::new();
+    fresh.ok(&price);
+    import(&fresh, &a);
+    let evs = events(&env, "openai-usage-csv");
+    assert_eq!(evs, events(&fresh, "openai-usage-csv"));
+    let oct15 = evs.iter().find(|e| e.day.as_deref() == Some("2025-10-15")).unwrap();
+    assert_eq!((oct15.input, oct15.output, oct15.requests), (3000 - 1024, 300, 3), "a's partial bucket");
+    assert_eq!(env.json(&["report", "--by", "day"]), fresh.json(&["report", "--by", "day"]));
 }
 
 #[test]

@@ -27,6 +27,7 @@ const ORDER: &[&str] = &[
     "names",
     "event_rows",
     "extra_deliveries",
+    "event_versions",
     "scan_files",
     "price_overrides",
     "account_links",

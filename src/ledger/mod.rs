@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_rollup_derived", include_str!("migrations/0004_rollup_derived.sql")),
     ("0005_rollup_reconcile", include_str!("migrations/0005_rollup_reconcile.sql")),
     ("0006_day_index", include_str!("migrations/0006_day_index.sql")),
+    ("0007_event_versions", include_str!("migrations/0007_event_versions.sql")),
 ];
 
 /// The newest schema this build knows.

@@ -115,7 +115,7 @@ pub async fn undo_import<R: Runtime>(app: AppHandle<R>, state: State<'_, AppStat
     }
     let out = state
         .with_ledger(move |l| {
-            l.write(|tx, _| imports::remove(tx, id))?.ok_or_else(|| invalid(format!("no import #{id}")))
+            l.write(|tx, book| imports::remove(tx, book, id))?.ok_or_else(|| invalid(format!("no import #{id}")))
         })
         .await?;
     crate::ledger_changed(&app);

@@ -14,7 +14,10 @@
 //! same index finds the group's events. An event names the import its stored version came
 //! from; other imports that also delivered it are rows of `extra_deliveries` (most events
 //! come from one import, which then costs nothing more), and `imports.held` counts the
-//! events that name each import.
+//! events that name each import. Where another import delivered a different version (a
+//! lower rank, or the version a better one replaced), that version is a row of
+//! `event_versions` (migration 0007), so undo can give the event back the best version the
+//! remaining imports delivered.
 
 use std::collections::HashMap;
 
@@ -213,6 +216,16 @@ const REPLACE: &str = "khash=?2, grouped=?3, loose=?4, rank=?5, provider=?7, acc
      cache_read=?18, output=?19, reasoning=?20, unsplit=?21, requests=?22, web_search_requests=?23, cost_nanos=?24,
      cost_kind=?25, stated_cost=?26, price_source=?27, import_id=?29, line=?30";
 
+/// The columns of a version of an event (`event_versions`, migration 0007): everything a
+/// better version replaces but the identity and the import.
+pub(crate) const VERSION_COLUMNS: &str = "rank, provider, account, model, project, ts_ms, span_ms, whole_day, utc_day,
+     input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests, web_search_requests,
+     cost_nanos, cost_kind, stated_cost, price_source, line";
+
+/// [`VERSION_COLUMNS`] as [`INSERT`]'s parameters.
+const VERSION_VALUES: &str =
+    "?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?30";
+
 /// The stored version of an event: its id, rank and import.
 type Found = (i64, i64, i64);
 
@@ -341,7 +354,7 @@ impl<'c> Writer<'c> {
                 Outcome::Added
             }
             Some((id, stored, main)) if ev.rank <= stored => {
-                self.delivered(id, main)?;
+                self.delivered(&values, id, main, ev.rank < stored)?;
                 return Ok(Outcome::Duplicate);
             }
             Some((id, _, main)) => {
@@ -378,11 +391,34 @@ impl<'c> Writer<'c> {
     }
 
     /// Records that this import also delivered the stored event `id` (whose version came
-    /// from import `main`).
-    fn delivered(&self, id: i64, main: i64) -> Result<()> {
-        if main != self.import_id && self.import_id > 0 {
-            self.conn
-                .prepare_cached("INSERT OR IGNORE INTO extra_deliveries (event_id, import_id) VALUES (?1, ?2)")?
+    /// from import `main`) as `values`, `lower` when that version ranks below the stored
+    /// one. An import keeps the best version it delivered: a lower one in `event_versions`,
+    /// none there when it delivered the stored version.
+    fn delivered(&self, values: &[&dyn ToSql; 30], id: i64, main: i64, lower: bool) -> Result<()> {
+        if main == self.import_id || self.import_id <= 0 {
+            return Ok(());
+        }
+        let c = self.conn;
+        let first = c
+            .prepare_cached("INSERT OR IGNORE INTO extra_deliveries (event_id, import_id) VALUES (?1, ?2)")?
+            .execute([id, self.import_id])?
+            == 1;
+        let with_id = || rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn ToSql]));
+        if lower && first {
+            let sql = format!(
+                "INSERT OR REPLACE INTO event_versions (event_id, import_id, {VERSION_COLUMNS})
+                 VALUES (?31, ?29, {VERSION_VALUES})"
+            );
+            c.prepare_cached(&sql)?.execute(with_id())?;
+        } else if lower {
+            // Delivered before: a better version than the one kept replaces it.
+            let sql = format!(
+                "UPDATE event_versions SET ({VERSION_COLUMNS}) = ({VERSION_VALUES})
+                 WHERE event_id = ?31 AND import_id = ?29 AND rank < ?5"
+            );
+            c.prepare_cached(&sql)?.execute(with_id())?;
+        } else if !first {
+            c.prepare_cached("DELETE FROM event_versions WHERE event_id = ?1 AND import_id = ?2")?
                 .execute([id, self.import_id])?;
         }
         Ok(())
@@ -394,6 +430,20 @@ impl<'c> Writer<'c> {
     /// delivered the event. Returns the old version's account and UTC day.
     fn replace(&mut self, values: &[&dyn ToSql; 30], id: i64, main: i64, new_day: i64) -> Result<(String, i64)> {
         let c = self.conn;
+        // The other imports that delivered the event delivered the version replaced here
+        // (unless they keep one of their own): it is kept as theirs. An event this import
+        // inserted has no other deliveries.
+        if id < self.touched.first_new {
+            let sql = format!(
+                "INSERT OR IGNORE INTO event_versions (event_id, import_id, {VERSION_COLUMNS})
+                 SELECT e.id, d.import_id, {VERSION_COLUMNS} FROM event_rows e,
+                        (SELECT import_id FROM extra_deliveries WHERE event_id = ?1 UNION SELECT ?2) d
+                 WHERE e.id = ?1 AND d.import_id != ?3"
+            );
+            c.prepare_cached(&sql)?.execute([id, main, self.import_id])?;
+            c.prepare_cached("DELETE FROM event_versions WHERE event_id = ?1 AND import_id = ?2")?
+                .execute([id, self.import_id])?;
+        }
         let (old_account, old_day): (String, i64) = c
             .prepare_cached(
                 "SELECT n.name, e.utc_day FROM event_rows e JOIN names n ON n.id = e.account WHERE e.id = ?1",
@@ -445,14 +495,31 @@ pub fn upsert(
 /// Recomputes the estimate of every event whose money came from the price book (or had
 /// none). Returns how many costs changed.
 pub fn reprice(tx: &Connection, book: &PriceBook) -> Result<usize> {
+    reprice_where(tx, book, "", &[()])
+}
+
+/// [`reprice`] for the events `ids` only.
+pub fn reprice_ids(tx: &Connection, book: &PriceBook, ids: &[i64]) -> Result<usize> {
+    let ids: Vec<[i64; 1]> = ids.iter().map(|&id| [id]).collect();
+    reprice_where(tx, book, "AND id = ?1", &ids)
+}
+
+/// Reprices the estimated events that `filter` (more of the WHERE clause) selects, once for
+/// each of `params`.
+fn reprice_where<P: rusqlite::Params + Copy>(
+    tx: &Connection,
+    book: &PriceBook,
+    filter: &str,
+    params: &[P],
+) -> Result<usize> {
     let mut rows = Vec::new();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT id, provider, model, ts_ms, day, input, cache_write_5m, cache_write_1h, cache_read, output, unsplit,
-                    cost_nanos, price_source, requests, utc_day
-             FROM events WHERE stated_cost = 0 AND cost_kind = 'estimated'",
-        )?;
-        let mut q = stmt.query([])?;
+    let mut stmt = tx.prepare(&format!(
+        "SELECT id, provider, model, ts_ms, day, input, cache_write_5m, cache_write_1h, cache_read, output, unsplit,
+                cost_nanos, price_source, requests, utc_day
+         FROM events WHERE stated_cost = 0 AND cost_kind = 'estimated' {filter}"
+    ))?;
+    for &p in params {
+        let mut q = stmt.query(p)?;
         while let Some(r) = q.next()? {
             let day: Option<String> = r.get(4)?;
             let tokens = Tokens {

@@ -167,12 +167,13 @@ pub struct Removed {
 }
 
 /// Removes an import and the events that only it contributed; events another import also
-/// delivered stay (an identical later import takes over this one's events).
+/// delivered stay, as the best version the remaining imports delivered (an identical later
+/// import takes over this one's events).
 ///
 /// One scan of the events finds those that name the import (an index on `import_id` would
 /// slow every import down); everything after works on those events by id, so undo costs
 /// one read of the ledger plus the import's own size.
-pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
+pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> Result<Option<Removed>> {
     let exists: Option<Option<i64>> =
         conn.query_row("SELECT same_as FROM imports WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     let Some(same_as) = exists else { return Ok(None) };
@@ -213,33 +214,61 @@ pub fn remove(conn: &Connection, id: i64) -> Result<Option<Removed>> {
                  SELECT event_id, ?2 FROM extra_deliveries WHERE import_id = ?1",
                 [id, heir],
             )?;
+            conn.execute("UPDATE event_versions SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
             conn.execute("UPDATE import_rejects SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
         }
     }
     // Only this import delivered an event that names it and no other import: it goes. A kept
     // event that names this import now names another that delivered it, which is then no
-    // longer an extra delivery.
+    // longer an extra delivery: one that delivered the stored version, else the one whose
+    // own version ranks highest, which the event takes back (`event_versions`).
     let mut delete = conn.prepare_cached(
         "DELETE FROM event_rows WHERE id = ?1
            AND NOT EXISTS (SELECT 1 FROM extra_deliveries x WHERE x.event_id = ?1 AND x.import_id != ?2)",
     )?;
-    let mut repoint = conn.prepare_cached(
-        "UPDATE event_rows SET import_id = (SELECT MIN(import_id) FROM extra_deliveries x
-                                            WHERE x.event_id = ?1 AND x.import_id != ?2)
-         WHERE id = ?1 RETURNING import_id",
+    let mut heir_of = conn.prepare_cached(
+        "SELECT x.import_id, v.import_id IS NOT NULL FROM extra_deliveries x
+           LEFT JOIN event_versions v ON v.event_id = x.event_id AND v.import_id = x.import_id
+         WHERE x.event_id = ?1 AND x.import_id != ?2
+         ORDER BY v.import_id IS NOT NULL, v.rank DESC, x.import_id LIMIT 1",
     )?;
+    let mut repoint = conn.prepare_cached("UPDATE event_rows SET import_id = ?2 WHERE id = ?1")?;
+    let restore_sql = format!(
+        "UPDATE event_rows SET ({cols}) = (SELECT {cols} FROM event_versions WHERE event_id = ?1 AND import_id = ?2),
+                               import_id = ?2
+         WHERE id = ?1 RETURNING account, utc_day, stated_cost = 0",
+        cols = super::events::VERSION_COLUMNS
+    );
+    let mut restore = conn.prepare_cached(&restore_sql)?;
     let mut undeliver = conn.prepare_cached("DELETE FROM extra_deliveries WHERE event_id = ?1 AND import_id = ?2")?;
-    let mut removed = 0u64;
-    for &(event, ..) in &named {
+    let mut unversion = conn.prepare_cached("DELETE FROM event_versions WHERE event_id = ?1 AND import_id = ?2")?;
+    let (mut removed, mut restored) = (0u64, Vec::new());
+    for &(event, _, old_day) in &named {
         if delete.execute([event, id])? == 1 {
             removed += 1;
             continue;
         }
-        let heir: i64 = repoint.query_row([event, id], |r| r.get(0))?;
+        let (heir, versioned): (i64, bool) = heir_of.query_row([event, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if versioned {
+            let (account, day, estimated): (i64, i64, bool) =
+                restore.query_row([event, heir], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            unversion.execute([event, heir])?;
+            touched.insert((names.get(conn, account)?, day));
+            super::rollup::mark(conn, old_day)?;
+            super::rollup::mark(conn, day)?;
+            if estimated {
+                restored.push(event);
+            }
+        } else {
+            repoint.execute([event, heir])?;
+        }
         undeliver.execute([event, heir])?;
         *held.entry(heir).or_default() += 1;
     }
+    // A restored estimate is priced by today's book, as every other estimate is.
+    super::events::reprice_ids(conn, book, &restored)?;
     conn.execute("DELETE FROM extra_deliveries WHERE import_id = ?1", [id])?;
+    conn.execute("DELETE FROM event_versions WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM import_rejects WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM imports WHERE id = ?1", [id])?;
     let mut add = conn.prepare_cached("UPDATE imports SET held = held + ?2 WHERE id = ?1")?;
