@@ -170,6 +170,29 @@ fn views(s: &Session) {
     assert!(chart[2].as_str().unwrap().contains("e2e agents"), "{chart}");
     assert!(chart[3].as_u64().unwrap() > 0 && chart[4].as_f64().unwrap() > 0.0, "{chart}");
     s.wait_text("#unpriced-models", |t| t.contains("claude-imaginary-9"));
+    // Refreshing keeps the warnings and the budget cards on screen until their new content
+    // arrives: nothing below them jumps up and back down.
+    let script = |js: &str| s.request("POST", "/execute/sync", Some(json!({ "script": js, "args": [] }))).unwrap();
+    script(
+        "const root = document.getElementById('view-dashboard');
+         window.tbGaps = [];
+         window.tbWatch = new MutationObserver(() => {
+           for (const sel of ['#warnings', '#budget-cards']) if (!root.querySelector(sel)) window.tbGaps.push(sel);
+         });
+         window.tbWatch.observe(root, { childList: true, subtree: true });
+         root.querySelector('.view-head button').click();",
+    );
+    let gaps = wait_for("the dashboard refreshed", Duration::from_secs(20), || {
+        let r = script(
+            "const root = document.getElementById('view-dashboard');
+             if (root.hasAttribute('aria-busy')) return null;
+             window.tbWatch.disconnect();
+             return window.tbGaps;",
+        );
+        (!r.is_null()).then_some(r)
+    });
+    assert_eq!(gaps, json!([]), "shown again only once their new content arrived");
+    s.wait_text("#unpriced-models", |t| t.contains("claude-imaginary-9"));
 
     // The token estimator counts a pasted text as the engine does.
     let text = "Tokenburn e2e: how many tokens is this sentence, with ünïcödé and code { x += 1; }?";

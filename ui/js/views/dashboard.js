@@ -102,6 +102,10 @@ export function createDashboard(root, { api, describe, go }) {
   // and the ratio chart (or the error in place of any of them) in the page, decoded; the
   // warnings may come later.
   let shownNow, first = true, again = false;
+  // What each slot last showed: a refresh shows it again until its new content arrives, so
+  // the warnings, the budget cards and the ratio chart do not vanish for a moment and push
+  // everything below them up and down (the live worker refreshes on every change).
+  const kept = [];
   const shown = new Promise((resolve) => { shownNow = resolve; });
   // Moments of the first refresh, for the launch timing (app.js reports them).
   const mark = (what) => { if (first) performance.mark(`dashboard: ${what}`); };
@@ -157,7 +161,7 @@ export function createDashboard(root, { api, describe, go }) {
   // CPU; their place fills when they arrive.
   function render(d, extras) {
     const all = d.periods.find((p) => p.key === "all").totals;
-    const slots = extras.map(() => h("div", { class: "slot" }));
+    const slots = extras.map((_, i) => h("div", { class: "slot" }, kept[i]));
     fill(root,
       h("div", { class: "view-head" },
         h("h2", {}, "Dashboard"),
@@ -176,8 +180,13 @@ export function createDashboard(root, { api, describe, go }) {
       d.by_model.length ? modelTable(d.by_model) : null);
     mark("totals in page");
     const show = (i, p) => p
-      .then((v) => { fill(slots[i], extras[i][1](v)); sizeMeters(slots[i]); return decoded(slots[i]); })
-      .catch((e) => fill(slots[i], h("p", { class: "banner error", role: "alert" }, describe(e))));
+      .then((v) => {
+        fill(slots[i], extras[i][1](v));
+        kept[i] = [...slots[i].childNodes];
+        sizeMeters(slots[i]);
+        return decoded(slots[i]);
+      })
+      .catch((e) => { kept[i] = null; fill(slots[i], h("p", { class: "banner error", role: "alert" }, describe(e))); });
     const core = extras.map(([p, , name], i) => p && show(i, p).then(() => mark(`${name} in page`)));
     const shownAll = Promise.all(core.filter(Boolean));
     shownAll.then(() => { first = false; shownNow(); });
