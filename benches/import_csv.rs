@@ -12,7 +12,9 @@
 //! pragmas), the importer's own insert statement, one transaction, rows shaped like the
 //! cost export's (one vendor day after another, keys random within a day, a few models and
 //! projects), no parsing, no names, no rule 9. What the import spends beyond this is
-//! Tokenburn's; this much is the row layout's on this machine.
+//! Tokenburn's; this much is the row layout's on this machine. For comparison, the same rows
+//! into the event table with no index at all, and a narrow identity table (key, import,
+//! line, cost) of the kind a store of vendor rows as per-day aggregates would keep per row.
 
 use std::path::Path;
 use std::process::Command;
@@ -74,18 +76,54 @@ fn thread_cpu() -> f64 {
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
+/// The row layouts [`sqlite_alone`] times: a name, the schema change on an empty ledger, and
+/// the insert (its parameters numbered as [`tokenburn::ledger::queries::events::INSERT`]'s).
+fn layouts() -> [(&'static str, &'static str, String); 3] {
+    let insert = tokenburn::ledger::queries::events::INSERT;
+    [
+        ("the importer's insert into an empty ledger", "", format!("{insert} ON CONFLICT(khash) DO NOTHING")),
+        (
+            "the same rows, the event table without any index",
+            "DROP INDEX event_rows_khash; DROP INDEX event_rows_day; DROP INDEX event_rows_unpriced;
+             DROP INDEX event_rows_summaries;",
+            insert.to_string(),
+        ),
+        (
+            "a narrow identity table (key, import, line, cost)",
+            "CREATE TABLE identity (khash INTEGER PRIMARY KEY, import_id INTEGER NOT NULL, line INTEGER NOT NULL,
+                                    cost_nanos INTEGER) WITHOUT ROWID;",
+            "INSERT INTO identity (khash, import_id, line, cost_nanos) VALUES (?2, ?29, ?30, ?24)
+             ON CONFLICT(khash) DO NOTHING"
+                .to_string(),
+        ),
+    ]
+}
+
 fn sqlite_alone(rows: u64, dir: &Path) {
+    for (what, change, sql) in layouts() {
+        sqlite_rows(rows, dir, what, change, &sql);
+    }
+}
+
+fn sqlite_rows(rows: u64, dir: &Path, what: &str, change: &str, sql: &str) {
     use rusqlite::ToSql;
     let db = dir.join("ledger-sqlite-alone.db");
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
     let mut ledger = tokenburn::ledger::Ledger::open(&db).expect("open ledger");
-    let sql = format!("{} ON CONFLICT(khash) DO NOTHING", tokenburn::ledger::queries::events::INSERT);
+    ledger.conn().execute_batch(change).expect("change the layout");
     let (cpu, t) = (thread_cpu(), Instant::now());
     ledger
         .write(|tx, _| {
-            let mut insert = tx.prepare(&sql)?;
+            let mut insert = tx.prepare(sql)?;
+            // The parameters the statement names, of the 30 (the narrow table names four).
+            let mut named = Vec::new();
+            for i in 0..30 {
+                if let Some(at) = insert.parameter_index(&format!("?{}", i + 1))? {
+                    named.push((i, at));
+                }
+            }
             let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
             let (zero, one, billed, vendor, note) = (0i64, 1i64, 2i64, 3i64, None::<String>);
             for i in 0..rows as i64 {
@@ -128,13 +166,16 @@ fn sqlite_alone(rows: u64, dir: &Path) {
                     &one,
                     &line,
                 ];
-                insert.execute(&values[..])?;
+                for &(i, at) in &named {
+                    insert.raw_bind_parameter(at, values[i])?;
+                }
+                insert.raw_execute()?;
             }
             Ok(())
         })
         .expect("insert");
     println!(
-        "sqlite alone: {rows} rows in {:.2} s (CPU {:.2} s), the importer's insert into an empty ledger, one transaction",
+        "sqlite alone: {rows} rows in {:.2} s (CPU {:.2} s), {what}, one transaction",
         t.elapsed().as_secs_f64(),
         thread_cpu() - cpu
     );
