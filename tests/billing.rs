@@ -384,15 +384,17 @@ fn openai_costs_are_billed_exactly_and_overlaps_add_once() {
 /// Per import: the events that name it (`imports.held`, as `imports` lists them) and the
 /// events it delivered at all, counted from the rows.
 fn deliveries(env: &Env) -> BTreeMap<i64, (i64, i64, i64)> {
+    let sql = "SELECT i.id, i.held, (SELECT COUNT(*) FROM event_rows e WHERE e.import_id = i.id),
+                      (SELECT COUNT(*) FROM event_imports d WHERE d.import_id = i.id)
+               FROM imports i ORDER BY i.id";
+    query(env, sql, |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))).into_iter().collect()
+}
+
+/// The rows `sql` reads from the ledger file, opened read-only.
+fn query<T>(env: &Env, sql: &str, row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>) -> Vec<T> {
     let conn = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT i.id, i.held, (SELECT COUNT(*) FROM event_rows e WHERE e.import_id = i.id),
-                    (SELECT COUNT(*) FROM event_imports d WHERE d.import_id = i.id)
-             FROM imports i ORDER BY i.id",
-        )
-        .unwrap();
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let rows = stmt.query_map([], row).unwrap();
     rows.map(Result::unwrap).collect()
 }
 
@@ -432,11 +434,8 @@ fn undoing_one_of_two_overlapping_exports_keeps_what_the_other_delivered() {
 
 /// The versions each import delivered (`event_versions`): (import, UTC day, cost).
 fn versions(env: &Env) -> Vec<(i64, i64, Option<i64>)> {
-    let conn = rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let mut stmt =
-        conn.prepare("SELECT import_id, utc_day, cost_nanos FROM event_versions ORDER BY import_id, utc_day").unwrap();
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
-    rows.map(Result::unwrap).collect()
+    let sql = "SELECT import_id, utc_day, cost_nanos FROM event_versions ORDER BY import_id, utc_day";
+    query(env, sql, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
 }
 
 #[test]
