@@ -82,12 +82,17 @@ fn a_streamed_response_seen_early_ends_exact() {
     let cfg = env.dir.path().join("claude");
     let c = cfg.to_str().unwrap();
     env.json(&["scan", "--claude-dir", c]);
-    assert_eq!(int(&env.json(&["report"])["totals"], "output_tokens"), 1);
+    let early = env.json(&["report", "--by", "day"]);
+    assert_eq!(int(&early["totals"], "output_tokens"), 1);
     append(&file, &(lines[3..].join("\n") + "\n"));
     let next = env.json(&["scan", "--claude-dir", c]);
     // msg_A's final line replaces its early one; msg_C's second line replaces its first.
     assert_eq!(next["files"][0]["updated"], 2);
     assert_eq!(int(&env.json(&["report", "--model", "claude-sonnet-4-20250514"])["totals"], "output_tokens"), 110);
+    // Undoing the second scan gives msg_A back the early version the first scan delivered.
+    let undo = env.json(&["imports", "rm", &next["files"][0]["import_id"].to_string()]);
+    assert_eq!(undo["kept_events"], 1, "{undo}");
+    assert_eq!(env.json(&["report", "--by", "day"]), early);
 }
 
 #[test]
