@@ -236,7 +236,7 @@ pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> R
     let restore_sql = format!(
         "UPDATE event_rows SET ({cols}) = (SELECT {cols} FROM event_versions WHERE event_id = ?1 AND import_id = ?2),
                                import_id = ?2
-         WHERE id = ?1 RETURNING account, utc_day, stated_cost = 0",
+         WHERE id = ?1 RETURNING account, utc_day",
         cols = super::events::VERSION_COLUMNS
     );
     let mut restore = conn.prepare_cached(&restore_sql)?;
@@ -250,22 +250,20 @@ pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> R
         }
         let (heir, versioned): (i64, bool) = heir_of.query_row([event, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if versioned {
-            let (account, day, estimated): (i64, i64, bool) =
-                restore.query_row([event, heir], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let (account, day): (i64, i64) = restore.query_row([event, heir], |r| Ok((r.get(0)?, r.get(1)?)))?;
             unversion.execute([event, heir])?;
             touched.insert((names.get(conn, account)?, day));
             super::rollup::mark(conn, old_day)?;
             super::rollup::mark(conn, day)?;
-            if estimated {
-                restored.push(event);
-            }
+            restored.push(event);
         } else {
             repoint.execute([event, heir])?;
         }
         undeliver.execute([event, heir])?;
         *held.entry(heir).or_default() += 1;
     }
-    // A restored estimate is priced by today's book, as every other estimate is.
+    // A restored estimate is priced by today's book, as every other estimate is (repricing
+    // leaves stated costs alone).
     super::events::reprice_ids(conn, book, &restored)?;
     conn.execute("DELETE FROM extra_deliveries WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM event_versions WHERE import_id = ?1", [id])?;
