@@ -1,6 +1,6 @@
 //! Budget run-out forecasts: when will cumulative spend reach the budget, with a band.
 //!
-//! Owns the statistical forecast described in `shared/docs/FORECAST.md` (a recency-weighted,
+//! Owns the statistical forecast described in `docs/FORECAST.md` (a recency-weighted,
 //! weekday-aligned block-bootstrap Monte Carlo of cumulative spend with level uncertainty,
 //! plus the "beyond v1" regime and calibration handling documented in [`engine`]), the
 //! daily-series CSV reader behind `tokenburn forecast --series`, and the rolling-origin
