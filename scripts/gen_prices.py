@@ -68,7 +68,7 @@ LITELLM_FIELDS = {
     "output_cost_per_token": "output",
     "cache_read_input_token_cost": "cache_read",
     "cache_creation_input_token_cost": "cache_write",
-    # Despite the name, this is the 1-hour cache write price (FORMATS.md 6.1).
+    # Despite the name, this is the 1-hour cache write price (docs/FORMATS.md §6.1).
     "cache_creation_input_token_cost_above_1hr": "cache_write_1h",
 }
 LITELLM_TIER = re.compile(r"^(?P<base>.+)_above_(?P<k>\d+)k_tokens$")

@@ -247,7 +247,7 @@ fn events(l: &Ledger, upto: i64) -> Snapshot {
 /// Damage a CSV gets from being opened and saved again elsewhere: detection must still know it.
 const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", "UTF-16BE with BOM"];
 
-/// Formats whose rejected "line" is the record's place in a JSON document (FORMATS.md), not
+/// Formats whose rejected "line" is the record's place in a JSON document (docs/FORMATS.md), not
 /// a line of the file; their reasons say which bucket and result.
 const DOCUMENT_FORMATS: &[&str] = &["openai-usage-json", "openai-costs-json", "anthropic-cost-json"];
 

@@ -396,7 +396,7 @@ fn band_coverage_on_synthetic_series() {
     );
     assert!(m.forecasts > 150, "{}", m.forecasts);
     assert!((0.70..=0.90).contains(&m.coverage), "coverage {}", m.coverage);
-    // The generator is growth-heavy (as FORECAST.md's synthetic set was): early misses run higher
+    // The generator is growth-heavy (as docs/FORECAST.md's synthetic set was): early misses run higher
     // than on real series there.
     assert!(m.early_miss <= 0.20, "early misses {}", m.early_miss);
     assert!(r.all.crps_gain > 0.0, "no better than the burn-rate baseline: {}", r.all.crps_gain);
@@ -445,7 +445,7 @@ fn row(label: &str, g: &Group) {
     }
 }
 
-/// The evaluation harness: FORECAST.md §5.1 on every ../shared daily series (each non-empty
+/// The evaluation harness: docs/FORECAST.md §5.1 on every ../shared daily series (each non-empty
 /// column), per series and pooled, for the forecast and the period-to-date baseline.
 /// `cargo test --release --test forecast -- --ignored --nocapture harness`
 #[test]

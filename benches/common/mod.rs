@@ -35,7 +35,7 @@ pub fn format(name: &str) -> (&'static str, fn(&Path, u64) -> u64) {
     }
 }
 
-/// OpenAI's Cost export (FORMATS.md §1.1): daily buckets, dollars with up to 17 digits.
+/// OpenAI's Cost export (docs/FORMATS.md §1.1): daily buckets, dollars with up to 17 digits.
 pub fn write_costs(path: &Path, rows: u64) -> u64 {
     let mut w = BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(w, "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name").unwrap();

@@ -1,4 +1,4 @@
-//! The rolling-origin backtest of FORECAST.md §5.1 on one daily series, with the metrics of
+//! The rolling-origin backtest of docs/FORECAST.md §5.1 on one daily series, with the metrics of
 //! §5.2, for the forecast and for the period-to-date burn-rate baseline (`linear_ptd`).
 //!
 //! Protocol: quarter periods (3 calendar months, like `--period quarter`) start every
@@ -23,7 +23,7 @@ use super::rng::Rng;
 use super::series::{forecast_series, DailySeries, PeriodLen, SeriesRequest};
 use super::{add_days, default_horizon_end, Params, LEVELS};
 
-/// The protocol's knobs; `Default` is FORECAST.md §5.1 as used for the real series.
+/// The protocol's knobs; `Default` is docs/FORECAST.md §5.1 as used for the real series.
 #[derive(Debug, Clone)]
 pub struct BacktestOptions {
     pub targets: Vec<usize>,

@@ -1,6 +1,6 @@
 //! The Monte Carlo behind [`super::forecast`].
 //!
-//! Method (FORECAST.md §4, "bb_wide", plus the beyond-v1 items marked *):
+//! Method (docs/FORECAST.md §4, "bb_wide", plus the beyond-v1 items marked *):
 //! 1. The learning window is the last `window` (56) days of history + period to date.
 //! 2. Future days are replayed from the window: whole 7-day blocks that start on tomorrow's
 //!    weekday (14+ days of data), else single days of the same weekday (pooled into
@@ -104,7 +104,7 @@ impl Default for Params {
 }
 
 impl Params {
-    /// The v1 method exactly as FORECAST.md §4 describes it (`bb_wide`).
+    /// The v1 method exactly as docs/FORECAST.md §4 describes it (`bb_wide`).
     pub fn v1() -> Params {
         Params {
             window: 56,

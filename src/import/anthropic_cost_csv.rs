@@ -1,4 +1,4 @@
-//! Anthropic Console cost export CSV (FORMATS.md §2.2): one row per UTC day x model x
+//! Anthropic Console cost export CSV (docs/FORMATS.md §2.2): one row per UTC day x model x
 //! workspace x key x ... x token type, with `cost_usd` in DOLLARS (unlike the Admin API's
 //! cents).
 //!

@@ -1,5 +1,5 @@
 //! Saved pages of the Anthropic Admin API cost report, `GET /v1/organizations/cost_report`
-//! (FORMATS.md §2.4): `{"data":[{"starting_at","ending_at","results":[...]}]}`, or an array
+//! (docs/FORMATS.md §2.4): `{"data":[{"starting_at","ending_at","results":[...]}]}`, or an array
 //! of such pages.
 //!
 //! `amount` is a decimal STRING in CENTS (`"123.78912"` is $1.2378912): parsed exactly with

@@ -1,4 +1,4 @@
-//! Anthropic Console usage export CSV (FORMATS.md §2.1): one row per UTC day x model x API
+//! Anthropic Console usage export CSV (docs/FORMATS.md §2.1): one row per UTC day x model x API
 //! key x workspace x usage type x context window (x inference geo x speed).
 //!
 //! Token columns are disjoint (`usage_input_tokens_no_cache` excludes cache reads and

@@ -1,4 +1,4 @@
-//! Claude Code transcripts (`projects/**/*.jsonl`), FORMATS.md §3.
+//! Claude Code transcripts (`projects/**/*.jsonl`), docs/FORMATS.md §3.
 //!
 //! One API response is written as several lines (one per content block) that repeat its
 //! `usage`, with `output_tokens` growing as the stream goes on. The event key is

@@ -1,4 +1,4 @@
-//! Codex CLI rollouts (`sessions/**/rollout-*.jsonl`, `archived_sessions/`), FORMATS.md §4.
+//! Codex CLI rollouts (`sessions/**/rollout-*.jsonl`, `archived_sessions/`), docs/FORMATS.md §4.
 //!
 //! Usage is the delta of the cumulative `total_token_usage` between `token_count` events:
 //! a repeated event adds nothing, a falling total is a counter restart (the new total counts

@@ -1,4 +1,4 @@
-//! GitHub Copilot premium-request usage report CSV (FORMATS.md §5.2), three variants: the
+//! GitHub Copilot premium-request usage report CSV (docs/FORMATS.md §5.2), three variants: the
 //! premium request usage report (`date,username,product,sku,model,quantity,...,net_amount`,
 //! newer files add `aic_*` columns), the generic enhanced-billing usage report (the same
 //! without `model`, for every GitHub product: only `copilot` rows are read, the others are

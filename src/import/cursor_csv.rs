@@ -1,4 +1,4 @@
-//! Cursor dashboard usage-events export CSV (FORMATS.md §5.3), all four header variants:
+//! Cursor dashboard usage-events export CSV (docs/FORMATS.md §5.3), all four header variants:
 //! the old one (`Cost`, `Cost to you`, no `Kind`), late 2025 (`Kind`, `Max Mode`, `Cost`),
 //! 2026 (`Cloud Agent ID`, `Automation ID`) and the team/admin one (`User`, `Requests`, no
 //! cost). Every field is quoted, numbers included; one row is one request at an ISO UTC

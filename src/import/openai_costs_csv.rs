@@ -1,4 +1,4 @@
-//! OpenAI usage dashboard "Cost" export: the daily costs CSV (FORMATS.md §1.1), and the
+//! OpenAI usage dashboard "Cost" export: the daily costs CSV (docs/FORMATS.md §1.1), and the
 //! one cost row both it and the Costs API JSON (`openai_costs_json`) describe.
 //!
 //! `amount_value` is dollars as decimal text with up to 17 fractional digits

@@ -1,4 +1,4 @@
-//! Saved pages of the OpenAI Costs API, `GET /v1/organization/costs` (FORMATS.md §1.3):
+//! Saved pages of the OpenAI Costs API, `GET /v1/organization/costs` (docs/FORMATS.md §1.3):
 //! 1-day buckets of results with `amount: {value, currency}`.
 //!
 //! `amount.value` is a JSON number in the spec but a numeric *string* in live responses

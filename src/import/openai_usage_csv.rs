@@ -1,4 +1,4 @@
-//! OpenAI usage dashboard "Activity" export: the completions usage CSV (FORMATS.md §1.1),
+//! OpenAI usage dashboard "Activity" export: the completions usage CSV (docs/FORMATS.md §1.1),
 //! and the one usage row both it and the Usage API JSON (`openai_usage_json`) describe.
 //!
 //! One row per bucket (1 day, 1 hour or 1 minute) and group-by combination (project, user,

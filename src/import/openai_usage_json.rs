@@ -1,5 +1,5 @@
 //! Saved pages of the OpenAI Usage API, `GET /v1/organization/usage/completions`
-//! (FORMATS.md §1.2): `{"object":"page","data":[bucket...]}`, or an array of such pages.
+//! (docs/FORMATS.md §1.2): `{"object":"page","data":[bucket...]}`, or an array of such pages.
 //!
 //! Each bucket (`start_time`/`end_time`, unix seconds; 1 day, 1 hour or 1 minute) holds
 //! results with the same meaning and natural key as the dashboard CSV rows

@@ -1,4 +1,4 @@
-//! OpenRouter activity export CSV (FORMATS.md §5.4): one row per generation.
+//! OpenRouter activity export CSV (docs/FORMATS.md §5.4): one row per generation.
 //!
 //! The natural key is `generation_id`, so a generation listed twice (in one file or in two
 //! overlapping exports) is stored once. `created_at` is `YYYY-MM-DD HH:MM:SS.mmm` with no
