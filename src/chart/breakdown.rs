@@ -35,6 +35,9 @@ pub struct BreakdownData {
     pub range: Option<(NaiveDate, NaiveDate)>,
     /// Events in the range that have no price (not in the bars).
     pub unpriced_events: i64,
+    /// Today in the ledger's zone: the week an empty chart without a range shows. The chart
+    /// never reads the clock (`Default` gives 1970-01-01).
+    pub today: NaiveDate,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -71,8 +74,8 @@ impl BreakdownData {
         let (first, last) = match (first, last) {
             (Some(a), Some(b)) => (a, b),
             _ => {
-                let today = monday(chrono::Local::now().date_naive());
-                (today, today)
+                let week = monday(self.today);
+                (week, week)
             }
         };
         let nweeks = ((last - first).num_days() / 7 + 1) as usize;

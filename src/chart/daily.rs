@@ -20,6 +20,9 @@ pub struct DailyData {
     pub range: Option<(NaiveDate, NaiveDate)>,
     /// Events in the range that have no price: not in the bars, and said so on the chart.
     pub unpriced_events: i64,
+    /// Today in the ledger's zone: where a chart with neither days nor a range is placed.
+    /// The chart never reads the clock (`Default` gives 1970-01-01).
+    pub today: NaiveDate,
 }
 
 /// Days the chart spans at least, so one day is a bar, not a wall.
@@ -65,7 +68,7 @@ impl DailyData {
         let series = self.series();
         let (from, spend, avg) = match &series {
             Some((f, s, a)) => (*f, s.as_slice(), a.as_slice()),
-            None => (chrono::Local::now().date_naive(), &[][..], &[][..]),
+            None => (self.today, &[][..], &[][..]),
         };
         let n = spend.len() as i64;
         let total: Usd = spend.iter().copied().sum();

@@ -32,6 +32,9 @@ pub struct TokensData {
     pub top: usize,
     /// The days whose months to show; default: the first to the last month listed.
     pub range: Option<(NaiveDate, NaiveDate)>,
+    /// Today in the ledger's zone: the month an empty chart without a range shows. The
+    /// chart never reads the clock (`Default` gives 1970-01-01).
+    pub today: NaiveDate,
 }
 
 /// The least the y axis spans: 100 thousand to 100 billion tokens a month.
@@ -69,7 +72,7 @@ impl TokensData {
         let (first, last) = match (first, last) {
             (Some(a), Some(b)) => (a, b),
             _ => {
-                let m = month_start(chrono::Local::now().date_naive());
+                let m = month_start(self.today);
                 (m, m)
             }
         };

@@ -87,19 +87,22 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
     let back = |days: u64| -> NaiveDate { until.checked_sub_days(Days::new(days)).unwrap_or(until) };
     let top = a.top as usize;
     let chart = match a.kind {
-        Kind::Daily => Chart::Daily(feed::daily(&l, tz, Some(since.unwrap_or_else(|| back(89))), Some(until))?),
+        Kind::Daily => Chart::Daily(feed::daily(&l, tz, today, Some(since.unwrap_or_else(|| back(89))), Some(until))?),
         Kind::Breakdown => {
             let by = a.by.unwrap_or(By::Model);
             Chart::Breakdown(feed::breakdown(
                 &l,
                 tz,
+                today,
                 by,
                 top,
                 Some(since.unwrap_or_else(|| back(7 * 26 - 1))),
                 Some(until),
             )?)
         }
-        Kind::Tokens => Chart::Tokens(feed::tokens(&l, tz, a.by.unwrap_or(By::Provider), top, since, Some(until))?),
+        Kind::Tokens => {
+            Chart::Tokens(feed::tokens(&l, tz, today, a.by.unwrap_or(By::Provider), top, since, Some(until))?)
+        }
         Kind::Burn => {
             let b = match &a.budget {
                 Some(name) => budget::get(l.conn(), name)?
