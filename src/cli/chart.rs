@@ -119,18 +119,15 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
                     }
                 }
             };
-            let at = a.until.as_deref().map(report::parse_day).transpose()?.unwrap_or(today);
-            let data =
-                feed::burn(&l, &b, at, tz)?.with_context(|| format!("budget {:?} has no period on {at}", b.name))?;
+            // `until` is the day to draw as of: --until, else today.
+            let data = feed::burn(&l, &b, until, tz)?
+                .with_context(|| format!("budget {:?} has no period on {until}", b.name))?;
             Chart::Burn(data)
         }
-        Kind::Ratio => {
-            let at = a.until.as_deref().map(report::parse_day).transpose()?.unwrap_or(today);
-            Chart::Ratio(
-                feed::ratio(&l, at, tz)?
-                    .context("chart ratio needs compensation (tokenburn comp set --annual AMOUNT)")?,
-            )
-        }
+        Kind::Ratio => Chart::Ratio(
+            feed::ratio(&l, until, tz)?
+                .context("chart ratio needs compensation (tokenburn comp set --annual AMOUNT)")?,
+        ),
     };
     if let Some((from, to)) = range_of(&chart) {
         if from > to {
