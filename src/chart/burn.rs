@@ -342,7 +342,7 @@ impl BurnData {
             c.group("tb-reached", &[("data-date", r.to_string())]);
             c.circle(f.xp(mid(r)), f.yp(amount_f(unit, v)), 4.5 * u, alert)?;
             c.end();
-        } else if let (Some(r), Some(_)) = (self.p50_runout, p.runout_on_chart) {
+        } else if let Some(r) = self.runout_marked(p) {
             c.group("tb-runout-point", &[("data-date", r.to_string())]);
             c.circle(f.xp(mid(r)), f.yp(amount_f(unit, self.budget)), 4.5 * u, alert)?;
             c.end();
