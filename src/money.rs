@@ -36,6 +36,32 @@ pub enum MoneyError {
 /// exponent (`1.5e-6`): JSON writers and spreadsheets produce all of them.
 pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
     let invalid = || MoneyError::Invalid(text.to_string());
+    let (negative, s) = strip_sign(text)?;
+    if let Some(v) = parse_plain(s.as_bytes(), scale) {
+        return Ok(if negative { -v } else { v });
+    }
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => {
+            let e: i32 = s[i + 1..].parse().map_err(|_| invalid())?;
+            (&s[..i], e)
+        }
+        None => (s, 0),
+    };
+    let (n_digits, frac_len) = count_digits(mantissa).ok_or_else(invalid)?;
+    // value = digits * 10^(exponent - frac_len); we want value * 10^scale.
+    // In i64: an exponent near i32's limits must not wrap.
+    let shift = i64::from(exponent) - frac_len + i64::from(scale);
+    let overflow = || MoneyError::Overflow(text.to_string());
+    let mut acc = shift_digits(mantissa, n_digits, shift).ok_or_else(overflow)?;
+    if negative {
+        acc = -acc;
+    }
+    i64::try_from(acc).map_err(|_| overflow())
+}
+
+/// The text without surrounding space, its sign and a leading `$`; and whether the sign was
+/// a minus.
+fn strip_sign(text: &str) -> Result<(bool, &str), MoneyError> {
     let mut s = text.trim();
     if s.is_empty() {
         return Err(MoneyError::Empty);
@@ -47,19 +73,16 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
     } else if let Some(rest) = s.strip_prefix('+') {
         s = rest;
     }
-    s = s.strip_prefix('$').unwrap_or(s).trim_start();
-    if let Some(v) = parse_plain(s.as_bytes(), scale) {
-        return Ok(if negative { -v } else { v });
-    }
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => {
-            let e: i32 = s[i + 1..].parse().map_err(|_| invalid())?;
-            (&s[..i], e)
-        }
-        None => (s, 0),
-    };
-    // Two passes over the digits and no buffer: the first checks the text and counts them,
-    // the second accumulates those kept and looks at those dropped (parsing is per row).
+    Ok((negative, s.strip_prefix('$').unwrap_or(s).trim_start()))
+}
+
+/// The number of digits in a mantissa and how many of them follow its point; None when it
+/// is not a decimal number (thousands separators allowed before the point).
+///
+/// Parsing makes two passes over the digits and no buffer: this one checks the text and
+/// counts them, [`shift_digits`] accumulates those kept and looks at those dropped (parsing
+/// is per row).
+fn count_digits(mantissa: &str) -> Option<(usize, i64)> {
     let mut n_digits = 0usize;
     let mut frac_len: i64 = 0;
     let mut seen_point = false;
@@ -73,16 +96,15 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
             }
             b'.' if !seen_point => seen_point = true,
             b',' | b'_' if !seen_point => {}
-            _ => return Err(invalid()),
+            _ => return None,
         }
     }
-    if n_digits == 0 {
-        return Err(invalid());
-    }
-    // value = digits * 10^(exponent - frac_len); we want value * 10^scale.
-    // In i64: an exponent near i32's limits must not wrap.
-    let shift = i64::from(exponent) - frac_len + i64::from(scale);
-    let overflow = || MoneyError::Overflow(text.to_string());
+    (n_digits > 0).then_some((n_digits, frac_len))
+}
+
+/// The mantissa's `n_digits` digits as an integer times 10^`shift`, rounded half to even
+/// when `shift` drops digits; None when it does not fit.
+fn shift_digits(mantissa: &str, n_digits: usize, shift: i64) -> Option<i128> {
     let keep = if shift >= 0 { n_digits } else { n_digits.saturating_sub((-shift) as usize) };
     let dropped_all = shift < 0 && (-shift) as usize > n_digits;
     let mut acc: i128 = 0;
@@ -92,7 +114,7 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
     let digits = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0');
     for (i, d) in digits.enumerate() {
         if i < keep {
-            acc = acc.checked_mul(10).and_then(|a| a.checked_add(d as i128)).ok_or_else(overflow)?;
+            acc = acc.checked_mul(10)?.checked_add(d as i128)?;
         } else if i == keep && !dropped_all {
             first = d;
         } else {
@@ -102,8 +124,8 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
     if shift > 0 && acc != 0 {
         // One multiplication (a huge exponent must not loop): 10^38 is the largest power of
         // ten an i128 holds.
-        let power = u32::try_from(shift).ok().filter(|&p| p <= 38).ok_or_else(overflow)?;
-        acc = acc.checked_mul(10i128.pow(power)).ok_or_else(overflow)?;
+        let power = u32::try_from(shift).ok().filter(|&p| p <= 38)?;
+        acc = acc.checked_mul(10i128.pow(power))?;
     } else if shift < 0 {
         // Round half to even on the dropped digits.
         let round_up = first > 5 || (first == 5 && (rest_nonzero || acc % 2 == 1));
@@ -111,10 +133,7 @@ pub fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
             acc += 1;
         }
     }
-    if negative {
-        acc = -acc;
-    }
-    i64::try_from(acc).map_err(|_| overflow())
+    Some(acc)
 }
 
 /// The common case of [`parse_scaled`], unsigned `123.456` (no separators or exponent) whose

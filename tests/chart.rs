@@ -254,7 +254,7 @@ fn tokens() -> TokensData {
         months.push(MonthTokens { month: d(m), key: "google".into(), tokens: 500_000 });
         months.push(MonthTokens { month: d(m), key: "xai".into(), tokens: 200_000 });
     }
-    TokensData { by: "provider".into(), months, top: 2, range: None }
+    TokensData { by: "provider".into(), months, top: 2, range: None, today: d("2025-04-30") }
 }
 
 fn breakdown() -> BreakdownData {
@@ -264,7 +264,7 @@ fn breakdown() -> BreakdownData {
             weeks.push(WeekSpend { week: d(day), key: k.into(), spend: usd(base + 10 * w as i64) });
         }
     }
-    BreakdownData { by: "model".into(), weeks, top: 2, range: None, unpriced_events: 3 }
+    BreakdownData { by: "model".into(), weeks, top: 2, range: None, unpriced_events: 3, today: d("2025-09-20") }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -488,7 +488,8 @@ fn daily_bars_average_and_weekends() {
     assert_eq!(avg.len(), 22);
 
     // One day: one bar, no average.
-    let one = DailyData { days: vec![(d("2026-06-14"), usd(12))], range: None, unpriced_events: 0 };
+    let one =
+        DailyData { days: vec![(d("2026-06-14"), usd(12))], range: None, unpriced_events: 0, today: d("2026-06-15") };
     let (_, s) = svg(&Chart::Daily(one));
     assert_eq!(s.series("spend").named("rect").len(), 1);
     assert!(s.groups("tb-series").iter().all(|g| g.attr("data-series") != "avg7"));
@@ -502,7 +503,12 @@ fn daily_bars_average_and_weekends() {
 
 #[test]
 fn empty_charts_say_so() {
-    let no_days = DailyData { days: vec![], range: Some((d("2026-01-01"), d("2026-01-31"))), unpriced_events: 0 };
+    let no_days = DailyData {
+        days: vec![],
+        range: Some((d("2026-01-01"), d("2026-01-31"))),
+        unpriced_events: 0,
+        today: d("2026-02-01"),
+    };
     let cases = [
         (Chart::Daily(no_days), "No spend from Jan 1, 2026 to Jan 31, 2026"),
         (Chart::Daily(DailyData::default()), "No spend recorded"),
@@ -518,6 +524,20 @@ fn empty_charts_say_so() {
         // And a PNG draws too.
         chart::render_png(&c, &opts(400, 300, Theme::Dark)).unwrap();
     }
+}
+
+#[test]
+fn empty_charts_without_a_range_show_the_day_they_are_given() {
+    // The charts never read the clock: "today" comes with the data.
+    let today = d("2026-03-11"); // a Wednesday
+    let (_, s) = svg(&Chart::Breakdown(BreakdownData { today, ..BreakdownData::default() }));
+    assert_eq!(s.group("tb-empty").texts()[0], "No spend from Mar 9, 2026 to Mar 15, 2026");
+    let (_, s) = svg(&Chart::Tokens(TokensData { today, ..TokensData::default() }));
+    assert_eq!(s.group("tb-empty").texts()[0], "No tokens from Mar 2026 to Mar 2026");
+    let (_, s) = svg(&Chart::Daily(DailyData { today, ..DailyData::default() }));
+    assert_eq!(s.group("tb-empty").texts()[0], "No spend recorded");
+    let plot = s.group("tb-plot");
+    assert_eq!((plot.f("data-x-min"), plot.f("data-x-max")), (dn("2026-03-11") - 3.5, dn("2026-03-11") + 3.5));
 }
 
 fn all_charts() -> Vec<Chart> {

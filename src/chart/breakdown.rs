@@ -10,6 +10,7 @@ use super::canvas::{Canvas, Surface};
 use super::daily::usd_f;
 use super::format::{self, usd_compact, usd_full, Measure};
 use super::frame::{Frame, LegendItem, Spec, Swatch};
+use super::theme::{Color, Palette};
 use super::{rank, Result, OTHER};
 use crate::money::Usd;
 
@@ -35,6 +36,9 @@ pub struct BreakdownData {
     pub range: Option<(NaiveDate, NaiveDate)>,
     /// Events in the range that have no price (not in the bars).
     pub unpriced_events: i64,
+    /// Today in the ledger's zone: the week an empty chart without a range shows. The chart
+    /// never reads the clock (`Default` gives 1970-01-01).
+    pub today: NaiveDate,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -50,8 +54,38 @@ impl BreakdownData {
     }
 
     pub(crate) fn draw<B: Surface>(&self, c: &mut Canvas<B>) -> Result<()> {
-        let pal = c.pal.clone();
-        let u = c.u;
+        let g = self.grid();
+        let (first, last, nweeks) = (g.first, g.last, g.stack.len());
+        let pos_max = g.stack.iter().map(|w| w.iter().filter(|&&v| v > 0).sum::<i64>()).max().unwrap_or(0);
+        let neg_min = g.stack.iter().map(|w| w.iter().filter(|&&v| v < 0).sum::<i64>()).min().unwrap_or(0);
+        let pad = 7.0 * (MIN_WEEKS - nweeks as i64).max(0) as f64 / 2.0;
+        let x = (dn(first) - pad, dn(last) + 7.0 + pad);
+        let spec = Spec {
+            title: self.title(),
+            facts: self.facts(&g),
+            legend: if g.any { g.legend(&c.pal) } else { Vec::new() },
+            x,
+            x_title: "Week (starting Monday)".into(),
+            weeks_centered: true,
+            y_scale: Scale::Linear,
+            y: (usd_f(neg_min), usd_f(pos_max)),
+            measure: Measure::Usd,
+            y_title: "Spend per week (USD)".into(),
+            right: Vec::new(),
+            markers: Vec::new(),
+        };
+        let f = Frame::layout(c, spec);
+        f.draw_back(c)?;
+        if !g.any {
+            let to = last.checked_add_days(Days::new(6)).unwrap_or(last);
+            return f.message(c, &format!("No spend from {} to {}", c.loc.date(first), c.loc.date(to)));
+        }
+        g.draw_stacks(c, &f)?;
+        f.draw_front(c)
+    }
+
+    /// The weeks in range, each key's spend in them, and the keys ranked.
+    fn grid(&self) -> Grid {
         let mut totals: HashMap<String, i128> = HashMap::new();
         let mut cells: BTreeMap<(NaiveDate, String), i64> = BTreeMap::new();
         let (lo, hi) = match self.range {
@@ -71,83 +105,113 @@ impl BreakdownData {
         let (first, last) = match (first, last) {
             (Some(a), Some(b)) => (a, b),
             _ => {
-                let today = monday(chrono::Local::now().date_naive());
-                (today, today)
+                let week = monday(self.today);
+                (week, week)
             }
         };
         let nweeks = ((last - first).num_days() / 7 + 1) as usize;
         let (kept, slot, has_other) = rank(&totals, self.top);
         let nslots = kept.len() + usize::from(has_other);
-        // stack[week][slot]
         let mut stack = vec![vec![0i64; nslots]; nweeks];
         for ((m, k), v) in &cells {
             let wi = ((*m - first).num_days() / 7) as usize;
             stack[wi][slot[k]] += v;
         }
-        let total: i128 = totals.values().sum();
         let any = cells.values().any(|&v| v != 0);
+        Grid { first, last, kept, has_other, totals, stack, any }
+    }
 
-        let color = |i: usize| if i < kept.len() { pal.series[i] } else { pal.other };
-        let name = |i: usize| if i < kept.len() { kept[i].clone() } else { OTHER.to_string() };
-        let slot_total = |i: usize| -> i128 { stack.iter().map(|w| w[i] as i128).sum() };
-
-        let mut legend = Vec::new();
-        for i in 0..nslots {
-            let t = Usd(slot_total(i) as i64);
-            let label = if i < kept.len() {
-                format!("{} {}", format::shorten(&kept[i], 28), usd_compact(t))
-            } else {
-                format!("{OTHER} {}", usd_compact(t))
-            };
-            legend.push(LegendItem { label, color: color(i), swatch: Swatch::Box, id: name(i) });
-        }
+    fn facts(&self, g: &Grid) -> Vec<String> {
+        let total: i128 = g.totals.values().sum();
         let mut facts = Vec::new();
-        if any {
-            facts.push(format!("Total {} over {} weeks", usd_full(Usd(total as i64)), format::group(nweeks as i128)));
-            if let Some(k) = kept.first() {
-                let share = if total > 0 { totals[k] * 100 / total } else { 0 };
+        if g.any {
+            facts.push(format!(
+                "Total {} over {} weeks",
+                usd_full(Usd(total as i64)),
+                format::group(g.stack.len() as i128)
+            ));
+            if let Some(k) = g.kept.first() {
+                let share = if total > 0 { g.totals[k] * 100 / total } else { 0 };
                 facts.push(format!("largest: {} ({share}%)", format::shorten(k, 40)));
             }
         }
         if self.unpriced_events > 0 {
             facts.push(format!("{} unpriced events not shown", format::group(self.unpriced_events as i128)));
         }
+        facts
+    }
+}
 
-        let pos_max = stack.iter().map(|w| w.iter().filter(|&&v| v > 0).sum::<i64>()).max().unwrap_or(0);
-        let neg_min = stack.iter().map(|w| w.iter().filter(|&&v| v < 0).sum::<i64>()).min().unwrap_or(0);
-        let pad = 7.0 * (MIN_WEEKS - nweeks as i64).max(0) as f64 / 2.0;
-        let x = (dn(first) - pad, dn(last) + 7.0 + pad);
-        let spec = Spec {
-            title: self.title(),
-            facts,
-            legend: if any { legend } else { Vec::new() },
-            x,
-            x_title: "Week (starting Monday)".into(),
-            weeks_centered: true,
-            y_scale: Scale::Linear,
-            y: (usd_f(neg_min), usd_f(pos_max)),
-            measure: Measure::Usd,
-            y_title: "Spend per week (USD)".into(),
-            right: Vec::new(),
-            markers: Vec::new(),
-        };
-        let f = Frame::layout(c, spec);
-        f.draw_back(c)?;
-        if !any {
-            let to = last.checked_add_days(Days::new(6)).unwrap_or(last);
-            return f.message(c, &format!("No spend from {} to {}", c.loc.date(first), c.loc.date(to)));
+/// The weeks a breakdown shows and each slot's spend in them. Slots are the kept keys in
+/// rank order, then "other" when there is one.
+struct Grid {
+    /// The Mondays of the first and last weeks.
+    first: NaiveDate,
+    last: NaiveDate,
+    kept: Vec<String>,
+    has_other: bool,
+    /// Each key's spend over the range.
+    totals: HashMap<String, i128>,
+    /// Spend per week and slot: `stack[week][slot]`.
+    stack: Vec<Vec<i64>>,
+    /// Whether any week has spend.
+    any: bool,
+}
+
+impl Grid {
+    fn nslots(&self) -> usize {
+        self.kept.len() + usize::from(self.has_other)
+    }
+
+    fn name(&self, i: usize) -> String {
+        if i < self.kept.len() {
+            self.kept[i].clone()
+        } else {
+            OTHER.to_string()
         }
+    }
+
+    fn color(&self, pal: &Palette, i: usize) -> Color {
+        if i < self.kept.len() {
+            pal.series[i]
+        } else {
+            pal.other
+        }
+    }
+
+    fn slot_total(&self, i: usize) -> i128 {
+        self.stack.iter().map(|w| w[i] as i128).sum()
+    }
+
+    fn legend(&self, pal: &Palette) -> Vec<LegendItem> {
+        let mut legend = Vec::new();
+        for i in 0..self.nslots() {
+            let t = Usd(self.slot_total(i) as i64);
+            let label = if i < self.kept.len() {
+                format!("{} {}", format::shorten(&self.kept[i], 28), usd_compact(t))
+            } else {
+                format!("{OTHER} {}", usd_compact(t))
+            };
+            legend.push(LegendItem { label, color: self.color(pal, i), swatch: Swatch::Box, id: self.name(i) });
+        }
+        legend
+    }
+
+    /// Each slot's bars, stacked up from zero for spend and down for refunds.
+    fn draw_stacks<B: Surface>(&self, c: &mut Canvas<B>, f: &Frame) -> Result<()> {
+        let (u, pal) = (c.u, c.pal.clone());
+        let nweeks = self.stack.len();
         let week_px = f.xp(7.0) - f.xp(0.0);
         let gap = if week_px >= 6.0 * u { 0.9 } else { 0.0 };
         // Running tops of each week's positive and negative stacks.
         let mut up = vec![0i64; nweeks];
         let mut down = vec![0i64; nweeks];
-        for i in 0..nslots {
+        for i in 0..self.nslots() {
             c.group(
                 "tb-series tb-bars",
-                &[("data-series", name(i)), ("data-total", Usd(slot_total(i) as i64).to_string())],
+                &[("data-series", self.name(i)), ("data-total", Usd(self.slot_total(i) as i64).to_string())],
             );
-            for (wi, w) in stack.iter().enumerate() {
+            for (wi, w) in self.stack.iter().enumerate() {
                 let v = w[i];
                 if v == 0 {
                     continue;
@@ -155,12 +219,12 @@ impl BreakdownData {
                 let base = if v > 0 { &mut up[wi] } else { &mut down[wi] };
                 let (a, b) = (*base, *base + v);
                 *base = b;
-                let d = dn(first) + 7.0 * wi as f64;
+                let d = dn(self.first) + 7.0 * wi as f64;
                 let (x0, x1) = (f.xp(d + gap), f.xp(d + 7.0 - gap));
-                c.rect(x0, f.yp(usd_f(a)), x1.max(x0 + 1.0), f.yp(usd_f(b)), color(i))?;
+                c.rect(x0, f.yp(usd_f(a)), x1.max(x0 + 1.0), f.yp(usd_f(b)), self.color(&pal, i))?;
             }
             c.end();
         }
-        f.draw_front(c)
+        Ok(())
     }
 }

@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use super::axis::{dn, Scale};
 use super::canvas::{Canvas, Surface};
 use super::daily::usd_f;
-use super::format::{self, usd_full, Measure};
+use super::format::{self, usd_full, DateLocale, Measure};
 use super::frame::{Frame, LegendItem, Marker, RightLabel, Spec, Swatch};
+use super::theme::Palette;
 use super::{Result, Unit};
 use crate::money::{div_round_half_even, Usd};
 
@@ -74,12 +75,27 @@ impl BurnData {
     }
 
     pub(crate) fn draw<B: Surface>(&self, c: &mut Canvas<B>) -> Result<()> {
-        let pal = c.pal.clone();
-        let u = c.u;
-        let unit = self.unit;
-        let af = |v: i64| amount_f(unit, v);
-        let mid = |d: NaiveDate| dn(d) + 0.5;
+        let p = self.plan();
+        let f = Frame::layout(c, self.spec(&p, &c.pal, &c.loc));
+        f.draw_back(c)?;
+        if p.x_max > p.end + 0.5 {
+            let shade = c.pal.shade;
+            c.group("tb-after-period", &[]);
+            c.rect(f.xp(p.end), f.top, f.xp(p.x_max), f.bottom, shade)?;
+            c.end();
+        }
+        self.draw_fan(c, &f, &p)?;
+        self.draw_budget_lines(c, &f, &p)?;
+        self.draw_spend(c, &f, &p)?;
+        if p.cum.is_empty() && p.fan.is_empty() {
+            f.draw_front(c)?;
+            return f.message(c, &format!("No spend since {}", c.loc.date(self.period_start)));
+        }
+        f.draw_front(c)
+    }
 
+    /// The data in order and the chart's extents.
+    fn plan(&self) -> Plan {
         let mut cum: Vec<(NaiveDate, i64)> =
             self.cumulative.iter().copied().filter(|&(d, _)| d >= self.period_start).collect();
         cum.sort_by_key(|p| p.0);
@@ -102,7 +118,44 @@ impl BurnData {
             .unwrap_or(0)
             .max(0);
         let reached = cum.iter().find(|p| self.budget > 0 && p.1 >= self.budget).map(|p| p.0);
+        let mut thresholds: Vec<u8> = self.thresholds.iter().copied().filter(|&t| t > 0 && t < 100).collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        Plan { cum, fan, spent, start, end, x_max, ymax, reached, runout_on_chart, thresholds }
+    }
 
+    /// The P50 run-out to mark on the chart: when the budget is not reached yet and the
+    /// run-out falls on the chart.
+    fn runout_marked(&self, p: &Plan) -> Option<NaiveDate> {
+        match (self.p50_runout, p.runout_on_chart, p.reached) {
+            (Some(r), Some(_), None) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn spec(&self, p: &Plan, pal: &Palette, loc: &DateLocale) -> Spec {
+        let unit = self.unit;
+        Spec {
+            title: self.title(),
+            facts: self.facts(p, loc),
+            legend: self.legend(p, pal),
+            x: (p.start, p.x_max),
+            x_title: String::new(),
+            weeks_centered: false,
+            y_scale: Scale::Linear,
+            y: (0.0, amount_f(unit, p.ymax)),
+            measure: if unit == Unit::Usd { Measure::Usd } else { Measure::Tokens },
+            y_title: match unit {
+                Unit::Usd => "Cumulative spend (USD)".into(),
+                Unit::Tokens => "Cumulative tokens".into(),
+            },
+            right: self.right_labels(p, pal),
+            markers: self.markers(p, pal, loc),
+        }
+    }
+
+    fn facts(&self, p: &Plan, loc: &DateLocale) -> Vec<String> {
+        let unit = self.unit;
         let mut facts = Vec::new();
         let pct = |v: i64| {
             if self.budget > 0 {
@@ -111,33 +164,38 @@ impl BurnData {
                 None
             }
         };
-        match (reached, pct(spent)) {
-            (Some(r), Some(p)) => facts.push(format!(
-                "Over budget by {} since {} ({p}%)",
-                amount_label(unit, spent - self.budget),
-                c.loc.date(r)
+        match (p.reached, pct(p.spent)) {
+            (Some(r), Some(pc)) => facts.push(format!(
+                "Over budget by {} since {} ({pc}%)",
+                amount_label(unit, p.spent - self.budget),
+                loc.date(r)
             )),
-            (_, Some(p)) => {
-                facts.push(format!("Spent {} of {} ({p}%)", amount_label(unit, spent), amount_label(unit, self.budget)))
-            }
-            (_, None) => facts.push(format!("Spent {}", amount_label(unit, spent))),
+            (_, Some(pc)) => facts.push(format!(
+                "Spent {} of {} ({pc}%)",
+                amount_label(unit, p.spent),
+                amount_label(unit, self.budget)
+            )),
+            (_, None) => facts.push(format!("Spent {}", amount_label(unit, p.spent))),
         }
-        if reached.is_none() {
-            match (self.p50_runout, runout_on_chart) {
-                (Some(r), Some(_)) => facts.push(format!("P50 run-out {}", c.loc.date(r))),
-                (Some(r), None) => facts.push(format!("P50 run-out {} (off the chart)", c.loc.date(r))),
-                (None, _) if !fan.is_empty() => {
-                    let through = fan.last().map(|p| p.date).unwrap_or(self.period_end);
-                    facts.push(format!("P50 stays under budget through {}", c.loc.date(through)))
+        if p.reached.is_none() {
+            match (self.p50_runout, p.runout_on_chart) {
+                (Some(r), Some(_)) => facts.push(format!("P50 run-out {}", loc.date(r))),
+                (Some(r), None) => facts.push(format!("P50 run-out {} (off the chart)", loc.date(r))),
+                (None, _) if !p.fan.is_empty() => {
+                    let through = p.fan.last().map(|p| p.date).unwrap_or(self.period_end);
+                    facts.push(format!("P50 stays under budget through {}", loc.date(through)))
                 }
                 _ => {}
             }
         }
-        facts.push(format!("period {} to {}", c.loc.date(self.period_start), c.loc.date(self.period_end)));
+        facts.push(format!("period {} to {}", loc.date(self.period_start), loc.date(self.period_end)));
+        facts
+    }
 
+    fn legend(&self, p: &Plan, pal: &Palette) -> Vec<LegendItem> {
         let mut legend =
             vec![LegendItem { label: "Spend".into(), color: pal.primary, swatch: Swatch::Line, id: "spend".into() }];
-        if !fan.is_empty() {
+        if !p.fan.is_empty() {
             legend.push(LegendItem {
                 label: "Forecast P50".into(),
                 color: pal.primary,
@@ -152,10 +210,7 @@ impl BurnData {
             });
         }
         legend.push(LegendItem { label: "Budget".into(), color: pal.alert, swatch: Swatch::Line, id: "budget".into() });
-        let mut thresholds: Vec<u8> = self.thresholds.iter().copied().filter(|&t| t > 0 && t < 100).collect();
-        thresholds.sort_unstable();
-        thresholds.dedup();
-        if !thresholds.is_empty() && self.budget > 0 {
+        if !p.thresholds.is_empty() && self.budget > 0 {
             legend.push(LegendItem {
                 label: "Alert thresholds".into(),
                 color: pal.muted,
@@ -163,23 +218,31 @@ impl BurnData {
                 id: "thresholds".into(),
             });
         }
+        legend
+    }
 
+    fn right_labels(&self, p: &Plan, pal: &Palette) -> Vec<RightLabel> {
+        let unit = self.unit;
         let mut right = vec![RightLabel {
-            value: af(self.budget),
+            value: amount_f(unit, self.budget),
             text: format!("Budget {}", short(unit, self.budget)),
             color: pal.alert,
         }];
-        for &t in &thresholds {
+        for &t in &p.thresholds {
             if self.budget > 0 {
                 right.push(RightLabel {
-                    value: af(self.budget) * t as f64 / 100.0,
+                    value: amount_f(unit, self.budget) * t as f64 / 100.0,
                     text: format!("{t}%"),
                     color: pal.muted,
                 });
             }
         }
+        right
+    }
+
+    fn markers(&self, p: &Plan, pal: &Palette, loc: &DateLocale) -> Vec<Marker> {
         let mut markers = Vec::new();
-        if mid(self.today) >= start && mid(self.today) <= x_max {
+        if mid(self.today) >= p.start && mid(self.today) <= p.x_max {
             markers.push(Marker {
                 x: mid(self.today),
                 text: "Today".into(),
@@ -188,118 +251,132 @@ impl BurnData {
                 date: self.today,
             });
         }
-        if let (Some(r), Some(_), None) = (self.p50_runout, runout_on_chart, reached) {
+        if let Some(r) = self.runout_marked(p) {
             markers.push(Marker {
                 x: mid(r),
-                text: format!("P50 run-out {}", c.loc.day_month(r)),
+                text: format!("P50 run-out {}", loc.day_month(r)),
                 color: pal.alert,
                 class: "tb-runout",
                 date: r,
             });
         }
-        if x_max > end + 0.5 {
+        if p.x_max > p.end + 0.5 {
             markers.push(Marker {
-                x: end,
+                x: p.end,
                 text: "Period end".into(),
                 color: pal.muted,
                 class: "tb-period-end",
                 date: self.period_end,
             });
         }
+        markers
+    }
 
-        let spec = Spec {
-            title: self.title(),
-            facts,
-            legend,
-            x: (start, x_max),
-            x_title: String::new(),
-            weeks_centered: false,
-            y_scale: Scale::Linear,
-            y: (0.0, af(ymax)),
-            measure: if unit == Unit::Usd { Measure::Usd } else { Measure::Tokens },
-            y_title: match unit {
-                Unit::Usd => "Cumulative spend (USD)".into(),
-                Unit::Tokens => "Cumulative tokens".into(),
-            },
-            right,
-            markers,
-        };
-        let f = Frame::layout(c, spec);
-        f.draw_back(c)?;
-
-        if x_max > end + 0.5 {
-            c.group("tb-after-period", &[]);
-            c.rect(f.xp(end), f.top, f.xp(x_max), f.bottom, pal.shade)?;
-            c.end();
-        }
-
-        if !fan.is_empty() {
-            // The fan starts from today's actual spend, so the band grows out of the line.
-            let mut pts = fan.clone();
-            if let Some((d, v)) = cum.last().copied() {
-                if pts[0].date > d {
-                    pts.insert(0, FanPoint { date: d, p10: v, p50: v, p90: v });
-                }
+    /// The P10 to P90 band and the dashed P50.
+    fn draw_fan<B: Surface>(&self, c: &mut Canvas<B>, f: &Frame, p: &Plan) -> Result<()> {
+        let Some(last) = p.fan.last() else { return Ok(()) };
+        let (unit, u, primary) = (self.unit, c.u, c.pal.primary);
+        let at = |d: NaiveDate, v: i64| (f.xp(mid(d)), f.yp(amount_f(unit, v)));
+        // The fan starts from today's actual spend, so the band grows out of the line.
+        let mut pts = p.fan.clone();
+        if let Some((d, v)) = p.cum.last().copied() {
+            if pts[0].date > d {
+                pts.insert(0, FanPoint { date: d, p10: v, p50: v, p90: v });
             }
-            let upper: Vec<(f64, f64)> = pts.iter().map(|p| (f.xp(mid(p.date)), f.yp(af(p.p90)))).collect();
-            let lower: Vec<(f64, f64)> = pts.iter().rev().map(|p| (f.xp(mid(p.date)), f.yp(af(p.p10)))).collect();
-            let last = fan.last().expect("non-empty");
-            c.group(
-                "tb-fan",
-                &[
-                    ("data-from", fan[0].date.to_string()),
-                    ("data-to", last.date.to_string()),
-                    ("data-p10-end", exact(unit, last.p10)),
-                    ("data-p50-end", exact(unit, last.p50)),
-                    ("data-p90-end", exact(unit, last.p90)),
-                ],
-            );
-            let band: Vec<(f64, f64)> = upper.iter().chain(lower.iter()).copied().collect();
-            c.polygon(&band, pal.primary.alpha(0.22))?;
-            c.end();
-            c.group("tb-series tb-p50", &[("data-series", "p50".into())]);
-            let p50: Vec<(f64, f64)> = pts.iter().map(|p| (f.xp(mid(p.date)), f.yp(af(p.p50)))).collect();
-            c.dashed(&p50, pal.primary, 2.0 * u, 7.0 * u, 4.0 * u)?;
-            c.end();
         }
+        let upper: Vec<(f64, f64)> = pts.iter().map(|q| at(q.date, q.p90)).collect();
+        let lower: Vec<(f64, f64)> = pts.iter().rev().map(|q| at(q.date, q.p10)).collect();
+        c.group(
+            "tb-fan",
+            &[
+                ("data-from", p.fan[0].date.to_string()),
+                ("data-to", last.date.to_string()),
+                ("data-p10-end", exact(unit, last.p10)),
+                ("data-p50-end", exact(unit, last.p50)),
+                ("data-p90-end", exact(unit, last.p90)),
+            ],
+        );
+        let band: Vec<(f64, f64)> = upper.iter().chain(lower.iter()).copied().collect();
+        c.polygon(&band, primary.alpha(0.22))?;
+        c.end();
+        c.group("tb-series tb-p50", &[("data-series", "p50".into())]);
+        let p50: Vec<(f64, f64)> = pts.iter().map(|q| at(q.date, q.p50)).collect();
+        c.dashed(&p50, primary, 2.0 * u, 7.0 * u, 4.0 * u)?;
+        c.end();
+        Ok(())
+    }
 
+    /// The alert thresholds' dashed lines and the budget line.
+    fn draw_budget_lines<B: Surface>(&self, c: &mut Canvas<B>, f: &Frame, p: &Plan) -> Result<()> {
+        let (unit, u) = (self.unit, c.u);
+        let (muted, alert) = (c.pal.muted, c.pal.alert);
         if self.budget > 0 {
-            for &t in &thresholds {
+            for &t in &p.thresholds {
                 let v = div_round_half_even(self.budget as i128 * t as i128, 100) as i64;
-                let y = f.yp(af(v));
+                let y = f.yp(amount_f(unit, v));
                 c.group("tb-threshold", &[("data-percent", t.to_string()), ("data-value", exact(unit, v))]);
-                c.dashed(&[(f.left, y), (f.right, y)], pal.muted, u, 2.0 * u, 4.0 * u)?;
+                c.dashed(&[(f.left, y), (f.right, y)], muted, u, 2.0 * u, 4.0 * u)?;
                 c.end();
             }
         }
-        let by = f.yp(af(self.budget));
+        let by = f.yp(amount_f(unit, self.budget));
         c.group("tb-budget", &[("data-value", exact(unit, self.budget))]);
-        c.line(&[(f.left, by), (f.right, by)], pal.alert, 2.0 * u)?;
+        c.line(&[(f.left, by), (f.right, by)], alert, 2.0 * u)?;
         c.end();
-
-        if !cum.is_empty() {
-            let mut pts = vec![(f.xp(start), f.yp(0.0))];
-            pts.extend(cum.iter().map(|&(d, v)| (f.xp(mid(d)), f.yp(af(v)))));
-            c.group("tb-series tb-line", &[("data-series", "spend".into()), ("data-spent", exact(unit, spent))]);
-            c.line(&pts, pal.primary, 2.5 * u)?;
-            c.end();
-        }
-        if let Some(r) = reached {
-            let v = cum.iter().find(|p| p.0 == r).map(|p| p.1).unwrap_or(self.budget);
-            c.group("tb-reached", &[("data-date", r.to_string())]);
-            c.circle(f.xp(mid(r)), f.yp(af(v)), 4.5 * u, pal.alert)?;
-            c.end();
-        } else if let (Some(r), Some(_)) = (self.p50_runout, runout_on_chart) {
-            c.group("tb-runout-point", &[("data-date", r.to_string())]);
-            c.circle(f.xp(mid(r)), by, 4.5 * u, pal.alert)?;
-            c.end();
-        }
-        if cum.is_empty() && fan.is_empty() {
-            f.draw_front(c)?;
-            return f.message(c, &format!("No spend since {}", c.loc.date(self.period_start)));
-        }
-        f.draw_front(c)
+        Ok(())
     }
+
+    /// The spend line, and the point where it reached the budget or where P50 runs out.
+    fn draw_spend<B: Surface>(&self, c: &mut Canvas<B>, f: &Frame, p: &Plan) -> Result<()> {
+        let (unit, u) = (self.unit, c.u);
+        let (primary, alert) = (c.pal.primary, c.pal.alert);
+        if !p.cum.is_empty() {
+            let mut pts = vec![(f.xp(p.start), f.yp(0.0))];
+            pts.extend(p.cum.iter().map(|&(d, v)| (f.xp(mid(d)), f.yp(amount_f(unit, v)))));
+            c.group("tb-series tb-line", &[("data-series", "spend".into()), ("data-spent", exact(unit, p.spent))]);
+            c.line(&pts, primary, 2.5 * u)?;
+            c.end();
+        }
+        if let Some(r) = p.reached {
+            let v = p.cum.iter().find(|q| q.0 == r).map(|q| q.1).unwrap_or(self.budget);
+            c.group("tb-reached", &[("data-date", r.to_string())]);
+            c.circle(f.xp(mid(r)), f.yp(amount_f(unit, v)), 4.5 * u, alert)?;
+            c.end();
+        } else if let Some(r) = self.runout_marked(p) {
+            c.group("tb-runout-point", &[("data-date", r.to_string())]);
+            c.circle(f.xp(mid(r)), f.yp(amount_f(unit, self.budget)), 4.5 * u, alert)?;
+            c.end();
+        }
+        Ok(())
+    }
+}
+
+/// What [`BurnData::draw`] works from: the series in date order and the chart's extents.
+struct Plan {
+    /// Cumulative spend from the period's start, by date.
+    cum: Vec<(NaiveDate, i64)>,
+    /// The forecast, by date.
+    fan: Vec<FanPoint>,
+    /// Spend through the last day listed.
+    spent: i64,
+    /// Day numbers of the period's first instant and of the instant after its last day.
+    start: f64,
+    end: f64,
+    /// Where the x axis ends: the period, the fan or the run-out, whichever is last.
+    x_max: f64,
+    /// The largest amount on the chart.
+    ymax: i64,
+    /// The day cumulative spend reached the budget.
+    reached: Option<NaiveDate>,
+    /// The end of the P50 run-out day, when near enough to show.
+    runout_on_chart: Option<f64>,
+    /// The alert thresholds strictly between 0 and 100 percent, sorted, once each.
+    thresholds: Vec<u8>,
+}
+
+/// The middle of a day: where cumulative amounts are plotted.
+fn mid(d: NaiveDate) -> f64 {
+    dn(d) + 0.5
 }
 
 fn short(unit: Unit, v: i64) -> String {

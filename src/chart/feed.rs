@@ -45,8 +45,15 @@ fn range(
     }
 }
 
-/// Spend per day from `since` to `until` (inclusive; open ends stop at the data).
-pub fn daily(l: &Ledger, tz: Tz, since: Option<NaiveDate>, until: Option<NaiveDate>) -> Result<DailyData> {
+/// Spend per day from `since` to `until` (inclusive; open ends stop at the data). `today`
+/// is the day in `tz` the chart is drawn on.
+pub fn daily(
+    l: &Ledger,
+    tz: Tz,
+    today: NaiveDate,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> Result<DailyData> {
     let rep = report::report(l, By::Day, &base(since, until), tz)?;
     let mut days = Vec::with_capacity(rep.rows.len());
     for r in &rep.rows {
@@ -55,7 +62,7 @@ pub fn daily(l: &Ledger, tz: Tz, since: Option<NaiveDate>, until: Option<NaiveDa
         }
     }
     let range = range(since, until, days.first().map(|d| d.0), days.last().map(|d| d.0));
-    Ok(DailyData { days, range, unpriced_events: rep.totals.unpriced_events })
+    Ok(DailyData { days, range, unpriced_events: rep.totals.unpriced_events, today })
 }
 
 fn filter_for(by: By, key: &str, f: &Filter) -> Option<Filter> {
@@ -149,9 +156,11 @@ fn month_start(key: &str) -> Option<NaiveDate> {
 }
 
 /// Spend per week by `by` (model, provider or project): the top `top` keys and "other".
+/// `today` is the day in `tz` the chart is drawn on.
 pub fn breakdown(
     l: &Ledger,
     tz: Tz,
+    today: NaiveDate,
     by: By,
     top: usize,
     since: Option<NaiveDate>,
@@ -174,13 +183,16 @@ pub fn breakdown(
         top,
         range: range(since, until, first, last),
         unpriced_events: unpriced,
+        today,
     })
 }
 
 /// Tokens per month by `by` (provider, model or project): the top `top` keys and "other".
+/// `today` is the day in `tz` the chart is drawn on.
 pub fn tokens(
     l: &Ledger,
     tz: Tz,
+    today: NaiveDate,
     by: By,
     top: usize,
     since: Option<NaiveDate>,
@@ -196,7 +208,7 @@ pub fn tokens(
     }
     let first = months.iter().map(|m| m.month).min();
     let last = months.iter().map(|m| m.month).max();
-    Ok(TokensData { by: by_name(by).into(), months, top, range: range(since, until, first, last) })
+    Ok(TokensData { by: by_name(by).into(), months, top, range: range(since, until, first, last), today })
 }
 
 /// A budget's period on `at`: spend so far and the forecast fan (None before the budget

@@ -6,7 +6,8 @@
 //! This module is a pure renderer over plain data: each kind has a data struct
 //! ([`BurnData`], [`RatioData`], [`TokensData`], [`BreakdownData`], [`DailyData`]) that the
 //! caller fills from the ledger, the budget and the forecast ([`feed`] does it for every
-//! kind). The renderer does not read the ledger or compute forecasts.
+//! kind). The renderer does not read the ledger, compute forecasts or read the clock: the
+//! day a chart is drawn on ("today", in the ledger's zone) comes in its data.
 //! [`render_svg`] returns an SVG document (text is real `<text>`, and every series, line and
 //! axis is a `<g class="tb-...">` group with its values in `data-` attributes, for the app to
 //! style and tests to check); [`render_png`] returns a PNG drawn by plotters' bitmap backend

@@ -9,6 +9,7 @@ use super::canvas::{Canvas, Surface};
 use super::daily::usd_f;
 use super::format::{percent_bp, usd_compact, usd_full, Measure};
 use super::frame::{Frame, LegendItem, Marker, RightLabel, Spec, Swatch};
+use super::theme::{Color, Palette};
 use super::Result;
 use crate::money::{div_round_half_even, Usd};
 
@@ -67,56 +68,115 @@ impl RatioData {
     }
 
     pub(crate) fn draw<B: Surface>(&self, c: &mut Canvas<B>) -> Result<()> {
-        let pal = c.pal.clone();
-        let u = c.u;
-        let mid = |d: NaiveDate| dn(d) + 0.5;
+        let p = self.plan(&c.pal);
+        let f = Frame::layout(c, self.spec(&p, &c.pal));
+        f.draw_back(c)?;
+        if self.compensation.nanos() > 0 {
+            for l in &p.lines {
+                self.draw_line(c, &f, &p, l)?;
+            }
+        }
+        self.draw_spend(c, &f, &p)?;
+        f.draw_front(c)?;
+        if p.cum.is_empty() {
+            return f.message(c, "No spend this year yet");
+        }
+        Ok(())
+    }
+
+    /// The data in order, the year's extent and the ratio lines.
+    fn plan(&self, pal: &Palette) -> Plan {
         let start = dn(self.year_start);
         let end = dn(self.year_end) + 1.0;
-        let len_days = (end - start).max(1.0) as i128;
-
         let mut cum: Vec<(NaiveDate, Usd)> =
             self.cumulative.iter().copied().filter(|&(d, _)| d >= self.year_start && d <= self.year_end).collect();
         cum.sort_by_key(|p| p.0);
         let spent = cum.last().map(|p| p.1).unwrap_or(Usd::ZERO);
         let last_day = cum.last().map(|p| p.0).unwrap_or(self.today);
 
-        let mut lines: Vec<(u32, String, super::theme::Color, bool)> = Vec::new();
+        let mut lines: Vec<Line> = Vec::new();
         for (i, r) in self.references.iter().enumerate() {
             let label = if r.note.is_empty() {
                 percent_bp(r.bp as i64)
             } else {
                 format!("{} {}", percent_bp(r.bp as i64), r.note)
             };
-            lines.push((r.bp, label, pal.refs[i % pal.refs.len()], false));
+            lines.push(Line { bp: r.bp, label, color: pal.refs[i % pal.refs.len()], target: false });
         }
         if let Some(t) = self.target_bp {
-            lines.push((t, format!("Target {}", percent_bp(t as i64)), pal.target, true));
+            lines.push(Line {
+                bp: t,
+                label: format!("Target {}", percent_bp(t as i64)),
+                color: pal.target,
+                target: true,
+            });
         }
+        Plan { start, end, cum, spent, last_day, lines }
+    }
 
+    fn spec(&self, p: &Plan, pal: &Palette) -> Spec {
+        let ymax = p
+            .lines
+            .iter()
+            .map(|l| self.line_end(l.bp).nanos())
+            .chain([p.spent.nanos(), self.projected_year_end.map(|p| p.nanos()).unwrap_or(0)])
+            .max()
+            .unwrap_or(0);
+        let mut markers = Vec::new();
+        if mid(self.today) >= p.start && mid(self.today) <= p.end {
+            markers.push(Marker {
+                x: mid(self.today),
+                text: "Today".into(),
+                color: pal.fg,
+                class: "tb-today",
+                date: self.today,
+            });
+        }
+        Spec {
+            title: self.title(),
+            facts: self.facts(p),
+            legend: self.legend(p, pal),
+            x: (p.start, p.end),
+            x_title: String::new(),
+            weeks_centered: false,
+            y_scale: Scale::Linear,
+            y: (0.0, usd_f(ymax)),
+            measure: Measure::Usd,
+            y_title: "Cumulative spend (USD)".into(),
+            right: self.right_labels(p, pal),
+            markers,
+        }
+    }
+
+    fn facts(&self, p: &Plan) -> Vec<String> {
+        let len_days = (p.end - p.start).max(1.0) as i128;
         let mut facts = Vec::new();
         let elapsed = ((self.today.min(self.year_end) - self.year_start).num_days() + 1).max(1) as i128;
         if self.compensation.nanos() > 0 {
             let prorated = Usd(div_round_half_even(self.compensation.nanos() as i128 * elapsed, len_days) as i64);
             let ytd_bp = if prorated.nanos() > 0 {
-                div_round_half_even(spent.nanos() as i128 * 10_000, prorated.nanos() as i128) as i64
+                div_round_half_even(p.spent.nanos() as i128 * 10_000, prorated.nanos() as i128) as i64
             } else {
                 0
             };
             facts.push(format!(
                 "Year to date {} = {} of compensation to date",
-                usd_full(spent),
+                usd_full(p.spent),
                 percent_bp(round_bp(ytd_bp))
             ));
-            if let Some(p) = self.projected_year_end {
-                let bp = self.bp_of(p).unwrap_or(0);
-                facts.push(format!("projected year-end {} ({})", percent_bp(round_bp(bp)), usd_full(p)));
+            if let Some(pr) = self.projected_year_end {
+                let bp = self.bp_of(pr).unwrap_or(0);
+                facts.push(format!("projected year-end {} ({})", percent_bp(round_bp(bp)), usd_full(pr)));
             }
             facts.push(format!("compensation {} a year", usd_full(self.compensation)));
         } else {
-            facts.push(format!("Year to date {}", usd_full(spent)));
+            facts.push(format!("Year to date {}", usd_full(p.spent)));
             facts.push("no compensation set".to_string());
         }
+        facts
+    }
 
+    fn legend(&self, p: &Plan, pal: &Palette) -> Vec<LegendItem> {
         let mut legend =
             vec![LegendItem { label: "Spend".into(), color: pal.primary, swatch: Swatch::Line, id: "spend".into() }];
         if self.projected_year_end.is_some() {
@@ -127,7 +187,7 @@ impl RatioData {
                 id: "projection".into(),
             });
         }
-        if !lines.is_empty() {
+        if !p.lines.is_empty() {
             legend.push(LegendItem {
                 label: "Compensation × ratio, prorated".into(),
                 color: pal.muted,
@@ -135,92 +195,93 @@ impl RatioData {
                 id: "ratios".into(),
             });
         }
+        legend
+    }
 
-        let mut right: Vec<RightLabel> = lines
+    fn right_labels(&self, p: &Plan, pal: &Palette) -> Vec<RightLabel> {
+        let mut right: Vec<RightLabel> = p
+            .lines
             .iter()
             .filter(|_| self.compensation.nanos() > 0)
-            .map(|(bp, label, color, _)| RightLabel {
-                value: usd_f(self.line_end(*bp).nanos()),
-                text: format!("{label} {}", usd_compact(self.line_end(*bp))),
-                color: *color,
+            .map(|l| RightLabel {
+                value: usd_f(self.line_end(l.bp).nanos()),
+                text: format!("{} {}", l.label, usd_compact(self.line_end(l.bp))),
+                color: l.color,
             })
             .collect();
-        if let (Some(p), Some(bp)) = (self.projected_year_end, self.projected_year_end.and_then(|p| self.bp_of(p))) {
+        if let (Some(pr), Some(bp)) = (self.projected_year_end, self.projected_year_end.and_then(|p| self.bp_of(p))) {
             right.push(RightLabel {
-                value: usd_f(p.nanos()),
+                value: usd_f(pr.nanos()),
                 text: format!("Projected {}", percent_bp(round_bp(bp))),
                 color: pal.primary,
             });
         }
-        let mut markers = Vec::new();
-        if mid(self.today) >= start && mid(self.today) <= end {
-            markers.push(Marker {
-                x: mid(self.today),
-                text: "Today".into(),
-                color: pal.fg,
-                class: "tb-today",
-                date: self.today,
-            });
-        }
-        let ymax = lines
-            .iter()
-            .map(|l| self.line_end(l.0).nanos())
-            .chain([spent.nanos(), self.projected_year_end.map(|p| p.nanos()).unwrap_or(0)])
-            .max()
-            .unwrap_or(0);
-        let spec = Spec {
-            title: self.title(),
-            facts,
-            legend,
-            x: (start, end),
-            x_title: String::new(),
-            weeks_centered: false,
-            y_scale: Scale::Linear,
-            y: (0.0, usd_f(ymax)),
-            measure: Measure::Usd,
-            y_title: "Cumulative spend (USD)".into(),
-            right,
-            markers,
-        };
-        let f = Frame::layout(c, spec);
-        f.draw_back(c)?;
+        right
+    }
 
-        if self.compensation.nanos() > 0 {
-            for (bp, label, color, target) in &lines {
-                let v = self.line_end(*bp);
-                let pts = [(f.xp(start), f.yp(0.0)), (f.xp(end), f.yp(usd_f(v.nanos())))];
-                c.group(
-                    if *target { "tb-ratio tb-target" } else { "tb-ratio tb-reference" },
-                    &[("data-bp", bp.to_string()), ("data-label", label.clone()), ("data-year-end", v.to_string())],
-                );
-                if *target {
-                    c.line(&pts, *color, 2.0 * u)?;
-                } else {
-                    c.dashed(&pts, *color, 1.5 * u, 6.0 * u, 4.0 * u)?;
-                }
-                c.end();
-            }
+    /// A ratio line: from zero at the year's start to compensation × ratio at its end.
+    fn draw_line<B: Surface>(&self, c: &mut Canvas<B>, f: &Frame, p: &Plan, l: &Line) -> Result<()> {
+        let u = c.u;
+        let v = self.line_end(l.bp);
+        let pts = [(f.xp(p.start), f.yp(0.0)), (f.xp(p.end), f.yp(usd_f(v.nanos())))];
+        c.group(
+            if l.target { "tb-ratio tb-target" } else { "tb-ratio tb-reference" },
+            &[("data-bp", l.bp.to_string()), ("data-label", l.label.clone()), ("data-year-end", v.to_string())],
+        );
+        if l.target {
+            c.line(&pts, l.color, 2.0 * u)?;
+        } else {
+            c.dashed(&pts, l.color, 1.5 * u, 6.0 * u, 4.0 * u)?;
         }
-        if let Some(p) = self.projected_year_end {
-            let pts = [(f.xp(mid(last_day)), f.yp(usd_f(spent.nanos()))), (f.xp(end), f.yp(usd_f(p.nanos())))];
-            c.group("tb-series tb-projection", &[("data-series", "projection".into()), ("data-value", p.to_string())]);
-            c.dashed(&pts, pal.primary, 2.0 * u, 7.0 * u, 4.0 * u)?;
-            c.circle(pts[1].0, pts[1].1, 4.0 * u, pal.primary)?;
+        c.end();
+        Ok(())
+    }
+
+    /// The projection to the year's end, then the spend line over it.
+    fn draw_spend<B: Surface>(&self, c: &mut Canvas<B>, f: &Frame, p: &Plan) -> Result<()> {
+        let (u, primary) = (c.u, c.pal.primary);
+        if let Some(pr) = self.projected_year_end {
+            let pts = [(f.xp(mid(p.last_day)), f.yp(usd_f(p.spent.nanos()))), (f.xp(p.end), f.yp(usd_f(pr.nanos())))];
+            c.group("tb-series tb-projection", &[("data-series", "projection".into()), ("data-value", pr.to_string())]);
+            c.dashed(&pts, primary, 2.0 * u, 7.0 * u, 4.0 * u)?;
+            c.circle(pts[1].0, pts[1].1, 4.0 * u, primary)?;
             c.end();
         }
-        if !cum.is_empty() {
-            let mut pts = vec![(f.xp(start), f.yp(0.0))];
-            pts.extend(cum.iter().map(|&(d, v)| (f.xp(mid(d)), f.yp(usd_f(v.nanos())))));
-            c.group("tb-series tb-line", &[("data-series", "spend".into()), ("data-spent", spent.to_string())]);
-            c.line(&pts, pal.primary, 2.5 * u)?;
+        if !p.cum.is_empty() {
+            let mut pts = vec![(f.xp(p.start), f.yp(0.0))];
+            pts.extend(p.cum.iter().map(|&(d, v)| (f.xp(mid(d)), f.yp(usd_f(v.nanos())))));
+            c.group("tb-series tb-line", &[("data-series", "spend".into()), ("data-spent", p.spent.to_string())]);
+            c.line(&pts, primary, 2.5 * u)?;
             c.end();
-        }
-        f.draw_front(c)?;
-        if cum.is_empty() {
-            return f.message(c, "No spend this year yet");
         }
         Ok(())
     }
+}
+
+/// A ratio line: a reference or the user's target.
+struct Line {
+    bp: u32,
+    label: String,
+    color: Color,
+    target: bool,
+}
+
+/// What [`RatioData::draw`] works from.
+struct Plan {
+    /// Day numbers of the year's first instant and of the instant after its last day.
+    start: f64,
+    end: f64,
+    /// Cumulative spend within the year, by date.
+    cum: Vec<(NaiveDate, Usd)>,
+    spent: Usd,
+    /// The last day with data (today when there is none): where the projection starts.
+    last_day: NaiveDate,
+    lines: Vec<Line>,
+}
+
+/// The middle of a day: where cumulative amounts are plotted.
+fn mid(d: NaiveDate) -> f64 {
+    dn(d) + 0.5
 }
 
 /// Basis points rounded to a tenth of a percent, for display.

@@ -53,7 +53,7 @@ pub fn daily(end: NaiveDate, days: usize, base: f64) -> DailyData {
             (d, cents(day_cents(&mut rng, d, i as f64 / days.max(1) as f64, base)))
         })
         .collect();
-    DailyData { days: list, range: Some((from, end)), unpriced_events: 0 }
+    DailyData { days: list, range: Some((from, end)), unpriced_events: 0, today: end }
 }
 
 /// `weeks` weeks of spend by model ending with the week of `end`.
@@ -84,7 +84,7 @@ pub fn breakdown(end: NaiveDate, weeks: usize, top: usize) -> BreakdownData {
             rows.push(WeekSpend { week, key: m.to_string(), spend: cents(c) });
         }
     }
-    BreakdownData { by: "model".into(), weeks: rows, top, range: None, unpriced_events: 0 }
+    BreakdownData { by: "model".into(), weeks: rows, top, range: None, unpriced_events: 0, today: end }
 }
 
 /// `months` months of tokens by provider ending with the month of `end`.
@@ -109,7 +109,7 @@ pub fn tokens(end: NaiveDate, months: usize, top: usize) -> TokensData {
             rows.push(MonthTokens { month, key: p.to_string(), tokens: v as i64 });
         }
     }
-    TokensData { by: "provider".into(), months: rows, top, range: None }
+    TokensData { by: "provider".into(), months: rows, top, range: None, today: end }
 }
 
 /// A budget period with `budget` dollars, spend through `today` and a naive forecast fan

@@ -87,19 +87,22 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
     let back = |days: u64| -> NaiveDate { until.checked_sub_days(Days::new(days)).unwrap_or(until) };
     let top = a.top as usize;
     let chart = match a.kind {
-        Kind::Daily => Chart::Daily(feed::daily(&l, tz, Some(since.unwrap_or_else(|| back(89))), Some(until))?),
+        Kind::Daily => Chart::Daily(feed::daily(&l, tz, today, Some(since.unwrap_or_else(|| back(89))), Some(until))?),
         Kind::Breakdown => {
             let by = a.by.unwrap_or(By::Model);
             Chart::Breakdown(feed::breakdown(
                 &l,
                 tz,
+                today,
                 by,
                 top,
                 Some(since.unwrap_or_else(|| back(7 * 26 - 1))),
                 Some(until),
             )?)
         }
-        Kind::Tokens => Chart::Tokens(feed::tokens(&l, tz, a.by.unwrap_or(By::Provider), top, since, Some(until))?),
+        Kind::Tokens => {
+            Chart::Tokens(feed::tokens(&l, tz, today, a.by.unwrap_or(By::Provider), top, since, Some(until))?)
+        }
         Kind::Burn => {
             let b = match &a.budget {
                 Some(name) => budget::get(l.conn(), name)?
@@ -116,18 +119,15 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
                     }
                 }
             };
-            let at = a.until.as_deref().map(report::parse_day).transpose()?.unwrap_or(today);
-            let data =
-                feed::burn(&l, &b, at, tz)?.with_context(|| format!("budget {:?} has no period on {at}", b.name))?;
+            // `until` is the day to draw as of: --until, else today.
+            let data = feed::burn(&l, &b, until, tz)?
+                .with_context(|| format!("budget {:?} has no period on {until}", b.name))?;
             Chart::Burn(data)
         }
-        Kind::Ratio => {
-            let at = a.until.as_deref().map(report::parse_day).transpose()?.unwrap_or(today);
-            Chart::Ratio(
-                feed::ratio(&l, at, tz)?
-                    .context("chart ratio needs compensation (tokenburn comp set --annual AMOUNT)")?,
-            )
-        }
+        Kind::Ratio => Chart::Ratio(
+            feed::ratio(&l, until, tz)?
+                .context("chart ratio needs compensation (tokenburn comp set --annual AMOUNT)")?,
+        ),
     };
     if let Some((from, to)) = range_of(&chart) {
         if from > to {

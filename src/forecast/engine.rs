@@ -147,44 +147,14 @@ pub(super) fn run(input: &ForecastInput) -> Forecast {
     let reached_idx = first_reach(input.period, input.budget);
     let reached_on = reached_idx.map(|i| add_days(input.period_start, i as i64));
 
-    // The data the method learns from, most recent last, and the weekday of its first day.
+    // The data the method learns from, most recent last.
     let all: Vec<f64> = hist.iter().chain(input.period.iter()).copied().collect();
     let all: Vec<f64> = all.into_iter().map(|x| x.max(0.0)).collect();
-    let mut window = &all[all.len().saturating_sub(p.window)..];
-    let mut window_first = add_days(as_of, 1 - window.len() as i64);
-    if p.cp_threshold > 0.0 {
-        let cut = regime_cut(window, p.cp_threshold);
-        window = &window[cut..];
-        window_first = add_days(window_first, cut as i64);
-    }
-
-    let burn_7d = mean(&all[all.len().saturating_sub(7)..]);
-    let burn_ptd = mean(input.period);
-    let active = all.iter().filter(|&&x| x > 0.0).count();
-    let early_estimate = all.len() < 7 || active < 3;
-
+    let (window, window_first) = learning_window(&all, as_of, p);
     let no_spend = window.iter().all(|&x| x <= 0.0);
-    let basis = if reached_on.is_some() {
-        Basis::Reached
-    } else if no_spend {
-        Basis::NoSpend
-    } else if window.len() >= p.block_min_days {
-        Basis::BlockBootstrap
-    } else {
-        Basis::DayBootstrap
-    };
 
     let paths = input.options.paths.max(1);
-    let mut seed = Fnv::default();
-    for x in input.history.iter().chain(input.period) {
-        seed.word(x.to_bits());
-    }
-    seed.word(input.budget.to_bits());
-    seed.word(input.period_start.num_days_from_ce() as u64);
-    seed.word(input.period_end.num_days_from_ce() as u64);
-    seed.word(input.horizon_end.num_days_from_ce() as u64);
-    seed.word(input.period.len() as u64);
-    let mut rng = Rng::new(seed.finish());
+    let mut rng = Rng::new(seed(input));
 
     // Spend through the period end when the as-of day is already past it.
     let spent_by_end: f64 = input.period.iter().take((k_end + input.period.len() as i64).max(0) as usize).sum();
@@ -199,31 +169,22 @@ pub(super) fn run(input: &ForecastInput) -> Forecast {
         at_end.iter_mut().for_each(|x| *x = spent_by_end);
     }
 
-    let mut quantiles = [None; 19];
-    let p_exceed;
-    if let Some(d) = reached_on {
-        quantiles = [Some(d); 19];
-        p_exceed = if d <= input.period_end { 1.0 } else { 0.0 };
-    } else {
-        runout.sort_unstable();
-        let levels = match (no_spend, p.calib_prior > 0.0) {
-            (false, true) => calibrated_levels(&all, as_of, p, &mut rng),
-            _ => LEVELS,
-        };
-        for (q, &lvl) in quantiles.iter_mut().zip(levels.iter()) {
-            let k = runout[rank(lvl, paths)];
-            *q = if (k as usize) <= horizon { Some(add_days(as_of, k as i64)) } else { None };
+    let (quantiles, p_exceed) = match reached_on {
+        Some(d) => ([Some(d); 19], if d <= input.period_end { 1.0 } else { 0.0 }),
+        None => {
+            runout.sort_unstable();
+            let levels = match (no_spend, p.calib_prior > 0.0) {
+                (false, true) => calibrated_levels(&all, as_of, p, &mut rng),
+                _ => LEVELS,
+            };
+            runout_quantiles(&runout, paths, &levels, as_of, horizon, k_end)
         }
-        p_exceed = if k_end <= 0 {
-            0.0
-        } else {
-            runout.iter().filter(|&&k| (k as i64) <= k_end).count() as f64 / paths as f64
-        };
-    }
+    };
     at_end.sort_unstable_by(f64::total_cmp);
     let spend_at_end =
         SpendBand { p10: at_end[rank(0.1, paths)], p50: at_end[rank(0.5, paths)], p90: at_end[rank(0.9, paths)] };
 
+    let active = all.iter().filter(|&&x| x > 0.0).count();
     Forecast {
         as_of,
         period_end: input.period_end,
@@ -237,11 +198,72 @@ pub(super) fn run(input: &ForecastInput) -> Forecast {
         budget: input.budget,
         spent,
         reached_on,
-        early_estimate,
-        burn_7d,
-        burn_ptd,
-        basis,
+        early_estimate: all.len() < 7 || active < 3,
+        burn_7d: mean(&all[all.len().saturating_sub(7)..]),
+        burn_ptd: mean(input.period),
+        basis: basis_of(reached_on.is_some(), no_spend, window.len(), p),
     }
+}
+
+/// The last `window` days of `all` (cut at a regime change when that is on), and the date
+/// of its first day.
+fn learning_window<'a>(all: &'a [f64], as_of: NaiveDate, p: &Params) -> (&'a [f64], NaiveDate) {
+    let mut window = &all[all.len().saturating_sub(p.window)..];
+    let mut window_first = add_days(as_of, 1 - window.len() as i64);
+    if p.cp_threshold > 0.0 {
+        let cut = regime_cut(window, p.cp_threshold);
+        window = &window[cut..];
+        window_first = add_days(window_first, cut as i64);
+    }
+    (window, window_first)
+}
+
+fn basis_of(reached: bool, no_spend: bool, window_len: usize, p: &Params) -> Basis {
+    if reached {
+        Basis::Reached
+    } else if no_spend {
+        Basis::NoSpend
+    } else if window_len >= p.block_min_days {
+        Basis::BlockBootstrap
+    } else {
+        Basis::DayBootstrap
+    }
+}
+
+/// The random stream's seed: a hash of everything the forecast is made from, so the same
+/// input always gives the same forecast.
+fn seed(input: &ForecastInput) -> u64 {
+    let mut seed = Fnv::default();
+    for x in input.history.iter().chain(input.period) {
+        seed.word(x.to_bits());
+    }
+    seed.word(input.budget.to_bits());
+    seed.word(input.period_start.num_days_from_ce() as u64);
+    seed.word(input.period_end.num_days_from_ce() as u64);
+    seed.word(input.horizon_end.num_days_from_ce() as u64);
+    seed.word(input.period.len() as u64);
+    seed.finish()
+}
+
+/// The run-out day at each of `levels` from the `paths` paths' sorted run-outs (days after
+/// `as_of`; None past the horizon), and the share of paths that run out by the period's end
+/// (`k_end` days after `as_of`).
+fn runout_quantiles(
+    sorted: &[u32],
+    paths: usize,
+    levels: &[f64; 19],
+    as_of: NaiveDate,
+    horizon: usize,
+    k_end: i64,
+) -> ([Option<NaiveDate>; 19], f64) {
+    let mut quantiles = [None; 19];
+    for (q, &lvl) in quantiles.iter_mut().zip(levels.iter()) {
+        let k = sorted[rank(lvl, paths)];
+        *q = if (k as usize) <= horizon { Some(add_days(as_of, k as i64)) } else { None };
+    }
+    let p_exceed =
+        if k_end <= 0 { 0.0 } else { sorted.iter().filter(|&&k| (k as i64) <= k_end).count() as f64 / paths as f64 };
+    (quantiles, p_exceed)
 }
 
 /// Quantile recalibration from the user's own past (a conformal-style correction): replay
