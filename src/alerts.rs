@@ -10,11 +10,12 @@
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::budget::{self, Status, Unit};
 use crate::error::Result;
+use crate::ledger::queries;
 use crate::ledger::Ledger;
 use crate::money::Usd;
 use crate::ratio;
@@ -110,12 +111,9 @@ fn budget_conditions(b: &budget::Budget, s: &Status) -> (Vec<Alert>, Vec<Alert>)
     (hold, pending)
 }
 
+/// When `a` fired, if it did.
 fn fired(conn: &Connection, a: &Alert) -> Result<Option<String>> {
-    let ms: Option<i64> = conn
-        .prepare_cached("SELECT fired_ms FROM alerts WHERE subject = ?1 AND period = ?2 AND kind = ?3 AND level = ?4")?
-        .query_row(params![a.subject, a.period, a.kind, a.level], |r| r.get(0))
-        .optional()?;
-    Ok(ms.map(rfc3339))
+    Ok(queries::alerts::fired_ms(conn, &a.subject, &a.period, &a.kind, a.level)?.map(rfc3339))
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -175,10 +173,12 @@ pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Resul
     }
     let now = chrono::Utc::now().timestamp_millis();
     let conn = ledger.conn();
-    let tx_needed = fire && !hold.is_empty();
-    if tx_needed {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-    }
+    // One transaction for the alerts that fire, so each is stored as it is reported.
+    let tx = if fire && !hold.is_empty() {
+        Some(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?)
+    } else {
+        None
+    };
     let result = (|| -> Result<()> {
         for mut a in hold {
             match fired(conn, &a)? {
@@ -187,9 +187,16 @@ pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Resul
                     ev.standing.push(a);
                 }
                 None if fire => {
-                    conn.execute(
-                        "INSERT INTO alerts (subject, period, kind, level, fired_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![a.subject, a.period, a.kind, a.level, now, a.message],
+                    queries::alerts::insert(
+                        conn,
+                        &queries::alerts::AlertRow {
+                            subject: a.subject.clone(),
+                            period: a.period.clone(),
+                            kind: a.kind.clone(),
+                            level: a.level,
+                            fired_ms: now,
+                            message: a.message.clone(),
+                        },
                     )?;
                     a.fired_at = Some(rfc3339(now));
                     ev.new.push(a);
@@ -199,8 +206,9 @@ pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Resul
         }
         Ok(())
     })();
-    if tx_needed {
-        conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    // Dropped on an error, the transaction rolls back.
+    if let (Ok(()), Some(tx)) = (&result, tx) {
+        tx.commit()?;
     }
     result?;
     Ok(ev)
@@ -208,25 +216,21 @@ pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Resul
 
 /// Every alert that fired, newest first.
 pub fn history(conn: &Connection) -> Result<Vec<Alert>> {
-    let mut stmt = conn.prepare(
-        "SELECT subject, period, kind, level, fired_ms, message FROM alerts ORDER BY fired_ms DESC, subject",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Alert {
-            subject: r.get(0)?,
-            period: r.get(1)?,
-            kind: r.get(2)?,
-            level: r.get(3)?,
-            fired_at: Some(rfc3339(r.get(4)?)),
-            message: r.get(5)?,
+    Ok(queries::alerts::all(conn)?
+        .into_iter()
+        .map(|r| Alert {
+            subject: r.subject,
+            period: r.period,
+            kind: r.kind,
+            level: r.level,
+            message: r.message,
+            fired_at: Some(rfc3339(r.fired_ms)),
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect())
 }
 
 /// The ledger's fiscal-year start month (1 = January).
 pub fn fiscal_year_start(conn: &Connection) -> Result<u32> {
-    let v: Option<String> =
-        conn.query_row("SELECT value FROM settings WHERE key = 'fiscal_year_start'", [], |r| r.get(0)).optional()?;
+    let v = queries::settings::get(conn, "fiscal_year_start")?;
     Ok(v.and_then(|v| v.parse().ok()).filter(|m| (1..=12).contains(m)).unwrap_or(1))
 }
