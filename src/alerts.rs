@@ -122,6 +122,39 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The alert conditions of the compensation ratio (none hold pending).
+fn comp_conditions(c: &ratio::CompStatus) -> Vec<Alert> {
+    let period = c.year.label();
+    let alert = |kind: &str, message: String| Alert {
+        subject: "comp".into(),
+        period: period.clone(),
+        kind: kind.into(),
+        level: 0,
+        message,
+        fired_at: None,
+    };
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let mut hold = Vec::new();
+    if c.over_cap {
+        let r = c.year_to_date.ratio.unwrap_or(0.0);
+        hold.push(alert(
+            "over_cap",
+            format!("token spend is {} of pay this year, over your cap of {}", pct(r), pct(c.cap_ratio.unwrap_or(0.0))),
+        ));
+    }
+    if c.under_target {
+        hold.push(alert(
+            "under_target",
+            format!(
+                "token spend is heading for {} of pay this year, under your target of {}",
+                pct(c.projected_year_end[1]),
+                pct(c.target_ratio.unwrap_or(0.0))
+            ),
+        ));
+    }
+    hold
+}
+
 /// Evaluates every budget and the compensation ratio on local date `at`. With `fire`,
 /// conditions that hold for the first time are stored (and returned in `new`) in one
 /// transaction; without it nothing is written (`alerts` listing).
@@ -139,79 +172,51 @@ pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Resul
     }
     let fy = fiscal_year_start(ledger.conn())?;
     if let Some(c) = ratio::status(ledger, at, tz, fy)? {
-        let period = c.year.label();
-        let alert = |kind: &str, message: String| Alert {
-            subject: "comp".into(),
-            period: period.clone(),
-            kind: kind.into(),
-            level: 0,
-            message,
-            fired_at: None,
-        };
-        let pct = |x: f64| format!("{:.1}%", x * 100.0);
-        if c.over_cap {
-            let r = c.year_to_date.ratio.unwrap_or(0.0);
-            hold.push(alert(
-                "over_cap",
-                format!(
-                    "token spend is {} of pay this year, over your cap of {}",
-                    pct(r),
-                    pct(c.cap_ratio.unwrap_or(0.0))
-                ),
-            ));
-        }
-        if c.under_target {
-            hold.push(alert(
-                "under_target",
-                format!(
-                    "token spend is heading for {} of pay this year, under your target of {}",
-                    pct(c.projected_year_end[1]),
-                    pct(c.target_ratio.unwrap_or(0.0))
-                ),
-            ));
-        }
+        hold.extend(comp_conditions(&c));
     }
+    sort_out(ledger.conn(), hold, fire, &mut ev)?;
+    Ok(ev)
+}
+
+/// Files each condition that holds as standing (it fired before), new (it fires now:
+/// stored, with `fire`) or pending (it would fire, without `fire`). The new ones are
+/// stored in one transaction, so each is stored as it is reported.
+fn sort_out(conn: &Connection, hold: Vec<Alert>, fire: bool, ev: &mut Evaluation) -> Result<()> {
     let now = chrono::Utc::now().timestamp_millis();
-    let conn = ledger.conn();
-    // One transaction for the alerts that fire, so each is stored as it is reported.
+    // Dropped on an error, the transaction rolls back.
     let tx = if fire && !hold.is_empty() {
         Some(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?)
     } else {
         None
     };
-    let result = (|| -> Result<()> {
-        for mut a in hold {
-            match fired(conn, &a)? {
-                Some(when) => {
-                    a.fired_at = Some(when);
-                    ev.standing.push(a);
-                }
-                None if fire => {
-                    queries::alerts::insert(
-                        conn,
-                        &queries::alerts::AlertRow {
-                            subject: a.subject.clone(),
-                            period: a.period.clone(),
-                            kind: a.kind.clone(),
-                            level: a.level,
-                            fired_ms: now,
-                            message: a.message.clone(),
-                        },
-                    )?;
-                    a.fired_at = Some(rfc3339(now));
-                    ev.new.push(a);
-                }
-                None => ev.pending.push(a),
+    for mut a in hold {
+        match fired(conn, &a)? {
+            Some(when) => {
+                a.fired_at = Some(when);
+                ev.standing.push(a);
             }
+            None if fire => {
+                queries::alerts::insert(
+                    conn,
+                    &queries::alerts::AlertRow {
+                        subject: a.subject.clone(),
+                        period: a.period.clone(),
+                        kind: a.kind.clone(),
+                        level: a.level,
+                        fired_ms: now,
+                        message: a.message.clone(),
+                    },
+                )?;
+                a.fired_at = Some(rfc3339(now));
+                ev.new.push(a);
+            }
+            None => ev.pending.push(a),
         }
-        Ok(())
-    })();
-    // Dropped on an error, the transaction rolls back.
-    if let (Ok(()), Some(tx)) = (&result, tx) {
+    }
+    if let Some(tx) = tx {
         tx.commit()?;
     }
-    result?;
-    Ok(ev)
+    Ok(())
 }
 
 /// Every alert that fired, newest first.
