@@ -99,3 +99,24 @@ pub fn with_events(conn: &Connection, from_rollup: bool) -> Result<Vec<AccountRo
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_set_replaced_repointed_and_removed() {
+        let l = crate::ledger::Ledger::open(std::path::Path::new(":memory:")).unwrap();
+        let c = l.conn();
+        set(c, "claude-code", "anthropic").unwrap();
+        set(c, "codex", "anthropic").unwrap();
+        set(c, "codex", "openai").unwrap();
+        assert_eq!(billed_by(c, "codex").unwrap().as_deref(), Some("openai"));
+        assert_eq!(billed_by(c, "openai").unwrap(), None);
+        repoint(c, "anthropic", "team").unwrap();
+        assert_eq!(billed_for(c, "team").unwrap(), vec!["claude-code".to_string()]);
+        assert!(remove(c, "codex").unwrap());
+        assert!(!remove(c, "codex").unwrap());
+        assert_eq!(links(c).unwrap(), vec![("claude-code".to_string(), "team".to_string())]);
+    }
+}

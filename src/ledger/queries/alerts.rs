@@ -57,3 +57,31 @@ pub fn remove_subject(conn: &Connection, subject: &str) -> Result<()> {
     conn.execute("DELETE FROM alerts WHERE subject = ?1", [subject])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fired_alert_is_found_by_its_whole_key_until_its_subject_goes() {
+        let l = crate::ledger::Ledger::open(std::path::Path::new(":memory:")).unwrap();
+        let c = l.conn();
+        let row = |subject: &str, level, fired_ms| AlertRow {
+            subject: subject.into(),
+            period: "2026-03-01..2026-03-31".into(),
+            kind: "threshold".into(),
+            level,
+            fired_ms,
+            message: "m".into(),
+        };
+        insert(c, &row("budget:a", 50, 10)).unwrap();
+        insert(c, &row("budget:b", 50, 20)).unwrap();
+        assert!(insert(c, &row("budget:a", 50, 30)).is_err(), "each key fires once");
+        assert_eq!(fired_ms(c, "budget:a", "2026-03-01..2026-03-31", "threshold", 50).unwrap(), Some(10));
+        assert_eq!(fired_ms(c, "budget:a", "2026-03-01..2026-03-31", "threshold", 75).unwrap(), None);
+        assert_eq!(fired_ms(c, "budget:a", "2026-04-01..2026-04-30", "threshold", 50).unwrap(), None);
+        assert_eq!(all(c).unwrap(), vec![row("budget:b", 50, 20), row("budget:a", 50, 10)]);
+        remove_subject(c, "budget:a").unwrap();
+        assert_eq!(all(c).unwrap(), vec![row("budget:b", 50, 20)]);
+    }
+}

@@ -56,3 +56,28 @@ pub fn all(conn: &Connection) -> Result<Vec<SubscriptionRow>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_subscription_of_the_same_name_is_refused_and_the_first_kept() {
+        let l = crate::ledger::Ledger::open(std::path::Path::new(":memory:")).unwrap();
+        let row = |usd_nanos| SubscriptionRow {
+            name: "max".into(),
+            usd_nanos,
+            every: "month".into(),
+            from_day: "2026-01-01".into(),
+            until_day: None,
+            covers: Some("claude-code".into()),
+            provider: None,
+        };
+        assert!(insert(l.conn(), &row(100)).unwrap());
+        assert!(!insert(l.conn(), &row(200)).unwrap());
+        assert_eq!(all(l.conn()).unwrap(), vec![row(100)]);
+        assert!(remove(l.conn(), "max").unwrap());
+        assert!(!remove(l.conn(), "max").unwrap());
+        assert!(all(l.conn()).unwrap().is_empty());
+    }
+}
