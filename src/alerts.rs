@@ -10,11 +10,12 @@
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
 use crate::budget::{self, Status, Unit};
 use crate::error::Result;
+use crate::ledger::queries;
 use crate::ledger::Ledger;
 use crate::money::Usd;
 use crate::ratio;
@@ -110,18 +111,48 @@ fn budget_conditions(b: &budget::Budget, s: &Status) -> (Vec<Alert>, Vec<Alert>)
     (hold, pending)
 }
 
+/// When `a` fired, if it did.
 fn fired(conn: &Connection, a: &Alert) -> Result<Option<String>> {
-    let ms: Option<i64> = conn
-        .prepare_cached("SELECT fired_ms FROM alerts WHERE subject = ?1 AND period = ?2 AND kind = ?3 AND level = ?4")?
-        .query_row(params![a.subject, a.period, a.kind, a.level], |r| r.get(0))
-        .optional()?;
-    Ok(ms.map(rfc3339))
+    Ok(queries::alerts::fired_ms(conn, &a.subject, &a.period, &a.kind, a.level)?.map(rfc3339))
 }
 
 fn rfc3339(ms: i64) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
+}
+
+/// The alert conditions of the compensation ratio (none hold pending).
+fn comp_conditions(c: &ratio::CompStatus) -> Vec<Alert> {
+    let period = c.year.label();
+    let alert = |kind: &str, message: String| Alert {
+        subject: "comp".into(),
+        period: period.clone(),
+        kind: kind.into(),
+        level: 0,
+        message,
+        fired_at: None,
+    };
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let mut hold = Vec::new();
+    if c.over_cap {
+        let r = c.year_to_date.ratio.unwrap_or(0.0);
+        hold.push(alert(
+            "over_cap",
+            format!("token spend is {} of pay this year, over your cap of {}", pct(r), pct(c.cap_ratio.unwrap_or(0.0))),
+        ));
+    }
+    if c.under_target {
+        hold.push(alert(
+            "under_target",
+            format!(
+                "token spend is heading for {} of pay this year, under your target of {}",
+                pct(c.projected_year_end[1]),
+                pct(c.target_ratio.unwrap_or(0.0))
+            ),
+        ));
+    }
+    hold
 }
 
 /// Evaluates every budget and the compensation ratio on local date `at`. With `fire`,
@@ -141,92 +172,70 @@ pub fn evaluate(ledger: &mut Ledger, at: NaiveDate, tz: Tz, fire: bool) -> Resul
     }
     let fy = fiscal_year_start(ledger.conn())?;
     if let Some(c) = ratio::status(ledger, at, tz, fy)? {
-        let period = c.year.label();
-        let alert = |kind: &str, message: String| Alert {
-            subject: "comp".into(),
-            period: period.clone(),
-            kind: kind.into(),
-            level: 0,
-            message,
-            fired_at: None,
-        };
-        let pct = |x: f64| format!("{:.1}%", x * 100.0);
-        if c.over_cap {
-            let r = c.year_to_date.ratio.unwrap_or(0.0);
-            hold.push(alert(
-                "over_cap",
-                format!(
-                    "token spend is {} of pay this year, over your cap of {}",
-                    pct(r),
-                    pct(c.cap_ratio.unwrap_or(0.0))
-                ),
-            ));
-        }
-        if c.under_target {
-            hold.push(alert(
-                "under_target",
-                format!(
-                    "token spend is heading for {} of pay this year, under your target of {}",
-                    pct(c.projected_year_end[1]),
-                    pct(c.target_ratio.unwrap_or(0.0))
-                ),
-            ));
-        }
+        hold.extend(comp_conditions(&c));
     }
-    let now = chrono::Utc::now().timestamp_millis();
-    let conn = ledger.conn();
-    let tx_needed = fire && !hold.is_empty();
-    if tx_needed {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-    }
-    let result = (|| -> Result<()> {
-        for mut a in hold {
-            match fired(conn, &a)? {
-                Some(when) => {
-                    a.fired_at = Some(when);
-                    ev.standing.push(a);
-                }
-                None if fire => {
-                    conn.execute(
-                        "INSERT INTO alerts (subject, period, kind, level, fired_ms, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![a.subject, a.period, a.kind, a.level, now, a.message],
-                    )?;
-                    a.fired_at = Some(rfc3339(now));
-                    ev.new.push(a);
-                }
-                None => ev.pending.push(a),
-            }
-        }
-        Ok(())
-    })();
-    if tx_needed {
-        conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-    }
-    result?;
+    sort_out(ledger.conn(), hold, fire, &mut ev)?;
     Ok(ev)
+}
+
+/// Files each condition that holds as standing (it fired before), new (it fires now:
+/// stored, with `fire`) or pending (it would fire, without `fire`). The new ones are
+/// stored in one transaction, so each is stored as it is reported.
+fn sort_out(conn: &Connection, hold: Vec<Alert>, fire: bool, ev: &mut Evaluation) -> Result<()> {
+    let now = chrono::Utc::now().timestamp_millis();
+    // Dropped on an error, the transaction rolls back.
+    let tx = if fire && !hold.is_empty() {
+        Some(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?)
+    } else {
+        None
+    };
+    for mut a in hold {
+        match fired(conn, &a)? {
+            Some(when) => {
+                a.fired_at = Some(when);
+                ev.standing.push(a);
+            }
+            None if fire => {
+                queries::alerts::insert(
+                    conn,
+                    &queries::alerts::AlertRow {
+                        subject: a.subject.clone(),
+                        period: a.period.clone(),
+                        kind: a.kind.clone(),
+                        level: a.level,
+                        fired_ms: now,
+                        message: a.message.clone(),
+                    },
+                )?;
+                a.fired_at = Some(rfc3339(now));
+                ev.new.push(a);
+            }
+            None => ev.pending.push(a),
+        }
+    }
+    if let Some(tx) = tx {
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 /// Every alert that fired, newest first.
 pub fn history(conn: &Connection) -> Result<Vec<Alert>> {
-    let mut stmt = conn.prepare(
-        "SELECT subject, period, kind, level, fired_ms, message FROM alerts ORDER BY fired_ms DESC, subject",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Alert {
-            subject: r.get(0)?,
-            period: r.get(1)?,
-            kind: r.get(2)?,
-            level: r.get(3)?,
-            fired_at: Some(rfc3339(r.get(4)?)),
-            message: r.get(5)?,
+    Ok(queries::alerts::all(conn)?
+        .into_iter()
+        .map(|r| Alert {
+            subject: r.subject,
+            period: r.period,
+            kind: r.kind,
+            level: r.level,
+            message: r.message,
+            fired_at: Some(rfc3339(r.fired_ms)),
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect())
 }
 
 /// The ledger's fiscal-year start month (1 = January).
 pub fn fiscal_year_start(conn: &Connection) -> Result<u32> {
-    let v: Option<String> =
-        conn.query_row("SELECT value FROM settings WHERE key = 'fiscal_year_start'", [], |r| r.get(0)).optional()?;
+    let v = queries::settings::get(conn, "fiscal_year_start")?;
     Ok(v.and_then(|v| v.parse().ok()).filter(|m| (1..=12).contains(m)).unwrap_or(1))
 }

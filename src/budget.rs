@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::forecast::{self, ForecastInput, ForecastOptions};
-use crate::ledger::queries::rollup;
+use crate::ledger::queries::{self, rollup};
 use crate::ledger::Ledger;
 use crate::money::{Usd, NANOS_PER_USD};
 use crate::period::{self, Kind, Span};
@@ -198,24 +198,22 @@ fn list(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-fn row_to_budget(r: &rusqlite::Row) -> rusqlite::Result<Budget> {
-    let unit: String = r.get(2)?;
-    let period: String = r.get(3)?;
+/// A stored row as a budget (a damaged field falls back to its default).
+fn from_row(r: queries::budgets::BudgetRow) -> Budget {
     let date = |s: Option<String>| s.as_deref().and_then(crate::timezone::parse_date);
-    let thresholds: String = r.get(10)?;
-    Ok(Budget {
-        name: r.get(0)?,
-        amount: r.get(1)?,
-        unit: unit.parse().unwrap_or(Unit::Usd),
-        period: period.parse().unwrap_or(Kind::Month),
-        start: date(r.get(4)?),
-        end: date(r.get(5)?),
-        fiscal_year_start: r.get(6)?,
-        providers: list(&r.get::<_, String>(7)?),
-        models: list(&r.get::<_, String>(8)?),
-        projects: list(&r.get::<_, String>(9)?),
-        thresholds: parse_thresholds(&thresholds).unwrap_or_default(),
-    })
+    Budget {
+        name: r.name,
+        amount: r.amount,
+        unit: r.unit.parse().unwrap_or(Unit::Usd),
+        period: r.period.parse().unwrap_or(Kind::Month),
+        start: date(r.start_day),
+        end: date(r.end_day),
+        fiscal_year_start: r.fiscal_year_start,
+        providers: list(&r.providers),
+        models: list(&r.models),
+        projects: list(&r.projects),
+        thresholds: parse_thresholds(&r.thresholds).unwrap_or_default(),
+    }
 }
 
 /// "50,75,90,100" -> [50, 75, 90, 100], sorted and without repeats.
@@ -233,17 +231,14 @@ pub fn parse_thresholds(s: &str) -> Result<Vec<u32>> {
     Ok(out)
 }
 
-const COLUMNS: &str =
-    "name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models, projects, thresholds";
-
+/// Every budget, by name.
 pub fn all(conn: &Connection) -> Result<Vec<Budget>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM budgets ORDER BY name"))?;
-    let rows = stmt.query_map([], row_to_budget)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(queries::budgets::all(conn)?.into_iter().map(from_row).collect())
 }
 
+/// The budget named `name`.
 pub fn get(conn: &Connection, name: &str) -> Result<Option<Budget>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM budgets WHERE name = ?1"), [name], row_to_budget).optional()?)
+    Ok(queries::budgets::get(conn, name)?.map(from_row))
 }
 
 /// Stores a new budget (`replace = false`) or replaces the one of the same name.
@@ -257,36 +252,26 @@ pub fn save(conn: &Connection, b: &Budget, replace: bool) -> Result<()> {
         return Err(Error::Invalid(format!("no budget named {:?}", b.name)));
     }
     let json = |v: &Vec<String>| serde_json::to_string(v).expect("strings serialise");
-    let thresholds = b.thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-    conn.execute(
-        "INSERT INTO budgets (name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models,
-                              projects, thresholds, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT(name) DO UPDATE SET amount = excluded.amount, unit = excluded.unit, period = excluded.period,
-           start_day = excluded.start_day, end_day = excluded.end_day, fiscal_year_start = excluded.fiscal_year_start,
-           providers = excluded.providers, models = excluded.models, projects = excluded.projects,
-           thresholds = excluded.thresholds",
-        params![
-            b.name,
-            b.amount,
-            b.unit.as_str(),
-            b.period.as_str(),
-            b.start.map(|d| d.to_string()),
-            b.end.map(|d| d.to_string()),
-            b.fiscal_year_start,
-            json(&b.providers),
-            json(&b.models),
-            json(&b.projects),
-            thresholds,
-            chrono::Utc::now().timestamp_millis()
-        ],
-    )?;
-    Ok(())
+    let row = queries::budgets::BudgetRow {
+        name: b.name.clone(),
+        amount: b.amount,
+        unit: b.unit.as_str().to_string(),
+        period: b.period.as_str().to_string(),
+        start_day: b.start.map(|d| d.to_string()),
+        end_day: b.end.map(|d| d.to_string()),
+        fiscal_year_start: b.fiscal_year_start,
+        providers: json(&b.providers),
+        models: json(&b.models),
+        projects: json(&b.projects),
+        thresholds: b.thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+    };
+    queries::budgets::upsert(conn, &row, chrono::Utc::now().timestamp_millis())
 }
 
+/// Removes a budget and the alerts it fired; false when there is none.
 pub fn remove(conn: &Connection, name: &str) -> Result<bool> {
-    conn.execute("DELETE FROM alerts WHERE subject = ?1", [format!("budget:{name}")])?;
-    Ok(conn.execute("DELETE FROM budgets WHERE name = ?1", [name])? > 0)
+    queries::alerts::remove_subject(conn, &format!("budget:{name}"))?;
+    queries::budgets::remove(conn, name)
 }
 
 /// A run-out forecast as status shows it (amounts in the budget's unit, as text).
@@ -341,11 +326,7 @@ fn first_day(ledger: &Ledger, tz: Tz) -> Result<Option<NaiveDate>> {
     if rollup::refresh(ledger.conn(), tz)? {
         return rollup::first_day(ledger.conn(), tz);
     }
-    let row: Option<(Option<String>, i64)> = ledger
-        .conn()
-        .query_row("SELECT MIN(day), MIN(ts_ms) FROM events", [], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?)))
-        .optional()?
-        .and_then(|(d, t)| t.map(|t| (d, t)));
+    let row = queries::budgets::first_event(ledger.conn())?;
     Ok(row.map(|(day, ts)| {
         let by_ts = crate::timezone::local_date(tz, ts);
         day.as_deref().and_then(crate::timezone::parse_date).map_or(by_ts, |d| d.min(by_ts))
@@ -385,30 +366,23 @@ fn amounts(
             None => Vec::new(),
         })
         .collect();
-    let mut stmt = ledger.conn().prepare_cached(
-        "SELECT lday, combo, billed + estimated + manual,
-                input + cache_write_5m + cache_write_1h + cache_read + output + unsplit
-         FROM rollup_days WHERE lday >= ?1 AND lday <= ?2",
-    )?;
     // Sums per budget and day, in arrays by day (a year of days and a hundred combinations
     // make tens of thousands of rows), then into the maps.
     let (first, last) = (rollup::day_number(since), rollup::day_number(until));
     let span = usize::try_from(last - first + 1).unwrap_or(0);
     let mut sums: Vec<Vec<Option<i64>>> = vec![vec![None; span]; budgets.len()];
-    let mut q = stmt.query(params![first, last])?;
-    while let Some(r) = q.next()? {
-        let combo = usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX);
-        let Some(which) = which.get(combo).filter(|w| !w.is_empty()) else { continue };
-        let (day, money, tokens): (i64, i64, i64) = (r.get(0)?, r.get(2)?, r.get(3)?);
-        let Some(at) = usize::try_from(day - first).ok().filter(|&d| d < span) else { continue };
+    queries::budgets::day_amounts(ledger.conn(), first, last, |r| {
+        let combo = usize::try_from(r.combo).unwrap_or(usize::MAX);
+        let Some(which) = which.get(combo).filter(|w| !w.is_empty()) else { return };
+        let Some(at) = usize::try_from(r.day - first).ok().filter(|&d| d < span) else { return };
         for &i in which {
             let v = match budgets[i].unit {
-                Unit::Usd => money,
-                Unit::Tokens => tokens,
+                Unit::Usd => r.money,
+                Unit::Tokens => r.tokens,
             };
             *sums[i][at].get_or_insert(0) += v;
         }
-    }
+    })?;
     for (o, days) in out.iter_mut().zip(sums) {
         for (at, v) in days.into_iter().enumerate() {
             if let Some(v) = v {

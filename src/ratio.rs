@@ -8,11 +8,12 @@
 
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::forecast::{self, ForecastInput, ForecastOptions};
+use crate::ledger::queries::comp::{self, CompRow};
 use crate::ledger::Ledger;
 use crate::money::{div_round_half_even, Usd, NANOS_PER_USD};
 use crate::period::{self, Kind, Span};
@@ -70,30 +71,30 @@ pub fn set(conn: &Connection, c: &Comp) -> Result<()> {
     }
     check_ratio("target-ratio", &c.target_ratio)?;
     check_ratio("cap-ratio", &c.cap_ratio)?;
-    conn.execute(
-        "INSERT INTO compensation (from_day, annual_nanos, currency, target_ratio, cap_ratio) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(from_day) DO UPDATE SET annual_nanos = excluded.annual_nanos, currency = excluded.currency,
-           target_ratio = excluded.target_ratio, cap_ratio = excluded.cap_ratio",
-        params![c.from.to_string(), c.annual.nanos(), c.currency, c.target_ratio, c.cap_ratio],
-    )?;
-    Ok(())
+    comp::upsert(
+        conn,
+        &CompRow {
+            from_day: c.from.to_string(),
+            annual_nanos: c.annual.nanos(),
+            currency: c.currency,
+            target_ratio: c.target_ratio,
+            cap_ratio: c.cap_ratio,
+        },
+    )
 }
 
+/// The pay history, oldest first.
 pub fn history(conn: &Connection) -> Result<Vec<Comp>> {
-    let mut stmt = conn.prepare(
-        "SELECT from_day, annual_nanos, currency, target_ratio, cap_ratio FROM compensation ORDER BY from_day",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let from: String = r.get(0)?;
-        Ok(Comp {
-            from: crate::timezone::parse_date(&from).unwrap_or(NaiveDate::MIN),
-            annual: Usd(r.get(1)?),
-            currency: r.get(2)?,
-            target_ratio: r.get(3)?,
-            cap_ratio: r.get(4)?,
+    Ok(comp::all(conn)?
+        .into_iter()
+        .map(|r| Comp {
+            from: crate::timezone::parse_date(&r.from_day).unwrap_or(NaiveDate::MIN),
+            annual: Usd(r.annual_nanos),
+            currency: r.currency,
+            target_ratio: r.target_ratio,
+            cap_ratio: r.cap_ratio,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect())
 }
 
 /// The entry in force on `d`.

@@ -13,64 +13,30 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Months, NaiveDate};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::ledger::queries::{accounts as links, authority, events, imports, rollup, subscriptions};
 use crate::model::{Authority, CostKind, UsageEvent};
 use crate::money::Usd;
 
-/// The account a source's events belong to before links.
-pub fn default_account(source: &str) -> String {
-    let vendors = ["openai", "anthropic", "cursor", "openrouter", "copilot"];
-    if let Some(v) = vendors.iter().find(|v| source.starts_with(*v)) {
-        return v.to_string();
-    }
-    match source {
-        "claude-code" | "claude-stats" => "claude-code".into(),
-        "ccusage-json" => "ccusage".into(),
-        other => other.strip_prefix("rules:").unwrap_or(other).to_string(),
-    }
-}
+// The ledger fills in an event's account and records what a write touched, so these live
+// beside the queries; they are re-exported here, where rule 9 is decided.
+pub use crate::ledger::queries::authority::{day_of, default_account, Touched};
 
 /// The account that pays for `account`'s usage (itself unless linked).
 pub fn effective_account(conn: &Connection, account: &str) -> Result<String> {
-    Ok(conn
-        .prepare_cached("SELECT billed_by FROM account_links WHERE account = ?1")?
-        .query_row([account], |r| r.get(0))
-        .optional()?
-        .unwrap_or_else(|| account.to_string()))
+    Ok(links::billed_by(conn, account)?.unwrap_or_else(|| account.to_string()))
 }
 
 /// The base accounts whose usage the effective account `eff` pays for (itself included).
 fn members(conn: &Connection, eff: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT account FROM account_links WHERE billed_by = ?1")?;
-    let mut out: Vec<String> = stmt.query_map([eff], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut out = links::billed_for(conn, eff)?;
     out.push(eff.to_string());
     out.sort();
     out.dedup();
     Ok(out)
-}
-
-/// What a write changed, for rule 9 to re-decide: the (account, UTC day)s it touched, and
-/// what it knows of the events it inserted, so that a large import is decided without
-/// reading its own rows back (an index range per day instead of a million row lookups).
-#[derive(Debug)]
-pub struct Touched {
-    pub days: BTreeSet<(String, i64)>,
-    /// Events with an id from here on were inserted by this write, with no flags set.
-    pub first_new: i64,
-    /// Days where one of those events is vendor usage with tokens.
-    pub new_tokens: BTreeSet<(String, i64)>,
-    /// Days where one of those events changed after its insert: decided from every event.
-    pub reread: BTreeSet<(String, i64)>,
-}
-
-impl Touched {
-    /// Nothing touched yet by a write whose inserts get ids from `first_new` on.
-    pub fn new(first_new: i64) -> Touched {
-        Touched { days: BTreeSet::new(), first_new, new_tokens: BTreeSet::new(), reread: BTreeSet::new() }
-    }
 }
 
 /// Re-decides which sources count for each (account, UTC day) given, reading every event.
@@ -80,19 +46,18 @@ pub fn refresh_days(conn: &Connection, days: &BTreeSet<(String, i64)>) -> Result
 
 /// Re-decides the days a write touched.
 pub fn refresh_touched(conn: &Connection, touched: &Touched) -> Result<()> {
-    use crate::ledger::queries::events::name_id;
     let mut by_eff: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     for (account, day) in &touched.days {
         by_eff.entry(effective_account(conn, account)?).or_default().insert(*day);
     }
     // Accounts and cost kinds no event names have no id: nothing of theirs to find.
-    let billed = name_id(conn, CostKind::Billed.as_str())?.unwrap_or(-1);
-    let estimated = name_id(conn, CostKind::Estimated.as_str())?.unwrap_or(-1);
+    let billed = events::name_id(conn, CostKind::Billed.as_str())?.unwrap_or(-1);
+    let estimated = events::name_id(conn, CostKind::Estimated.as_str())?.unwrap_or(-1);
     for (eff, days) in by_eff {
         let base = members(conn, &eff)?;
         let mut accounts = Vec::new();
         for a in &base {
-            accounts.extend(name_id(conn, a)?);
+            accounts.extend(events::name_id(conn, a)?);
         }
         for day in days {
             let any = |set: &BTreeSet<(String, i64)>| base.iter().any(|a| set.contains(&(a.clone(), day)));
@@ -118,36 +83,14 @@ fn refresh_day(
 ) -> Result<()> {
     let mut vendor_tokens = new_tokens;
     let mut billed = false;
-    for a in accounts {
-        vendor_tokens = vendor_tokens
-            || conn
-                .prepare_cached(
-                    "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND authority = ?3
-                     AND id < ?4 AND superseded = 0
-                     AND input + cache_write_5m + cache_write_1h + cache_read + output + unsplit > 0)",
-                )?
-                .query_row(params![a, day, Authority::Vendor as i64, first_new], |r| r.get::<_, bool>(0))?;
-        billed = billed
-            || conn
-                .prepare_cached(
-                    "SELECT EXISTS(SELECT 1 FROM event_rows WHERE utc_day = ?2 AND account = ?1 AND cost_kind = ?3)",
-                )?
-                .query_row(params![a, day, billed_kind], |r| r.get::<_, bool>(0))?;
+    for &a in accounts {
+        vendor_tokens = vendor_tokens || authority::has_vendor_tokens(conn, a, day, first_new)?;
+        billed = billed || authority::has_cost_kind(conn, a, day, billed_kind)?;
     }
-    for a in accounts {
-        let changed = conn
-            .prepare_cached(
-                "UPDATE event_rows SET
-               tokens_superseded = (authority < ?3 AND ?4),
-               money_superseded = (cost_kind = ?6 AND (?5 OR (authority < ?3 AND ?4)))
-             WHERE utc_day = ?2 AND account = ?1
-               AND (id < ?7 OR (authority < ?3 AND ?4) OR (cost_kind = ?6 AND ?5))
-               AND (tokens_superseded IS NOT (authority < ?3 AND ?4)
-                    OR money_superseded IS NOT (cost_kind = ?6 AND (?5 OR (authority < ?3 AND ?4))))",
-            )?
-            .execute(params![a, day, Authority::Vendor as i64, vendor_tokens, billed, estimated_kind, first_new])?;
-        if changed > 0 {
-            crate::ledger::queries::rollup::mark(conn, day)?;
+    let decision = authority::Decision { vendor_tokens, billed, estimated_kind };
+    for &a in accounts {
+        if authority::set_flags(conn, a, day, decision, first_new)? > 0 {
+            rollup::mark(conn, day)?;
         }
     }
     Ok(())
@@ -156,12 +99,10 @@ fn refresh_day(
 /// Re-decides every day of the given base accounts (after a link changed).
 fn refresh_accounts(conn: &Connection, accounts: &[&str]) -> Result<()> {
     let mut touched = BTreeSet::new();
-    let table =
-        if crate::ledger::queries::rollup::refresh(conn, crate::ledger::tz_of(conn)?)? { "rollup" } else { "events" };
+    let from_rollup = rollup::refresh(conn, crate::ledger::tz_of(conn)?)?;
     for a in accounts {
-        let mut stmt = conn.prepare_cached(&format!("SELECT DISTINCT utc_day FROM {table} WHERE account = ?1"))?;
-        for d in stmt.query_map([a], |r| r.get::<_, i64>(0))? {
-            touched.insert((a.to_string(), d?));
+        for d in links::days(conn, a, from_rollup)? {
+            touched.insert((a.to_string(), d));
         }
     }
     refresh_days(conn, &touched)
@@ -176,13 +117,9 @@ pub fn link(conn: &Connection, account: &str, billed_by: &str) -> Result<()> {
         return Err(Error::Invalid(format!("{billed_by} is itself billed by another account; link to that one")));
     }
     let old = effective_account(conn, account)?;
-    conn.execute(
-        "INSERT INTO account_links (account, billed_by) VALUES (?1, ?2)
-         ON CONFLICT(account) DO UPDATE SET billed_by = excluded.billed_by",
-        [account, billed_by],
-    )?;
+    links::set(conn, account, billed_by)?;
     // Accounts that were billed by `account` now follow it to `billed_by`.
-    conn.execute("UPDATE account_links SET billed_by = ?2 WHERE billed_by = ?1", [account, billed_by])?;
+    links::repoint(conn, account, billed_by)?;
     let mut all = members(conn, billed_by)?;
     all.extend(members(conn, &old)?);
     refresh_accounts(conn, &all.iter().map(String::as_str).collect::<Vec<_>>())
@@ -191,11 +128,11 @@ pub fn link(conn: &Connection, account: &str, billed_by: &str) -> Result<()> {
 /// Removes a link: the account bills to itself again.
 pub fn unlink(conn: &Connection, account: &str) -> Result<bool> {
     let old = effective_account(conn, account)?;
-    let n = conn.execute("DELETE FROM account_links WHERE account = ?1", [account])?;
+    let removed = links::remove(conn, account)?;
     let mut all = members(conn, &old)?;
     all.push(account.to_string());
     refresh_accounts(conn, &all.iter().map(String::as_str).collect::<Vec<_>>())?;
-    Ok(n > 0)
+    Ok(removed)
 }
 
 /// One account as `account list` shows it.
@@ -209,38 +146,28 @@ pub struct AccountInfo {
     pub last_day: Option<String>,
 }
 
+/// Every account with events, then linked accounts with none yet (so a link is always
+/// visible).
 pub fn accounts(conn: &Connection) -> Result<Vec<AccountInfo>> {
-    // The rollup has every event's account, source and UTC day, in far fewer rows; the
-    // events are read only when it cannot be brought up to date (another writer).
-    let table = if crate::ledger::queries::rollup::refresh(conn, crate::ledger::tz_of(conn)?)? {
-        "(SELECT account, source, events AS n, utc_day FROM rollup)"
-    } else {
-        "(SELECT account, source, 1 AS n, utc_day FROM events)"
-    };
-    let mut stmt = conn.prepare(&format!(
-        "SELECT e.account, l.billed_by, group_concat(DISTINCT e.source), SUM(e.n), MIN(e.utc_day), MAX(e.utc_day)
-         FROM {table} e LEFT JOIN account_links l ON l.account = e.account
-         GROUP BY e.account ORDER BY e.account"
-    ))?;
+    // The rollup is read unless it cannot be brought up to date (another writer).
+    let from_rollup = rollup::refresh(conn, crate::ledger::tz_of(conn)?)?;
     let day = |d: Option<i64>| d.map(|d| day_of(d).to_string());
-    let rows = stmt.query_map([], |r| {
-        let sources: String = r.get(2)?;
-        let mut sources: Vec<String> = sources.split(',').map(str::to_string).collect();
-        sources.sort();
-        Ok(AccountInfo {
-            account: r.get(0)?,
-            billed_by: r.get(1)?,
-            sources,
-            events: r.get(3)?,
-            first_day: day(r.get(4)?),
-            last_day: day(r.get(5)?),
+    let mut out: Vec<AccountInfo> = links::with_events(conn, from_rollup)?
+        .into_iter()
+        .map(|r| {
+            let mut sources: Vec<String> = r.sources.split(',').map(str::to_string).collect();
+            sources.sort();
+            AccountInfo {
+                account: r.account,
+                billed_by: r.billed_by,
+                sources,
+                events: r.events,
+                first_day: day(r.first_day),
+                last_day: day(r.last_day),
+            }
         })
-    })?;
-    let mut out: Vec<AccountInfo> = rows.collect::<rusqlite::Result<_>>()?;
-    // Linked accounts with no events yet, so a link is always visible.
-    let mut stmt = conn.prepare("SELECT account, billed_by FROM account_links ORDER BY account")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (a, b) = row?;
+        .collect();
+    for (a, b) in links::links(conn)? {
         if !out.iter().any(|i| i.account == a) {
             out.push(AccountInfo {
                 account: a,
@@ -253,11 +180,6 @@ pub fn accounts(conn: &Connection) -> Result<Vec<AccountInfo>> {
         }
     }
     Ok(out)
-}
-
-/// The date of a day number (days since 1970-01-01).
-pub fn day_of(n: i64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(n)
 }
 
 /// How often a subscription renews.
@@ -353,13 +275,9 @@ impl Subscription {
         }
         out
     }
-
-    /// Whether it covers `account` on `date`.
-    pub fn covers_on(&self, account: &str, date: NaiveDate) -> bool {
-        self.covers.as_deref() == Some(account) && date >= self.from && self.until.is_none_or(|u| date <= u)
-    }
 }
 
+/// Stores a new subscription.
 pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
     if s.usd.nanos() < 0 {
         return Err(Error::Invalid("a subscription's fee cannot be negative".into()));
@@ -367,62 +285,42 @@ pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
     if s.until.is_some_and(|u| u < s.from) {
         return Err(Error::Invalid(format!("--until {} is before --from {}", s.until.unwrap(), s.from)));
     }
-    conn.execute(
-        "INSERT INTO subscriptions (name, usd_nanos, every, from_day, until_day, covers, provider)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            s.name,
-            s.usd.nanos(),
-            s.every.as_str(),
-            s.from.to_string(),
-            s.until.map(|d| d.to_string()),
-            s.covers,
-            s.provider
-        ],
-    )
-    .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Error::Invalid(format!("a subscription named {:?} exists already", s.name))
-        }
-        _ => e.into(),
-    })?;
+    let row = subscriptions::SubscriptionRow {
+        name: s.name.clone(),
+        usd_nanos: s.usd.nanos(),
+        every: s.every.as_str().to_string(),
+        from_day: s.from.to_string(),
+        until_day: s.until.map(|d| d.to_string()),
+        covers: s.covers.clone(),
+        provider: s.provider.clone(),
+    };
+    if !subscriptions::insert(conn, &row)? {
+        return Err(Error::Invalid(format!("a subscription named {:?} exists already", s.name)));
+    }
     Ok(())
 }
 
+/// Removes the subscription named `name`; false when there is none.
 pub fn remove_subscription(conn: &Connection, name: &str) -> Result<bool> {
-    Ok(conn.execute("DELETE FROM subscriptions WHERE name = ?1", [name])? > 0)
+    subscriptions::remove(conn, name)
 }
 
+/// Every subscription, by start day and name; a damaged row is an error.
 pub fn subscriptions(conn: &Connection) -> Result<Vec<Subscription>> {
-    let mut stmt = conn.prepare(
-        "SELECT name, usd_nanos, every, from_day, until_day, covers, provider FROM subscriptions ORDER BY from_day, name",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (name, nanos, every, from, until, covers, provider) = row?;
-        let bad = || Error::Invalid(format!("subscription {name:?} is damaged in the ledger"));
-        out.push(Subscription {
-            usd: Usd(nanos),
-            every: every.parse().map_err(|_| bad())?,
-            from: crate::timezone::parse_date(&from).ok_or_else(bad)?,
-            until: until.as_deref().and_then(crate::timezone::parse_date),
-            covers,
-            provider,
-            name,
-        });
-    }
-    Ok(out)
+    subscriptions::all(conn)?.into_iter().map(subscription_of).collect()
+}
+
+fn subscription_of(r: subscriptions::SubscriptionRow) -> Result<Subscription> {
+    let bad = || Error::Invalid(format!("subscription {:?} is damaged in the ledger", r.name));
+    Ok(Subscription {
+        usd: Usd(r.usd_nanos),
+        every: r.every.parse().map_err(|_| bad())?,
+        from: crate::timezone::parse_date(&r.from_day).ok_or_else(bad)?,
+        until: r.until_day.as_deref().and_then(crate::timezone::parse_date),
+        covers: r.covers,
+        provider: r.provider,
+        name: r.name,
+    })
 }
 
 /// A spend the user enters by hand (`tokenburn add`).
@@ -440,7 +338,7 @@ pub struct Manual {
 /// undone like any import). Returns the import id.
 pub fn add_manual(conn: &Connection, m: &Manual) -> Result<i64> {
     let now = chrono::Utc::now();
-    let import = crate::ledger::queries::imports::NewImport {
+    let import = imports::NewImport {
         path: "(entered by hand)",
         format: "manual",
         sha256: "",
@@ -448,7 +346,7 @@ pub fn add_manual(conn: &Connection, m: &Manual) -> Result<i64> {
         byte_end: 0,
         same_as: None,
     };
-    let id = crate::ledger::queries::imports::insert(conn, &import, now.timestamp_millis())?;
+    let id = imports::insert(conn, &import, now.timestamp_millis())?;
     let ts = crate::timezone::day_start_ms(chrono_tz::Tz::UTC, m.date);
     let mut ev = UsageEvent::new(format!("manual-{id}"), &m.provider, m.model.as_deref().unwrap_or("(manual)"), ts, 1);
     ev.day = Some(m.date);
@@ -459,10 +357,10 @@ pub fn add_manual(conn: &Connection, m: &Manual) -> Result<i64> {
     ev.note = m.note.clone();
     ev.account = Some(m.provider.clone());
     let book = crate::pricing::PriceBook::embedded();
-    let touched = crate::ledger::queries::events::upsert(conn, "manual", Authority::Vendor, &ev, id, book)?;
-    let counts = crate::ledger::queries::imports::Counts { rows: 1, added: 1, ..Default::default() };
-    let end = crate::ledger::queries::imports::End { byte: 0, line: 1, state: None };
-    crate::ledger::queries::imports::finish(conn, id, &counts, end)?;
+    let touched = events::upsert(conn, "manual", Authority::Vendor, &ev, id, book)?;
+    let counts = imports::Counts { rows: 1, added: 1, ..Default::default() };
+    let end = imports::End { byte: 0, line: 1, state: None };
+    imports::finish(conn, id, &counts, end)?;
     refresh_touched(conn, &touched)?;
     Ok(id)
 }
