@@ -107,7 +107,7 @@ pub fn reconcile(
     since: Option<NaiveDate>,
 ) -> Result<Vec<Line>> {
     let conn = ledger.conn();
-    let rows = if rollup::refresh(conn, crate::ledger::tz_of(conn)?)? {
+    let rows = if rollup::refresh(conn, ledger.tz()?)? {
         from_rollup(conn, provider, since)?
     } else {
         from_events(conn, provider, since)?

@@ -336,7 +336,7 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
         && filter.project.is_none()
         && filter.source.as_deref().is_none_or(|s| s == "subscription")
     {
-        let today = timezone::local_date(tz, chrono::Utc::now().timestamp_millis());
+        let today = timezone::today(tz);
         for sub in spend::subscriptions(ledger.conn())? {
             let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
             if filter.provider.as_ref().is_some_and(|p| *p != provider) {

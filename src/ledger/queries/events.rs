@@ -551,6 +551,40 @@ fn reprice_where<P: rusqlite::Params + Copy>(
     Ok(rows.len())
 }
 
+/// "Unpriced" (CONVENTIONS rule 6), as SQL over the columns of `events` or `event_rows`
+/// read by name: an event whose money is the price book's estimate, and the book has no
+/// price for it. The one definition: `unpriced_models` lists them, `report` counts those
+/// whose money counts, the rollup keeps the same count per row. An event of another kind
+/// (billed, manual, included) with no money is not unpriced: no price would change it.
+pub const UNPRICED: &str = "(cost_kind = 'estimated' AND cost_nanos IS NULL)";
+
+/// A model with unpriced events (see [`UNPRICED`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unpriced {
+    pub provider: String,
+    pub model: String,
+    /// Its unpriced events, superseded summaries left out.
+    pub events: i64,
+    /// Their tokens (input, cache writes and reads, output, unsplit).
+    pub tokens: i64,
+}
+
+/// The models that have unpriced events (not superseded), most events first, then by model
+/// and provider; at most `limit` of them.
+pub fn unpriced_models(conn: &Connection, limit: Option<usize>) -> Result<Vec<Unpriced>> {
+    let sql = format!(
+        "SELECT provider, model, COUNT(*),
+                SUM(input + cache_write_5m + cache_write_1h + cache_read + output + unsplit)
+         FROM events WHERE {UNPRICED} AND superseded = 0
+         GROUP BY 1, 2 ORDER BY 3 DESC, 2, 1 LIMIT ?1"
+    );
+    let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let rows = conn.prepare_cached(&sql)?.query_map([limit], |r| {
+        Ok(Unpriced { provider: r.get(0)?, model: r.get(1)?, events: r.get(2)?, tokens: r.get(3)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Marks each summary event (stats-cache, ccusage JSON) superseded when transcripts of the
 /// same model exist on its date in the ledger's zone: the transcripts win.
 pub fn refresh_supersession(tx: &Connection, tz: Tz) -> Result<()> {

@@ -274,6 +274,6 @@ pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> R
         add.execute([import, n])?;
     }
     crate::spend::refresh_days(conn, &touched)?;
-    super::events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
+    super::events::refresh_supersession(conn, super::settings::tz(conn)?)?;
     Ok(Some(Removed { import_id: id, removed_events: removed, kept_events: total - removed }))
 }

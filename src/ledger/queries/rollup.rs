@@ -51,7 +51,7 @@ pub fn day_number(d: NaiveDate) -> i64 {
 /// ledger's zone (the caller computes from the events) or when the rollup could not be
 /// written (another writer holds the ledger): the caller then reads the events instead.
 pub fn refresh(conn: &Connection, tz: Tz) -> Result<bool> {
-    if crate::ledger::tz_of(conn)? != tz {
+    if super::settings::tz(conn)? != tz {
         return Ok(false);
     }
     conn.execute_batch("SAVEPOINT rollup_refresh")?;
