@@ -551,8 +551,7 @@ fn reprice_where<P: rusqlite::Params + Copy>(
     Ok(rows.len())
 }
 
-/// "Unpriced" (CONVENTIONS rule 6), as SQL over the columns of `events` or `event_rows`
-/// read by name: an event whose money is the price book's estimate, and the book has no
+/// "Unpriced" (CONVENTIONS rule 6), as SQL over the columns of the `events` view: an event whose money is the price book's estimate, and the book has no
 /// price for it. The one definition: `unpriced_models` lists them, `report` counts those
 /// whose money counts, the rollup keeps the same count per row. An event of another kind
 /// (billed, manual, included) with no money is not unpriced: no price would change it.
@@ -583,6 +582,169 @@ pub fn unpriced_models(conn: &Connection, limit: Option<usize>) -> Result<Vec<Un
         Ok(Unpriced { provider: r.get(0)?, model: r.get(1)?, events: r.get(2)?, tokens: r.get(3)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Per-event flags, as SQL over `events e` (with `l` the account link): whether its tokens
+/// count, whether its money counts, and whether a subscription turns its estimate into value.
+/// Superseded summaries are left out.
+const COUNTED: &str = "
+    SELECT e.*, (e.tokens_superseded = 0) AS tok, (e.money_superseded = 0) AS mon,
+           EXISTS (SELECT 1 FROM subscriptions s
+                   WHERE s.covers = COALESCE(l.billed_by, e.account)
+                     AND COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) >= s.from_day
+                     AND (s.until_day IS NULL OR COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) <= s.until_day)) AS cov
+    FROM events e LEFT JOIN account_links l ON l.account = e.account
+    WHERE e.superseded = 0";
+
+/// The [`rollup::SumColumns`](super::rollup::SumColumns) of counted events (CONVENTIONS
+/// rule 9), over [`COUNTED`]'s rows.
+fn counted_sums() -> String {
+    format!(
+        "SUM(tok * input), SUM(tok * cache_write_5m), SUM(tok * cache_write_1h), SUM(tok * cache_read),
+         SUM(tok * output), SUM(tok * reasoning), SUM(tok * unsplit), SUM(tok * requests),
+         SUM(tok * web_search_requests),
+         SUM(CASE WHEN mon AND cost_kind = 'billed' THEN cost_nanos ELSE 0 END),
+         SUM(CASE WHEN mon AND cost_kind = 'estimated' AND NOT cov THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+         SUM(CASE WHEN mon AND cost_kind = 'manual' THEN cost_nanos ELSE 0 END),
+         SUM(CASE WHEN cost_kind = 'included' OR (mon AND cost_kind = 'estimated' AND cov)
+                  THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+         SUM(mon AND {UNPRICED}),
+         COUNT(*)"
+    )
+}
+
+/// A column of the events that [`counted`] groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    Source,
+    Provider,
+    Model,
+    Project,
+}
+
+impl Dim {
+    fn column(self) -> &'static str {
+        match self {
+            Dim::Source => "source",
+            Dim::Provider => "provider",
+            Dim::Model => "model",
+            Dim::Project => "project",
+        }
+    }
+}
+
+/// Which events [`counted`] sums: those of one source, provider, model or project (each
+/// when given), with an instant in `from_ms..to_ms`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Only<'a> {
+    pub source: Option<&'a str>,
+    pub provider: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// One group of [`counted`]: the values of its dimensions (in the order asked), its own
+/// calendar day if its events have one, its quarter-hour bucket (`ts_ms / 900000`), and
+/// its sums.
+pub struct Counted {
+    pub dims: Vec<Option<String>>,
+    pub day: Option<String>,
+    pub quarter_hour: i64,
+    pub sums: super::rollup::SumColumns,
+}
+
+/// The counted events that `only` selects, summed per value of `dims`, calendar day and
+/// quarter-hour bucket, handed to `f` (the reports' way when the rollup cannot serve).
+pub fn counted(conn: &Connection, dims: &[Dim], only: &Only, f: &mut dyn FnMut(Counted) -> Result<()>) -> Result<()> {
+    let mut select: Vec<&str> = dims.iter().map(|d| d.column()).collect();
+    select.extend(["day", "ts_ms / 900000"]);
+    let mut sql = format!("SELECT {}, {} FROM ({COUNTED}) WHERE 1", select.join(", "), counted_sums());
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut and = |cond: &str, v: rusqlite::types::Value| {
+        args.push(v);
+        sql += &format!(" AND {cond} ?{}", args.len());
+    };
+    for (d, v) in [(Dim::Source, only.source), (Dim::Provider, only.provider), (Dim::Model, only.model), (Dim::Project, only.project)] {
+        if let Some(v) = v {
+            and(&format!("{} =", d.column()), v.to_string().into());
+        }
+    }
+    if let Some(ms) = only.from_ms {
+        and("ts_ms >=", ms.into());
+    }
+    if let Some(ms) = only.to_ms {
+        and("ts_ms <", ms.into());
+    }
+    let groups: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
+    sql += &format!(" GROUP BY {}", groups.join(", "));
+    let n = dims.len();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut q = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = q.next()? {
+        let dims = (0..n).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+        f(Counted { dims, day: r.get(n)?, quarter_hour: r.get(n + 1)?, sums: super::rollup::sums_at(r, n + 2)? })?;
+    }
+    Ok(())
+}
+
+/// [`ReconcileSums`](super::rollup::ReconcileSums) of `provider` (or every provider) from
+/// the UTC day `since` on, read from the events (the day index reads only the days from
+/// `since` on), as when the rollup cannot be brought up to date.
+pub fn reconcile_sums(
+    conn: &Connection,
+    provider: Option<&str>,
+    since: Option<NaiveDate>,
+) -> Result<Vec<super::rollup::ReconcileSums>> {
+    // Read from the rows with their names' ids (the `events` view would look up every name
+    // of every row); the names are looked up once per group after.
+    let id = |name: &str| name_id(conn, name).map(|i| i.unwrap_or(-1));
+    let (estimated, billed) = (id("estimated")?, id("billed")?);
+    let only = match provider {
+        Some(p) => Some(id(p)?),
+        None => None,
+    };
+    let from = since.map_or(i64::MIN, super::rollup::day_number);
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
+                SUM(cost_kind = ?2 AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
+                SUM(input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1)
+         FROM event_rows WHERE superseded = 0 AND cost_kind IN (?2, ?3) AND utc_day >= ?1
+           AND (?4 IS NULL OR provider = ?4)
+         GROUP BY 1, 2, 3, 4, 5",
+    )?;
+    let mut names = NamesById::default();
+    let mut name = |id: i64| names.get(conn, id);
+    let mut out = Vec::new();
+    let mut q = stmt.query(params![from, estimated, billed, only])?;
+    while let Some(r) = q.next()? {
+        out.push(super::rollup::ReconcileSums {
+            provider: name(r.get(0)?)?,
+            model: name(r.get(1)?)?,
+            day: r.get(2)?,
+            billed: r.get::<_, i64>(3)? == billed,
+            authority: r.get(4)?,
+            nanos: r.get(5)?,
+            unpriced: r.get(6)?,
+            cache_5m: r.get(7)?,
+            events: r.get(8)?,
+            long: r.get(9)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The (provider, account) pairs of transcript events (superseded ones too) whose account
+/// is linked to no other (it bills to itself), read from the events.
+pub fn unlinked_transcript_accounts(conn: &Connection) -> Result<std::collections::BTreeSet<(String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT e.provider, e.account FROM events e LEFT JOIN account_links l ON l.account = e.account
+             WHERE e.authority = ?1 AND l.account IS NULL",
+        )?
+        .query_map([Authority::Transcript as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Marks each summary event (stats-cache, ccusage JSON) superseded when transcripts of the

@@ -27,7 +27,7 @@
 //! days that touch a dirty UTC day from the events, in the reader's transaction. An import
 //! so pays nothing per event; the first read after it pays for the days it touched.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
@@ -300,9 +300,62 @@ pub const DAY_SUMS: &str = "
     SUM(unpriced), SUM(events)";
 
 /// The fifteen columns of a derived row, in [`SUMS`]' order.
-pub const DAY_COLUMNS: &str = "
+const DAY_COLUMNS: &str = "
     input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests, web_search_requests,
     billed, estimated, manual, value, unpriced, events";
+
+/// The fifteen sums a report counts for a group, in this order: the token fields (input,
+/// cache writes 5m and 1h, cache reads, output, reasoning, unsplit, requests, web searches),
+/// then the money in nano-dollars (billed, estimated, manual, value), then the unpriced
+/// events and all events. The rollup's derived tables and the query over the events
+/// (`events::counted`) give them alike.
+pub type SumColumns = [i64; 15];
+
+/// Reads the fifteen sums starting at column `first`.
+pub(crate) fn sums_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<SumColumns> {
+    let mut out = [0i64; 15];
+    for (i, v) in out.iter_mut().enumerate() {
+        *v = r.get(first + i)?;
+    }
+    Ok(out)
+}
+
+/// Hands `f` the rows of a derived table between `lo` and `hi`: their day (or month: its
+/// first day's number), combination (`combos`) and sums.
+fn derived_rows(
+    conn: &Connection,
+    sql: &str,
+    lo: i64,
+    hi: i64,
+    f: &mut dyn FnMut(i64, usize, SumColumns),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut q = stmt.query(params![lo, hi])?;
+    while let Some(r) = q.next()? {
+        f(r.get(0)?, usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX), sums_at(r, 2)?);
+    }
+    Ok(())
+}
+
+/// The counted sums per local day and combination, days `lo..=hi` (day numbers).
+pub fn day_rows(conn: &Connection, lo: i64, hi: i64, f: &mut dyn FnMut(i64, usize, SumColumns)) -> Result<()> {
+    let sql = format!("SELECT lday, combo, {DAY_COLUMNS} FROM rollup_days WHERE lday >= ?1 AND lday <= ?2");
+    derived_rows(conn, &sql, lo, hi, f)
+}
+
+/// The counted sums per local month and combination, months `first..=last` (their first
+/// days' numbers).
+pub fn month_rows(conn: &Connection, first: i64, last: i64, f: &mut dyn FnMut(i64, usize, SumColumns)) -> Result<()> {
+    let sql = format!("SELECT month, combo, {DAY_COLUMNS} FROM rollup_months WHERE month >= ?1 AND month <= ?2");
+    derived_rows(conn, &sql, first, last, f)
+}
+
+/// The counted sums per local day over every combination, days `lo..=hi`: one row a day
+/// (combination 0), whatever the number of events.
+pub fn total_rows(conn: &Connection, lo: i64, hi: i64, f: &mut dyn FnMut(i64, SumColumns)) -> Result<()> {
+    let sql = format!("SELECT lday, 0, {DAY_COLUMNS} FROM rollup_totals WHERE lday >= ?1 AND lday <= ?2");
+    derived_rows(conn, &sql, lo, hi, &mut |day, _, s| f(day, s))
+}
 
 /// The links and subscriptions as text, as the derived tables resolved them (`stored`,
 /// None when the tables are new) and as they are now.
@@ -477,4 +530,129 @@ pub fn first_day(conn: &Connection, tz: Tz) -> Result<Option<NaiveDate>> {
         .query_row([m + 3], |r| r.get(0))?;
     let first = crate::spend::day_of(m);
     Ok(Some(ts.map_or(first, |t| first.min(timezone::local_date(tz, t)))))
+}
+
+/// The sums reconciliation compares (`reconcile`), of the non-superseded estimated and
+/// billed events of one provider, model, UTC day, cost kind and authority. The rollup
+/// ([`reconcile_sums`]) and the events (`events::reconcile_sums`) give them alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileSums {
+    pub provider: String,
+    pub model: String,
+    pub day: i64,
+    pub billed: bool,
+    pub authority: i64,
+    /// Every event's money (unpriced ones count 0).
+    pub nanos: i64,
+    /// Estimated events without a price.
+    pub unpriced: i64,
+    /// Every event's 5-minute cache writes.
+    pub cache_5m: i64,
+    pub events: i64,
+    /// Single requests over 200k input tokens (input, cache reads and writes).
+    pub long: i64,
+}
+
+/// [`ReconcileSums`] of `provider` (or every provider) from the UTC day `since` on (or
+/// over every day), read from the rollup (brought up to date by the caller).
+pub fn reconcile_sums(conn: &Connection, provider: Option<&str>, since: Option<NaiveDate>) -> Result<Vec<ReconcileSums>> {
+    // The rows are summed here: sorting them for a GROUP BY costs more than reading them. A
+    // row's local day is within a day of its UTC day, so from `since` on the local-day index
+    // finds them; the whole history is read in table order.
+    const ROWS: &str = "SELECT provider, model, utc_day, cost_kind = 'billed', authority, money_all,
+            CASE WHEN cost_kind = 'estimated' THEN unpriced_all ELSE 0 END, cache_write_5m_all, events, long_requests
+        FROM rollup WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND (?1 IS NULL OR provider = ?1)";
+    type Group = (usize, usize, i64, bool, i64);
+    let mut names = Interned::default();
+    let mut sums: HashMap<Group, [i64; 5]> = HashMap::new();
+    let mut stmt;
+    let mut q = match since {
+        Some(d) => {
+            stmt = conn.prepare_cached(&format!("{ROWS} AND lday >= ?2 AND utc_day >= ?3"))?;
+            let from = day_number(d);
+            stmt.query(params![provider, from - 1, from])?
+        }
+        None => {
+            stmt = conn.prepare_cached(ROWS)?;
+            stmt.query([provider])?
+        }
+    };
+    while let Some(r) = q.next()? {
+        let key = (names.id(r, 0)?, names.id(r, 1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let s = sums.entry(key).or_default();
+        for (i, v) in s.iter_mut().enumerate() {
+            *v += r.get::<_, i64>(5 + i)?;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((provider, model, day, billed, authority), s)| ReconcileSums {
+            provider: names.0[provider].clone(),
+            model: names.0[model].clone(),
+            day,
+            billed,
+            authority,
+            nanos: s[0],
+            unpriced: s[1],
+            cache_5m: s[2],
+            events: s[3],
+            long: s[4],
+        })
+        .collect())
+}
+
+/// Names read from rows, numbered in the order first seen (summing by number is cheaper
+/// than by text).
+#[derive(Default)]
+struct Interned(Vec<String>, HashMap<String, usize>);
+
+impl Interned {
+    /// The number of the text in column `i` of `r`.
+    fn id(&mut self, r: &rusqlite::Row, i: usize) -> rusqlite::Result<usize> {
+        let name = r
+            .get_ref(i)?
+            .as_str()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?;
+        Ok(match self.1.get(name) {
+            Some(&n) => n,
+            None => {
+                self.1.insert(name.to_string(), self.0.len());
+                self.0.push(name.to_string());
+                self.0.len() - 1
+            }
+        })
+    }
+}
+
+/// The (provider, account) pairs of transcript events (superseded ones too) whose account
+/// is linked to no other (it bills to itself), read from the rollup: a seek each in their
+/// index (`rollup_accounts`), not a scan of every row.
+pub fn unlinked_transcript_accounts(conn: &Connection) -> Result<BTreeSet<(String, String)>> {
+    let t = crate::model::Authority::Transcript as i64;
+    let least = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Option<String>> {
+        Ok(conn.prepare_cached(sql)?.query_row(params, |r| r.get(0))?)
+    };
+    let mut unlinked = BTreeSet::new();
+    let mut provider = least("SELECT MIN(provider) FROM rollup WHERE authority = ?1", &[&t])?;
+    while let Some(p) = provider {
+        let mut account = least("SELECT MIN(account) FROM rollup WHERE authority = ?1 AND provider = ?2", &[&t, &p])?;
+        while let Some(a) = account {
+            account = least(
+                "SELECT MIN(account) FROM rollup WHERE authority = ?1 AND provider = ?2 AND account > ?3",
+                &[&t, &p, &a],
+            )?;
+            if !is_linked(conn, &a)? {
+                unlinked.insert((p.clone(), a));
+            }
+        }
+        provider = least("SELECT MIN(provider) FROM rollup WHERE authority = ?1 AND provider > ?2", &[&t, &p])?;
+    }
+    Ok(unlinked)
+}
+
+/// Whether `account` is linked to the account that bills it.
+fn is_linked(conn: &Connection, account: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM account_links WHERE account = ?1)")?
+        .query_row([account], |r| r.get(0))?)
 }
