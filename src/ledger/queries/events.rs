@@ -321,33 +321,7 @@ impl<'c> Writer<'c> {
             &import_id,
             &line,
         ];
-        let found = match &ev.group {
-            None => {
-                if self.insert.execute(&values[..])? == 1 {
-                    None
-                } else {
-                    self.by_hash(p.khash)?
-                }
-            }
-            Some(group) => {
-                let found = match self.by_hash(p.khash)? {
-                    Some(f) => Some(f),
-                    None => {
-                        let (lo, hi) = group_range(self.source, group);
-                        c.prepare_cached(
-                            "SELECT id, rank, import_id FROM event_rows WHERE khash BETWEEN ?1 AND ?2 AND grouped = 1
-                             AND source = ?3 AND (?4 OR loose = 1) ORDER BY id LIMIT 1",
-                        )?
-                        .query_row(params![lo, hi, source_id, ev.loose], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()?
-                    }
-                };
-                if found.is_none() {
-                    c.prepare_cached(INSERT)?.execute(&values[..])?;
-                }
-                found
-            }
-        };
+        let found = self.find_or_insert(p, &values)?;
         let outcome = match found {
             None => {
                 *self.held.entry(self.import_id).or_default() += 1;
@@ -367,11 +341,45 @@ impl<'c> Writer<'c> {
                 Outcome::Updated
             }
         };
+        self.note(p, outcome);
+        Ok(outcome)
+    }
+
+    /// Inserts `p` (as `values`) unless a version of it is stored; returns that version, or
+    /// None when `p` was inserted. An event with a group looks for a stored event of its
+    /// group under another key first.
+    fn find_or_insert(&mut self, p: &Prepared, values: &[&dyn ToSql; 30]) -> Result<Option<Found>> {
+        let Some(group) = &p.ev.group else {
+            return if self.insert.execute(&values[..])? == 1 { Ok(None) } else { self.by_hash(p.khash) };
+        };
+        let found = match self.by_hash(p.khash)? {
+            Some(f) => Some(f),
+            None => {
+                let (lo, hi) = group_range(self.source, group);
+                self.conn
+                    .prepare_cached(
+                        "SELECT id, rank, import_id FROM event_rows WHERE khash BETWEEN ?1 AND ?2 AND grouped = 1
+                         AND source = ?3 AND (?4 OR loose = 1) ORDER BY id LIMIT 1",
+                    )?
+                    .query_row(params![lo, hi, self.source_id, p.ev.loose], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?
+            }
+        };
+        if found.is_none() {
+            self.conn.prepare_cached(INSERT)?.execute(&values[..])?;
+        }
+        Ok(found)
+    }
+
+    /// Notes what rule 9 must re-decide after storing `p` (added or updated): its account
+    /// and day, and whether a vendor's new tokens arrived there.
+    fn note(&mut self, p: &Prepared, outcome: Outcome) {
         // Rows come day by day: a day is noted once per run of rows.
         if !matches!(&self.last, Some((a, d, _)) if *a == p.account && *d == p.utc_day) {
             self.touched.days.insert((p.account.clone(), p.utc_day));
             self.last = Some((p.account.clone(), p.utc_day, false));
         }
+        let t = &p.ev.tokens;
         let tokens = t.input + t.cache_write_5m + t.cache_write_1h + t.cache_read + t.output + t.unsplit > 0;
         if let (Outcome::Added, true, Some((a, d, noted @ false))) = (&outcome, tokens, &mut self.last) {
             if self.authority == Authority::Vendor {
@@ -379,7 +387,6 @@ impl<'c> Writer<'c> {
                 *noted = true;
             }
         }
-        Ok(outcome)
     }
 
     fn by_hash(&self, khash: i64) -> Result<Option<Found>> {

@@ -151,9 +151,32 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
 /// account, model, project, cost kind), names as their ids.
 type Key = (i64, i64, bool, bool, i64, i64, i64, i64, i64, Option<i64>, i64);
 
-/// Recomputes the rows of the given local days from the events.
-fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
-    // Runs of consecutive days, each read with one range scan of the events.
+/// The measures of one rollup row, in the order of its columns from `input` on: the nine
+/// token fields of events whose tokens count, `money`, `money_all`, `unpriced`, `events`,
+/// then reconciliation's `cache_write_5m_all`, `unpriced_all`, `long_requests`.
+type Measures = [i64; 16];
+
+/// The events of a range of instants and UTC days (`?1..?2`, `?3..=?4`), the columns
+/// [`add_event`] reads; `hint` chooses how the table is read.
+fn read_sql(hint: &str) -> String {
+    format!(
+        "SELECT whole_day, ts_ms, utc_day, superseded, source, provider, account, model, project, cost_kind,
+                tokens_superseded = 0, money_superseded = 0, cost_nanos,
+                input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
+                web_search_requests, authority
+         FROM event_rows {hint} WHERE ts_ms >= ?1 AND ts_ms < ?2 AND utc_day >= ?3 AND utc_day <= ?4"
+    )
+}
+
+/// Writes one row of the rollup: a [`Key`] with its names as text, then the [`Measures`].
+const WRITE: &str = "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, authority, provider, account,
+         model, project, cost_kind, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit,
+         requests, web_search_requests, money, money_all, unpriced, events, cache_write_5m_all, unpriced_all,
+         long_requests)
+     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)";
+
+/// Runs of consecutive days, each read with one range scan of the events.
+fn runs(days: &BTreeSet<i64>) -> Vec<(i64, i64)> {
     let mut runs: Vec<(i64, i64)> = Vec::new();
     for &d in days {
         match runs.last_mut() {
@@ -161,6 +184,33 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
             _ => runs.push((d, d)),
         }
     }
+    runs
+}
+
+/// Local days of instants in one zone, remembering the last quarter-hour seen: events come
+/// in time order, so most share it.
+struct LocalDays {
+    tz: Tz,
+    last: (i64, i64),
+}
+
+impl LocalDays {
+    /// The local day as `report` files it: a whole-day row's own date (its UTC day), any
+    /// other event's quarter-hour bucket's day.
+    fn of(&mut self, whole_day: bool, ts: i64, utc_day: i64) -> i64 {
+        if whole_day {
+            return utc_day;
+        }
+        let bucket = ts.div_euclid(900_000);
+        if bucket != self.last.0 {
+            self.last = (bucket, day_number(timezone::local_date(self.tz, bucket * 900_000)));
+        }
+        self.last.1
+    }
+}
+
+/// Recomputes the rows of the given local days from the events.
+fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     let start_of = |n: i64| timezone::day_start_ms(tz, epoch + chrono::Duration::days(n));
     // The rows with their names' ids (the `events` view would look up seven names per
@@ -172,124 +222,81 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
         Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
     })?;
     let half = span.map_or(0, |(a, b)| (b - a) / 2);
-    let read_sql = |hint: &str| {
-        format!(
-            "SELECT whole_day, ts_ms, utc_day, superseded, source, provider, account, model, project, cost_kind,
-                    tokens_superseded = 0, money_superseded = 0, cost_nanos,
-                    input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
-                    web_search_requests, authority
-             FROM event_rows {hint} WHERE ts_ms >= ?1 AND ts_ms < ?2 AND utc_day >= ?3 AND utc_day <= ?4"
-        )
-    };
     let (mut by_day, mut whole) = (conn.prepare_cached(&read_sql(""))?, conn.prepare_cached(&read_sql("NOT INDEXED"))?);
     let mut names = super::events::NamesById::default();
-    let mut name = |id: i64| names.get(conn, id);
-    // The local day of the last quarter-hour seen: events come in time order, so most share it.
-    let mut last_bucket = (i64::MIN, 0i64);
-    let mut write = conn.prepare_cached(
-        "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, authority, provider, account, model,
-                             project, cost_kind, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning,
-                             unsplit, requests, web_search_requests, money, money_all, unpriced, events,
-                             cache_write_5m_all, unpriced_all, long_requests)
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
-    )?;
-    for (lo, hi) in runs {
+    let mut local = LocalDays { tz, last: (i64::MIN, 0) };
+    let mut write = conn.prepare_cached(WRITE)?;
+    for (lo, hi) in runs(days) {
         // A whole-day row starts at its date's midnight in UTC or in its file's zone: within
         // two days of the local day's bounds.
         let (from, to) = (start_of(lo) - 2 * 86_400_000, start_of(hi + 1) + 2 * 86_400_000);
-        let mut sums: BTreeMap<Key, [i64; 16]> = BTreeMap::new();
+        let mut sums: BTreeMap<Key, Measures> = BTreeMap::new();
         // Both bounds hold for every event of these days (an event's local day is within a
         // day of its UTC day, a whole-day row's is its UTC day), so either index serves.
         let read = if hi - lo > half { &mut whole } else { &mut by_day };
         let mut q = read.query(params![from, to, lo - 1, hi + 1])?;
         while let Some(r) = q.next()? {
-            let (whole_day, ts, utc_day): (bool, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            // The local day as `report` files it: a whole-day row's own date (its UTC day),
-            // any other event's quarter-hour bucket's day in `tz`.
-            let lday = if whole_day {
-                utc_day
-            } else {
-                let bucket = ts.div_euclid(900_000);
-                if bucket != last_bucket.0 {
-                    last_bucket = (bucket, day_number(timezone::local_date(tz, bucket * 900_000)));
-                }
-                last_bucket.1
-            };
-            if lday < lo || lday > hi {
-                continue;
+            let lday = local.of(r.get(0)?, r.get(1)?, r.get(2)?);
+            if lday >= lo && lday <= hi {
+                add_event(&mut sums, lday, r)?;
             }
-            let key: Key = (
-                lday,
-                utc_day,
-                whole_day,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(22)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            );
-            let (tok, mon, cost): (bool, bool, Option<i64>) = (r.get(10)?, r.get(11)?, r.get(12)?);
-            // input, cache writes (5m, 1h), cache reads, output, reasoning, unsplit, requests,
-            // web searches
-            let mut t = [0i64; 9];
-            for (i, v) in t.iter_mut().enumerate() {
-                *v = r.get(13 + i)?;
-            }
-            let s = sums.entry(key).or_insert([0; 16]);
-            if tok {
-                for (v, t) in s.iter_mut().zip(t) {
-                    *v += t;
-                }
-            }
-            if mon {
-                s[9] += cost.unwrap_or(0);
-                s[11] += cost.is_none() as i64;
-            }
-            s[10] += cost.unwrap_or(0);
-            s[12] += 1;
-            // Reconciliation's sums, over every event of the row.
-            s[13] += t[1];
-            s[14] += cost.is_none() as i64;
-            s[15] += (t[7] == 1 && t[0] + t[1] + t[2] + t[3] > 200_000) as i64;
         }
         conn.prepare_cached("DELETE FROM rollup WHERE lday BETWEEN ?1 AND ?2")?.execute([lo, hi])?;
         for (k, s) in sums {
-            let project = k.9.map(&mut name).transpose()?;
-            write.execute(params![
-                k.0,
-                k.1,
-                k.2,
-                k.3,
-                name(k.4)?,
-                k.5,
-                name(k.6)?,
-                name(k.7)?,
-                name(k.8)?,
-                project,
-                name(k.10)?,
-                s[0],
-                s[1],
-                s[2],
-                s[3],
-                s[4],
-                s[5],
-                s[6],
-                s[7],
-                s[8],
-                s[9],
-                s[10],
-                s[11],
-                s[12],
-                s[13],
-                s[14],
-                s[15]
-            ])?;
+            write_row(conn, &mut write, &mut names, &k, &s)?;
         }
         derive(conn, lo, hi)?;
     }
+    Ok(())
+}
+
+/// Adds the event in `r` (the columns of [`read_sql`]), of local day `lday`, to its row's
+/// measures.
+fn add_event(sums: &mut BTreeMap<Key, Measures>, lday: i64, r: &rusqlite::Row) -> rusqlite::Result<()> {
+    let key: Key =
+        (lday, r.get(2)?, r.get(0)?, r.get(3)?, r.get(4)?, r.get(22)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+    let (tok, mon, cost): (bool, bool, Option<i64>) = (r.get(10)?, r.get(11)?, r.get(12)?);
+    // input, cache writes (5m, 1h), cache reads, output, reasoning, unsplit, requests,
+    // web searches
+    let mut t = [0i64; 9];
+    for (i, v) in t.iter_mut().enumerate() {
+        *v = r.get(13 + i)?;
+    }
+    let s = sums.entry(key).or_insert([0; 16]);
+    if tok {
+        for (v, t) in s.iter_mut().zip(t) {
+            *v += t;
+        }
+    }
+    // `unpriced` counts every counted event without money; the derived tables keep only the
+    // estimated ones' (`events::UNPRICED`).
+    if mon {
+        s[9] += cost.unwrap_or(0);
+        s[11] += cost.is_none() as i64;
+    }
+    s[10] += cost.unwrap_or(0);
+    s[12] += 1;
+    // Reconciliation's sums, over every event of the row.
+    s[13] += t[1];
+    s[14] += cost.is_none() as i64;
+    s[15] += (t[7] == 1 && t[0] + t[1] + t[2] + t[3] > 200_000) as i64;
+    Ok(())
+}
+
+/// Writes one rollup row, its names looked up by id.
+fn write_row(
+    conn: &Connection,
+    write: &mut rusqlite::CachedStatement,
+    names: &mut super::events::NamesById,
+    k: &Key,
+    s: &Measures,
+) -> Result<()> {
+    let mut name = |id: i64| names.get(conn, id);
+    let project = k.9.map(&mut name).transpose()?;
+    let key: [&dyn rusqlite::ToSql; 11] =
+        [&k.0, &k.1, &k.2, &k.3, &name(k.4)?, &k.5, &name(k.6)?, &name(k.7)?, &name(k.8)?, &project, &name(k.10)?];
+    let measures = s.iter().map(|v| v as &dyn rusqlite::ToSql);
+    write.execute(rusqlite::params_from_iter(key.into_iter().chain(measures)))?;
     Ok(())
 }
 
