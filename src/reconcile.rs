@@ -159,8 +159,10 @@ fn from_events(conn: &Connection, provider: Option<&str>, since: Option<NaiveDat
 fn lines(ledger: &Ledger, period: Period, rows: Rows) -> Result<Vec<Line>> {
     let Rows { aggs, unlinked } = rows;
     let book = ledger.book();
-    let mut out: Vec<Line> =
-        sides(&aggs, period).into_iter().map(|((provider, model, label), s)| line(book, provider, model, label, &s)).collect();
+    let mut out: Vec<Line> = sides(&aggs, period)
+        .into_iter()
+        .map(|((provider, model, label), s)| line(book, provider, model, label, &s))
+        .collect();
     note_other_accounts(&mut out, &unlinked);
     Ok(out)
 }

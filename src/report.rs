@@ -345,7 +345,9 @@ fn fee_groups(
     tz: Tz,
     add: &mut dyn FnMut(NaiveDate, String, Sums),
 ) -> Result<()> {
-    if filter.model.is_some() || filter.project.is_some() || filter.source.as_deref().is_some_and(|s| s != "subscription")
+    if filter.model.is_some()
+        || filter.project.is_some()
+        || filter.source.as_deref().is_some_and(|s| s != "subscription")
     {
         return Ok(());
     }

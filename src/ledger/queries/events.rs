@@ -585,7 +585,8 @@ pub fn unpriced_models(conn: &Connection, limit: Option<usize>) -> Result<Vec<Un
          GROUP BY 1, 2 ORDER BY 3 DESC, 2, 1 LIMIT ?1"
     );
     let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-    let rows = conn.prepare_cached(&sql)?.query_map([limit], |r| {
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([limit], |r| {
         Ok(Unpriced { provider: r.get(0)?, model: r.get(1)?, events: r.get(2)?, tokens: r.get(3)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -673,7 +674,12 @@ pub fn counted(conn: &Connection, dims: &[Dim], only: &Only, f: &mut dyn FnMut(C
         args.push(v);
         sql += &format!(" AND {cond} ?{}", args.len());
     };
-    for (d, v) in [(Dim::Source, only.source), (Dim::Provider, only.provider), (Dim::Model, only.model), (Dim::Project, only.project)] {
+    for (d, v) in [
+        (Dim::Source, only.source),
+        (Dim::Provider, only.provider),
+        (Dim::Model, only.model),
+        (Dim::Project, only.project),
+    ] {
         if let Some(v) = v {
             and(&format!("{} =", d.column()), v.to_string().into());
         }

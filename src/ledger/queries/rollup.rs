@@ -253,8 +253,19 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
 /// Adds the event in `r` (the columns of [`read_sql`]), of local day `lday`, to its row's
 /// measures.
 fn add_event(sums: &mut BTreeMap<Key, Measures>, lday: i64, r: &rusqlite::Row) -> rusqlite::Result<()> {
-    let key: Key =
-        (lday, r.get(2)?, r.get(0)?, r.get(3)?, r.get(4)?, r.get(22)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+    let key: Key = (
+        lday,
+        r.get(2)?,
+        r.get(0)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(22)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    );
     let (tok, mon, cost): (bool, bool, Option<i64>) = (r.get(10)?, r.get(11)?, r.get(12)?);
     // input, cache writes (5m, 1h), cache reads, output, reasoning, unsplit, requests,
     // web searches
@@ -562,7 +573,11 @@ pub struct ReconcileSums {
 
 /// [`ReconcileSums`] of `provider` (or every provider) from the UTC day `since` on (or
 /// over every day), read from the rollup (brought up to date by the caller).
-pub fn reconcile_sums(conn: &Connection, provider: Option<&str>, since: Option<NaiveDate>) -> Result<Vec<ReconcileSums>> {
+pub fn reconcile_sums(
+    conn: &Connection,
+    provider: Option<&str>,
+    since: Option<NaiveDate>,
+) -> Result<Vec<ReconcileSums>> {
     // The rows are summed here: sorting them for a GROUP BY costs more than reading them. A
     // row's local day is within a day of its UTC day, so from `since` on the local-day index
     // finds them; the whole history is read in table order.
