@@ -886,3 +886,45 @@ pub(crate) fn count_held(tx: &Connection) -> Result<()> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+
+    /// A ledger holding `events` as (key, provider, model, cost kind, input tokens).
+    fn ledger_with(events: &[(&str, &str, &str, CostKind, i64)]) -> Ledger {
+        let mut l = Ledger::open(std::path::Path::new(":memory:")).unwrap();
+        l.write(|tx, book| {
+            for &(key, provider, model, kind, input) in events {
+                let mut ev = UsageEvent::new(key.to_string(), provider, model, 1_750_000_000_000, 1);
+                ev.cost_kind = kind;
+                ev.tokens.input = input;
+                ev.tokens.output = 1;
+                upsert(tx, "test", Authority::Transcript, &ev, 0, book)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        l
+    }
+
+    #[test]
+    fn unpriced_is_an_estimate_without_a_price() {
+        let l = ledger_with(&[
+            ("1", "anthropic", "claude-imaginary-1", CostKind::Estimated, 10),
+            ("2", "anthropic", "claude-imaginary-2", CostKind::Estimated, 20),
+            ("3", "anthropic", "claude-imaginary-2", CostKind::Estimated, 30),
+            // Plan-covered usage with no stated money: no price would change it.
+            ("4", "cursor", "claude-imaginary-3", CostKind::Included, 40),
+            ("5", "openai", "gpt-4o", CostKind::Estimated, 50),
+        ]);
+        let two = Unpriced { provider: "anthropic".into(), model: "claude-imaginary-2".into(), events: 2, tokens: 52 };
+        let one = Unpriced { provider: "anthropic".into(), model: "claude-imaginary-1".into(), events: 1, tokens: 11 };
+        assert_eq!(unpriced_models(l.conn(), None).unwrap(), vec![two.clone(), one]);
+        assert_eq!(unpriced_models(l.conn(), Some(1)).unwrap(), vec![two]);
+        // Superseded summaries are not listed.
+        l.conn().execute("UPDATE event_rows SET superseded = 1", []).unwrap();
+        assert_eq!(unpriced_models(l.conn(), None).unwrap(), vec![]);
+    }
+}
