@@ -3,7 +3,8 @@
 //!
 //! Invariants: the ledger only grows by whole-file transactions (see [`Ledger::write`]);
 //! migrations are embedded and append-only, tracked by `PRAGMA user_version`; every other
-//! module reaches SQLite through here, and every statement is in `queries/`.
+//! module reaches SQLite through here, and every query is in `queries/` (only the
+//! migrations run here).
 
 pub mod backup;
 pub mod queries;

@@ -34,7 +34,9 @@ pub fn set_default(conn: &Connection, key: &str, value: &str) -> Result<()> {
 /// before zones were), an error when the stored name is not an IANA zone.
 pub fn tz(conn: &Connection) -> Result<Tz> {
     match get(conn, "tz")? {
-        Some(name) => timezone::parse_tz(&name).map_err(|e| Error::Invalid(format!("the ledger's setting tz: {e}"))),
+        Some(name) => timezone::parse_tz(&name).map_err(|e| {
+            Error::Invalid(format!("the ledger's setting tz: {e}; set one with `tokenburn config set tz NAME`"))
+        }),
         None => Ok(Tz::UTC),
     }
 }
