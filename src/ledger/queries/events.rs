@@ -1,4 +1,6 @@
-//! The events: idempotent upserts, pricing, supersession.
+//! The events: idempotent upserts, pricing, supersession, and the reads that sum them
+//! when the rollup cannot serve (reports in another zone, reconciliation while another
+//! writer holds the ledger), with the one definition of "unpriced" ([`UNPRICED`]).
 //!
 //! Invariant: an event's identity `(source, key)` is unique, so re-importing anything is a
 //! no-op; where a source can deliver a better version of an event, the higher `rank` wins.
