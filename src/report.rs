@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rusqlite::types::Value;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ledger::queries::rollup;
+use crate::ledger::queries::events::{self, Dim};
+use crate::ledger::queries::rollup::{self, SumColumns};
 use crate::ledger::Ledger;
 use crate::model::Tokens;
 use crate::money::Usd;
@@ -144,73 +144,49 @@ pub struct Report {
     pub totals: Row,
 }
 
-/// Per-event flags, as SQL over `events e` (with `l` the account link): whether its tokens
-/// count, whether its money counts, and whether a subscription turns its estimate into value.
-const COUNTED: &str = "
-    SELECT e.*, (e.tokens_superseded = 0) AS tok, (e.money_superseded = 0) AS mon,
-           EXISTS (SELECT 1 FROM subscriptions s
-                   WHERE s.covers = COALESCE(l.billed_by, e.account)
-                     AND COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) >= s.from_day
-                     AND (s.until_day IS NULL OR COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) <= s.until_day)) AS cov
-    FROM events e LEFT JOIN account_links l ON l.account = e.account
-    WHERE e.superseded = 0";
-
-/// The sums of counted events, columns 3.. of every grouped query (see [`sums_at`]).
-const SUMS: &str = "
-    SUM(tok * input), SUM(tok * cache_write_5m), SUM(tok * cache_write_1h), SUM(tok * cache_read),
-    SUM(tok * output), SUM(tok * reasoning), SUM(tok * unsplit), SUM(tok * requests),
-    SUM(tok * web_search_requests),
-    SUM(CASE WHEN mon AND cost_kind = 'billed' THEN cost_nanos ELSE 0 END),
-    SUM(CASE WHEN mon AND cost_kind = 'estimated' AND NOT cov THEN COALESCE(cost_nanos, 0) ELSE 0 END),
-    SUM(CASE WHEN mon AND cost_kind = 'manual' THEN cost_nanos ELSE 0 END),
-    SUM(CASE WHEN cost_kind = 'included' OR (mon AND cost_kind = 'estimated' AND cov)
-             THEN COALESCE(cost_nanos, 0) ELSE 0 END),
-    SUM(mon AND cost_kind = 'estimated' AND cost_nanos IS NULL),
-    COUNT(*)";
-
-/// Reads the [`SUMS`] columns starting at column `i`.
-fn sums_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Sums> {
-    Ok(Sums {
-        tokens: Tokens {
-            input: r.get(i)?,
-            cache_write_5m: r.get(i + 1)?,
-            cache_write_1h: r.get(i + 2)?,
-            cache_read: r.get(i + 3)?,
-            output: r.get(i + 4)?,
-            reasoning: r.get(i + 5)?,
-            unsplit: r.get(i + 6)?,
-            requests: r.get(i + 7)?,
-            web_search_requests: r.get(i + 8)?,
-        },
-        billed: Usd(r.get(i + 9)?),
-        estimated: Usd(r.get(i + 10)?),
-        manual: Usd(r.get(i + 11)?),
-        value: Usd(r.get(i + 12)?),
-        unpriced_events: r.get(i + 13)?,
-        events: r.get(i + 14)?,
-        fee: Usd::ZERO,
-    })
+impl Sums {
+    /// The sums the ledger counted for a group ([`SumColumns`]' order); fees are apart.
+    fn of_columns(c: SumColumns) -> Sums {
+        Sums {
+            tokens: Tokens {
+                input: c[0],
+                cache_write_5m: c[1],
+                cache_write_1h: c[2],
+                cache_read: c[3],
+                output: c[4],
+                reasoning: c[5],
+                unsplit: c[6],
+                requests: c[7],
+                web_search_requests: c[8],
+            },
+            billed: Usd(c[9]),
+            estimated: Usd(c[10]),
+            manual: Usd(c[11]),
+            value: Usd(c[12]),
+            unpriced_events: c[13],
+            events: c[14],
+            fee: Usd::ZERO,
+        }
+    }
 }
 
 /// The local date of a grouped row: its own calendar day, else the day of its quarter-hour
 /// bucket (every zone offset in use is a multiple of 15 minutes, so a bucket falls on
 /// exactly one local day).
-fn row_date(day: Option<String>, quarter_hour: i64, tz: Tz) -> NaiveDate {
-    match day.as_deref().and_then(timezone::parse_date) {
+fn row_date(day: Option<&str>, quarter_hour: i64, tz: Tz) -> NaiveDate {
+    match day.and_then(timezone::parse_date) {
         Some(d) => d,
         None => timezone::local_date(tz, quarter_hour * 900_000),
     }
 }
 
-/// Reads rows of the rollup's derived tables (columns: day or month, combination, the
-/// fifteen sums) between `lo` and `hi`.
-fn derived_rows(ledger: &Ledger, sql: &str, lo: i64, hi: i64, f: &mut dyn FnMut(i64, usize, Sums)) -> Result<()> {
-    let mut stmt = ledger.conn().prepare_cached(sql)?;
-    let mut q = stmt.query(rusqlite::params![lo, hi])?;
-    while let Some(r) = q.next()? {
-        f(r.get(0)?, usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX), sums_at(r, 2)?);
-    }
-    Ok(())
+/// The coarse instant bounds (a day either side, and more) of the local days
+/// `since..=until` in `tz`: rows are then filed by their exact local day.
+fn coarse_ms(tz: Tz, since: Option<NaiveDate>, until: Option<NaiveDate>) -> (Option<i64>, Option<i64>) {
+    (
+        since.map(|d| timezone::day_start_ms(tz, d) - 2 * 86_400_000),
+        until.map(|d| timezone::day_start_ms(tz, d) + 3 * 86_400_000),
+    )
 }
 
 /// Which events and fees a budget (or any caller) counts: a predicate on
@@ -227,39 +203,11 @@ pub fn daily(
     keep: &Matcher,
 ) -> Result<BTreeMap<NaiveDate, Sums>> {
     let mut out: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+    let mut add = |date: NaiveDate, s: Sums| out.entry(date).or_default().add(&s);
     if rollup::refresh(ledger.conn(), tz)? {
-        let combos = rollup::combos(ledger.conn())?;
-        let kept: Vec<bool> = combos
-            .iter()
-            .map(|c| c.as_ref().is_some_and(|c| keep(&c.provider, &c.model, c.project.as_deref())))
-            .collect();
-        let sql =
-            format!("SELECT lday, combo, {} FROM rollup_days WHERE lday >= ?1 AND lday <= ?2", rollup::DAY_COLUMNS);
-        derived_rows(ledger, &sql, rollup::day_number(since), rollup::day_number(until), &mut |day, combo, s| {
-            if kept.get(combo).copied().unwrap_or(false) {
-                out.entry(spend::day_of(day)).or_default().add(&s);
-            }
-        })?;
+        daily_from_rollup(ledger, since, until, keep, &mut add)?;
     } else {
-        let sql = format!(
-            "SELECT provider, model, project, day, ts_ms / 900000, {SUMS} FROM ({COUNTED})
-             WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY 1, 2, 3, 4, 5"
-        );
-        let lo = timezone::day_start_ms(tz, since) - 2 * 86_400_000;
-        let hi = timezone::day_start_ms(tz, until) + 3 * 86_400_000;
-        let mut stmt = ledger.conn().prepare_cached(&sql)?;
-        let mut q = stmt.query(rusqlite::params![lo, hi])?;
-        while let Some(r) = q.next()? {
-            let (provider, model, project): (String, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            if !keep(&provider, &model, project.as_deref()) {
-                continue;
-            }
-            let date = row_date(r.get(3)?, r.get(4)?, tz);
-            if date < since || date > until {
-                continue;
-            }
-            out.entry(date).or_default().add(&sums_at(r, 5)?);
-        }
+        daily_from_events(ledger, tz, since, until, keep, &mut add)?;
     }
     for sub in spend::subscriptions(ledger.conn())? {
         let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
@@ -273,89 +221,72 @@ pub fn daily(
     Ok(out)
 }
 
-/// Groups the ledger's counted events by `by` in zone `tz`. Subscription fees are spread
-/// over the days of the report (to `filter.until`, or today in `tz`).
-pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
-    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
-    let key_of = |date: NaiveDate, dim: String| match by {
+/// [`daily`]'s event sums from the rollup's day table (brought up to date by the caller).
+fn daily_from_rollup(
+    ledger: &Ledger,
+    since: NaiveDate,
+    until: NaiveDate,
+    keep: &Matcher,
+    add: &mut dyn FnMut(NaiveDate, Sums),
+) -> Result<()> {
+    let kept: Vec<bool> = rollup::combos(ledger.conn())?
+        .iter()
+        .map(|c| c.as_ref().is_some_and(|c| keep(&c.provider, &c.model, c.project.as_deref())))
+        .collect();
+    rollup::day_rows(ledger.conn(), rollup::day_number(since), rollup::day_number(until), &mut |day, combo, s| {
+        if kept.get(combo).copied().unwrap_or(false) {
+            add(spend::day_of(day), Sums::of_columns(s));
+        }
+    })
+}
+
+/// [`daily`]'s event sums from the events (in a zone other than the rollup's).
+fn daily_from_events(
+    ledger: &Ledger,
+    tz: Tz,
+    since: NaiveDate,
+    until: NaiveDate,
+    keep: &Matcher,
+    add: &mut dyn FnMut(NaiveDate, Sums),
+) -> Result<()> {
+    let (from_ms, to_ms) = coarse_ms(tz, Some(since), Some(until));
+    let only = events::Only { from_ms, to_ms, ..Default::default() };
+    let dims = [Dim::Provider, Dim::Model, Dim::Project];
+    events::counted(ledger.conn(), &dims, &only, &mut |g| {
+        let [provider, model, project]: [Option<String>; 3] = g.dims.try_into().expect("three dimensions");
+        let (provider, model) = (provider.unwrap_or_default(), model.unwrap_or_default());
+        if !keep(&provider, &model, project.as_deref()) {
+            return Ok(());
+        }
+        let date = row_date(g.day.as_deref(), g.quarter_hour, tz);
+        if date >= since && date <= until {
+            add(date, Sums::of_columns(g.sums));
+        }
+        Ok(())
+    })
+}
+
+/// The key of a report row: the date's day, week or month, else the dimension's value.
+fn group_key(by: By, date: NaiveDate, dim: String) -> String {
+    match by {
         By::Day => date.to_string(),
         By::Week => timezone::iso_week(date),
         By::Month => timezone::month(date),
         _ => dim,
-    };
+    }
+}
+
+/// Groups the ledger's counted events by `by` in zone `tz`. Subscription fees are spread
+/// over the days of the report (to `filter.until`, or today in `tz`).
+pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report> {
+    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut add = |date: NaiveDate, dim: String, s: Sums| groups.entry(group_key(by, date, dim)).or_default().add(&s);
     if rollup::refresh(ledger.conn(), tz)? {
-        rolled_groups(ledger, by, filter, &mut |date, dim, s| groups.entry(key_of(date, dim)).or_default().add(&s))?;
+        rolled_groups(ledger, by, filter, &mut add)?;
     } else {
-        let dim = match by {
-            By::Model => "model",
-            By::Provider => "provider",
-            By::Project => "COALESCE(project, '(none)')",
-            By::Source => "source",
-            By::Day | By::Week | By::Month => "''",
-        };
-        let mut sql = format!("SELECT {dim}, day, ts_ms / 900000, {SUMS} FROM ({COUNTED}) WHERE 1");
-        let mut args: Vec<Value> = Vec::new();
-        for (col, v) in [
-            ("source", &filter.source),
-            ("provider", &filter.provider),
-            ("model", &filter.model),
-            ("project", &filter.project),
-        ] {
-            if let Some(v) = v {
-                args.push(Value::Text(v.clone()));
-                sql += &format!(" AND {col} = ?{}", args.len());
-            }
-        }
-        // Coarse bounds in SQL (a day either side), exact day filtering below.
-        if let Some(d) = filter.since {
-            args.push(Value::Integer(timezone::day_start_ms(tz, d) - 2 * 86_400_000));
-            sql += &format!(" AND ts_ms >= ?{}", args.len());
-        }
-        if let Some(d) = filter.until {
-            args.push(Value::Integer(timezone::day_start_ms(tz, d) + 3 * 86_400_000));
-            sql += &format!(" AND ts_ms < ?{}", args.len());
-        }
-        sql += " GROUP BY 1, 2, 3";
-        let in_range =
-            |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
-        let mut stmt = ledger.conn().prepare_cached(&sql)?;
-        let mut q = stmt.query(rusqlite::params_from_iter(args))?;
-        while let Some(r) = q.next()? {
-            let dim: String = r.get(0)?;
-            let date = row_date(r.get(1)?, r.get(2)?, tz);
-            if !in_range(date) {
-                continue;
-            }
-            let s = sums_at(r, 3)?;
-            groups.entry(key_of(date, dim)).or_default().add(&s);
-        }
+        event_groups(ledger, by, filter, tz, &mut add)?;
     }
-
-    // Subscription fees, amortised per day, when no filter excludes them.
-    if filter.model.is_none()
-        && filter.project.is_none()
-        && filter.source.as_deref().is_none_or(|s| s == "subscription")
-    {
-        let today = timezone::local_date(tz, chrono::Utc::now().timestamp_millis());
-        for sub in spend::subscriptions(ledger.conn())? {
-            let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
-            if filter.provider.as_ref().is_some_and(|p| *p != provider) {
-                continue;
-            }
-            let start = filter.since.unwrap_or(sub.from);
-            let end = filter.until.unwrap_or(today);
-            for (date, fee) in sub.daily_fees(start, end) {
-                let dim = match by {
-                    By::Model => format!("subscription: {}", sub.name),
-                    By::Provider => provider.clone(),
-                    By::Project => "(none)".to_string(),
-                    _ => "subscription".to_string(),
-                };
-                groups.entry(key_of(date, dim)).or_default().fee += fee;
-            }
-        }
-    }
-
+    fee_groups(ledger, by, filter, tz, &mut add)?;
     let mut total = Sums::default();
     let mut rows = Vec::with_capacity(groups.len());
     for (k, s) in &groups {
@@ -365,22 +296,122 @@ pub fn report(ledger: &Ledger, by: By, filter: &Filter, tz: Tz) -> Result<Report
     Ok(Report { rows, totals: Row::of(None, &total) })
 }
 
+/// The report's sums from the events (in a zone other than the rollup's), handed to `add`
+/// with their local date and their dimension's value.
+fn event_groups(
+    ledger: &Ledger,
+    by: By,
+    filter: &Filter,
+    tz: Tz,
+    add: &mut dyn FnMut(NaiveDate, String, Sums),
+) -> Result<()> {
+    let dims: &[Dim] = match by {
+        By::Model => &[Dim::Model],
+        By::Provider => &[Dim::Provider],
+        By::Project => &[Dim::Project],
+        By::Source => &[Dim::Source],
+        By::Day | By::Week | By::Month => &[],
+    };
+    // Coarse bounds in SQL (a day either side), exact day filtering below.
+    let (from_ms, to_ms) = coarse_ms(tz, filter.since, filter.until);
+    let only = events::Only {
+        source: filter.source.as_deref(),
+        provider: filter.provider.as_deref(),
+        model: filter.model.as_deref(),
+        project: filter.project.as_deref(),
+        from_ms,
+        to_ms,
+    };
+    let in_range = |date: NaiveDate| filter.since.is_none_or(|s| date >= s) && filter.until.is_none_or(|u| date <= u);
+    events::counted(ledger.conn(), dims, &only, &mut |g| {
+        let date = row_date(g.day.as_deref(), g.quarter_hour, tz);
+        if in_range(date) {
+            let dim = match g.dims.into_iter().next() {
+                Some(v) => v.unwrap_or_else(|| "(none)".to_string()),
+                None => String::new(),
+            };
+            add(date, dim, Sums::of_columns(g.sums));
+        }
+        Ok(())
+    })
+}
+
+/// Subscription fees, amortised per day, when no filter excludes them, handed to `add` as
+/// sums of a fee only.
+fn fee_groups(
+    ledger: &Ledger,
+    by: By,
+    filter: &Filter,
+    tz: Tz,
+    add: &mut dyn FnMut(NaiveDate, String, Sums),
+) -> Result<()> {
+    if filter.model.is_some()
+        || filter.project.is_some()
+        || filter.source.as_deref().is_some_and(|s| s != "subscription")
+    {
+        return Ok(());
+    }
+    let today = timezone::today(tz);
+    for sub in spend::subscriptions(ledger.conn())? {
+        let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
+        if filter.provider.as_ref().is_some_and(|p| *p != provider) {
+            continue;
+        }
+        let start = filter.since.unwrap_or(sub.from);
+        let end = filter.until.unwrap_or(today);
+        for (date, fee) in sub.daily_fees(start, end) {
+            let dim = match by {
+                By::Model => format!("subscription: {}", sub.name),
+                By::Provider => provider.clone(),
+                By::Project => "(none)".to_string(),
+                _ => "subscription".to_string(),
+            };
+            add(date, dim, Sums { fee, ..Sums::default() });
+        }
+    }
+    Ok(())
+}
+
 /// The report's sums from the rollup's derived tables, handed to `add` with the date of
 /// their row (a day, or the first of a month) and their dimension's value. Days of the
 /// zone are exact, so the range is exact too.
 fn rolled_groups(ledger: &Ledger, by: By, filter: &Filter, add: &mut dyn FnMut(NaiveDate, String, Sums)) -> Result<()> {
+    let conn = ledger.conn();
     let (lo, hi) =
         (filter.since.map_or(i64::MIN, rollup::day_number), filter.until.map_or(i64::MAX, rollup::day_number));
     let filtered = [&filter.source, &filter.provider, &filter.model, &filter.project].iter().any(|v| v.is_some());
     let by_time = matches!(by, By::Day | By::Week | By::Month);
     if by_time && !filtered {
         // A row per day, whatever the number of events.
-        let sql = format!("SELECT lday, 0, {} FROM rollup_totals WHERE lday >= ?1 AND lday <= ?2", rollup::DAY_COLUMNS);
-        return derived_rows(ledger, &sql, lo, hi, &mut |day, _, s| add(spend::day_of(day), String::new(), s));
+        return rollup::total_rows(conn, lo, hi, &mut |day, s| {
+            add(spend::day_of(day), String::new(), Sums::of_columns(s))
+        });
     }
-    // Each combination's value of the dimension, None when the filter leaves it out.
+    let dims = combo_dims(conn, by, filter)?;
+    let mut add_row = |day: i64, combo: usize, s: SumColumns| {
+        if let Some(Some(dim)) = dims.get(combo) {
+            add(spend::day_of(day), dim.clone(), Sums::of_columns(s));
+        }
+    };
+    if matches!(by, By::Day | By::Week) {
+        return rollup::day_rows(conn, lo, hi, &mut add_row);
+    }
+    // By month or a dimension: whole months from the month table, the ends by day.
+    let (months, ends) = rollup::split_months(filter.since, filter.until);
+    if let Some((first, last)) = months {
+        rollup::month_rows(conn, first, last, &mut add_row)?;
+    }
+    for (a, b) in ends {
+        rollup::day_rows(conn, a, b, &mut add_row)?;
+    }
+    Ok(())
+}
+
+/// Each rollup combination's value of the dimension `by`, None when the filter leaves it
+/// out.
+fn combo_dims(conn: &rusqlite::Connection, by: By, filter: &Filter) -> Result<Vec<Option<String>>> {
     let is = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
-    let dims: Vec<Option<String>> = rollup::combos(ledger.conn())?
+    Ok(rollup::combos(conn)?
         .into_iter()
         .map(|c| {
             let c = c?;
@@ -396,29 +427,7 @@ fn rolled_groups(ledger: &Ledger, by: By, filter: &Filter, add: &mut dyn FnMut(N
                 By::Day | By::Week | By::Month => String::new(),
             })
         })
-        .collect();
-    let mut add_row = |day: i64, combo: usize, s: Sums| {
-        if let Some(Some(dim)) = dims.get(combo) {
-            add(spend::day_of(day), dim.clone(), s);
-        }
-    };
-    let days = format!("SELECT lday, combo, {} FROM rollup_days WHERE lday >= ?1 AND lday <= ?2", rollup::DAY_COLUMNS);
-    if matches!(by, By::Day | By::Week) {
-        return derived_rows(ledger, &days, lo, hi, &mut add_row);
-    }
-    // By month or a dimension: whole months from the month table, the ends by day.
-    let (months, ends) = rollup::split_months(filter.since, filter.until);
-    if let Some((first, last)) = months {
-        let sql = format!(
-            "SELECT month, combo, {} FROM rollup_months WHERE month >= ?1 AND month <= ?2",
-            rollup::DAY_COLUMNS
-        );
-        derived_rows(ledger, &sql, first, last, &mut add_row)?;
-    }
-    for (a, b) in ends {
-        derived_rows(ledger, &days, a, b, &mut add_row)?;
-    }
-    Ok(())
+        .collect())
 }
 
 /// Parses a `--since` / `--until` date.

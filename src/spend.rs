@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ledger::queries::{accounts as links, authority, events, imports, rollup, subscriptions};
+use crate::ledger::queries::{accounts as links, authority, events, imports, rollup, settings, subscriptions};
 use crate::model::{Authority, CostKind, UsageEvent};
 use crate::money::Usd;
 
@@ -42,6 +42,15 @@ fn members(conn: &Connection, eff: &str) -> Result<Vec<String>> {
 /// Re-decides which sources count for each (account, UTC day) given, reading every event.
 pub fn refresh_days(conn: &Connection, days: &BTreeSet<(String, i64)>) -> Result<()> {
     refresh_touched(conn, &Touched { days: days.clone(), ..Touched::new(i64::MAX) })
+}
+
+/// Undoes import `id` (`imports::remove`) and re-decides rule 9 for the days its events
+/// were on; None when there is no such import.
+pub fn undo_import(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> Result<Option<imports::Removed>> {
+    let Some((removed, touched)) = imports::remove(conn, book, id)? else { return Ok(None) };
+    refresh_days(conn, &touched)?;
+    events::refresh_supersession(conn, settings::tz(conn)?)?;
+    Ok(Some(removed))
 }
 
 /// Re-decides the days a write touched.
@@ -99,7 +108,7 @@ fn refresh_day(
 /// Re-decides every day of the given base accounts (after a link changed).
 fn refresh_accounts(conn: &Connection, accounts: &[&str]) -> Result<()> {
     let mut touched = BTreeSet::new();
-    let from_rollup = rollup::refresh(conn, crate::ledger::tz_of(conn)?)?;
+    let from_rollup = rollup::refresh(conn, settings::tz(conn)?)?;
     for a in accounts {
         for d in links::days(conn, a, from_rollup)? {
             touched.insert((a.to_string(), d));
@@ -150,7 +159,7 @@ pub struct AccountInfo {
 /// visible).
 pub fn accounts(conn: &Connection) -> Result<Vec<AccountInfo>> {
     // The rollup is read unless it cannot be brought up to date (another writer).
-    let from_rollup = rollup::refresh(conn, crate::ledger::tz_of(conn)?)?;
+    let from_rollup = rollup::refresh(conn, settings::tz(conn)?)?;
     let day = |d: Option<i64>| d.map(|d| day_of(d).to_string());
     let mut out: Vec<AccountInfo> = links::with_events(conn, from_rollup)?
         .into_iter()

@@ -34,6 +34,13 @@ pub fn local_date(tz: Tz, ts_ms: i64) -> NaiveDate {
     }
 }
 
+/// Today: the calendar date of now in `tz`, the ledger's zone (or `--tz`). The one
+/// definition every command, report and view uses; nothing below the callers reads the
+/// clock for a date.
+pub fn today(tz: Tz) -> NaiveDate {
+    local_date(tz, Utc::now().timestamp_millis())
+}
+
 /// The first instant (epoch ms) of `date` in `tz`. Where midnight does not exist (a DST
 /// jump at 00:00) the day starts at the first local time that does.
 pub fn day_start_ms(tz: Tz, date: NaiveDate) -> i64 {
@@ -93,6 +100,20 @@ mod tests {
         let start = day_start_ms(scl, d);
         assert_eq!(local_date(scl, start), d);
         assert_eq!(local_date(scl, start - 1), d.pred_opt().unwrap());
+    }
+
+    #[test]
+    fn today_is_the_date_in_the_zone() {
+        // Kiritimati (UTC+14) is 25 hours ahead of Niue (UTC-11): never on the same date.
+        let (east, west) = (parse_tz("Pacific/Kiritimati").unwrap(), parse_tz("Pacific/Niue").unwrap());
+        let before = Utc::now().timestamp_millis();
+        let (e, w) = (today(east), today(west));
+        let after = Utc::now().timestamp_millis();
+        if local_date(east, before) == local_date(east, after) && local_date(west, before) == local_date(west, after) {
+            assert_eq!(e, local_date(east, before));
+            assert_eq!(w, local_date(west, before));
+            assert!(matches!((e - w).num_days(), 1 | 2), "{e} in UTC+14, {w} in UTC-11");
+        }
     }
 
     #[test]

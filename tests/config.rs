@@ -60,3 +60,22 @@ fn a_price_override_is_removed_and_events_are_repriced() {
     assert!(env.ok(&["prices", "rm", &model]).contains("removed"));
     assert_eq!(unpriced(&env), 1, "unpriced again");
 }
+
+#[test]
+fn an_invalid_stored_zone_is_an_error_until_set_again() {
+    let env = Env::new();
+    env.ok(&["import", &fixture("claude-code")]);
+    let before = env.json(&["report", "--by", "day"]);
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    conn.execute("UPDATE settings SET value = 'Mars/Olympus' WHERE key = 'tz'", []).unwrap();
+    drop(conn);
+    // Never quietly UTC: every day of the report depends on the zone.
+    for args in [&["report", "--by", "day"][..], &["config", "get"], &["status"]] {
+        let out = env.run(args);
+        assert!(!out.status.success(), "{args:?} ran on an unknown zone");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Mars/Olympus") && err.contains("config set tz"), "{args:?}: {err}");
+    }
+    env.ok(&["config", "set", "tz", "UTC"]);
+    assert_eq!(env.json(&["report", "--by", "day"]), before);
+}

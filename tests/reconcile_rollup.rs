@@ -89,7 +89,7 @@ const USAGE: &str = "usage_date_utc,model_version,api_key,workspace,usage_type,c
 fn compare(env: &Env, step: &str) -> Vec<Line> {
     let ledger = Ledger::open(&env.db).unwrap();
     let conn = ledger.conn();
-    let tz = tokenburn::ledger::tz_of(conn).unwrap();
+    let tz = tokenburn::ledger::queries::settings::tz(conn).unwrap();
     assert!(
         tokenburn::ledger::queries::rollup::refresh(conn, tz).unwrap(),
         "{step}: the rollup could not be brought up to date, so it would not be read"

@@ -157,6 +157,31 @@ fn a_ledgers_price_overrides_are_used() {
     assert_eq!(m["price_source"], "override");
 }
 
+#[test]
+fn prices_are_those_in_force_today_in_the_zone() {
+    let env = Env::new();
+    // UTC+14 and UTC-11: at any moment at least one of them is not on UTC's date.
+    let zones = ["Pacific/Kiritimati", "Pacific/Niue"];
+    let prices_on = |env: &Env, args: &[&str], zone: &str| {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        let today = || Utc::now().with_timezone(&tz).date_naive().to_string();
+        let before = today();
+        let v = json_of(&stdin_run(env, args, b"hello"));
+        let on = v["prices_on"].as_str().unwrap().to_string();
+        assert!(on == before || on == today(), "{args:?}: prices on {on}, today in {zone} is {before}");
+    };
+    // No ledger: `--tz`.
+    for zone in zones {
+        prices_on(&env, &["tokens", "--tz", zone, "--json"], zone);
+    }
+    assert!(!env.db.exists(), "counting never creates a ledger");
+    // A ledger: its zone.
+    for zone in zones {
+        env.ok(&["config", "set", "tz", zone]);
+        prices_on(&env, &["tokens", "--json"], zone);
+    }
+}
+
 /// A deterministic xorshift generator: no dependency, same texts on every run.
 struct Rng(u64);
 

@@ -179,7 +179,7 @@ fn today(g: &Global, l: &Ledger, at: &Option<String>) -> Result<(NaiveDate, chro
     let tz = g.zone(l)?;
     let d = match at {
         Some(s) => parse_day(s)?,
-        None => timezone::local_date(tz, chrono::Utc::now().timestamp_millis()),
+        None => timezone::today(tz),
     };
     Ok((d, tz))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use tokenburn::budget;
@@ -82,7 +82,7 @@ pub fn run(g: &Global, a: ChartArgs) -> Result<ExitCode> {
     let tz = g.zone(&l)?;
     let since = a.since.as_deref().map(report::parse_day).transpose()?;
     let until = a.until.as_deref().map(report::parse_day).transpose()?;
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = tokenburn::timezone::today(tz);
     let until = until.unwrap_or(today);
     let back = |days: u64| -> NaiveDate { until.checked_sub_days(Days::new(days)).unwrap_or(until) };
     let top = a.top as usize;

@@ -145,7 +145,7 @@ pub fn run_backtest(g: &Global, a: BacktestArgs) -> Result<ExitCode> {
             let l = g.open()?;
             let tz = g.zone(&l)?;
             let Some(b) = tokenburn::budget::get(l.conn(), name)? else { anyhow::bail!("no budget named {name:?}") };
-            let today = tokenburn::timezone::local_date(tz, chrono::Utc::now().timestamp_millis());
+            let today = tokenburn::timezone::today(tz);
             (tokenburn::budget::history(&l, &b, tz, today)?, format!("budget {name:?}"))
         }
         _ => anyhow::bail!("give --series FILE --column NAME, or --budget NAME"),

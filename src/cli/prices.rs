@@ -3,11 +3,13 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 use serde_json::json;
+use tokenburn::ledger::queries::events;
 use tokenburn::ledger::queries::prices::OverrideRow;
 use tokenburn::ledger::Ledger;
-use tokenburn::report;
+use tokenburn::{report, timezone};
 
 use super::output::group;
 use super::Global;
@@ -78,35 +80,43 @@ pub fn run(g: &Global, a: PricesArgs) -> Result<ExitCode> {
                 println!("Price override for {model} removed; {n} stored events re-priced.");
             }
         }
-        None => prices(&g.open()?, g.json, a.unpriced)?,
+        None => {
+            let l = g.open()?;
+            if a.unpriced {
+                unpriced(&l, g.json)?
+            } else {
+                prices(&l, g.zone(&l)?, g.json)?
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn prices(l: &Ledger, as_json: bool, unpriced: bool) -> Result<()> {
-    if unpriced {
-        let mut stmt = l.conn().prepare(
-            "SELECT provider, model, COUNT(*), SUM(input + cache_write_5m + cache_write_1h + cache_read + output + unsplit)
-             FROM events WHERE cost_nanos IS NULL AND superseded = 0 GROUP BY 1, 2 ORDER BY 3 DESC",
-        )?;
-        let rows: Vec<(String, String, i64, i64)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
-        if as_json {
-            let list: Vec<_> =
-                rows.iter().map(|(p, m, n, t)| json!({"provider": p, "model": m, "events": n, "tokens": t})).collect();
-            println!("{}", serde_json::to_string_pretty(&list)?);
-        } else if rows.is_empty() {
-            println!("Every stored event has a price.");
-        } else {
-            println!("{:<12} {:<40} {:>8} {:>16}", "provider", "model", "events", "tokens");
-            for (p, m, n, t) in rows {
-                println!("{p:<12} {m:<40} {n:>8} {:>16}", group(t));
-            }
-            println!("\nSet a price with `tokenburn prices set MODEL --input USD_PER_MTOK --output USD_PER_MTOK`.");
+/// The models of stored events that have no price (`queries::events::UNPRICED`), most
+/// events first.
+fn unpriced(l: &Ledger, as_json: bool) -> Result<()> {
+    let rows = events::unpriced_models(l.conn(), None)?;
+    if as_json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|u| json!({"provider": u.provider, "model": u.model, "events": u.events, "tokens": u.tokens}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else if rows.is_empty() {
+        println!("Every stored event has a price.");
+    } else {
+        println!("{:<12} {:<40} {:>8} {:>16}", "provider", "model", "events", "tokens");
+        for u in rows {
+            println!("{:<12} {:<40} {:>8} {:>16}", u.provider, u.model, u.events, group(u.tokens));
         }
-        return Ok(());
+        println!("\nSet a price with `tokenburn prices set MODEL --input USD_PER_MTOK --output USD_PER_MTOK`.");
     }
-    let today = chrono::Utc::now().date_naive();
+    Ok(())
+}
+
+/// The price book's prices in force today in `tz`.
+fn prices(l: &Ledger, tz: Tz, as_json: bool) -> Result<()> {
+    let today = timezone::today(tz);
     let list = l.book().models(today);
     if as_json {
         let v: Vec<_> = list

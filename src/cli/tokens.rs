@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use tokenburn::ledger;
 use tokenburn::money::Usd;
 use tokenburn::pricing::PriceBook;
+use tokenburn::timezone;
 use tokenburn::tokens::{self, Encoding, TokenCost};
 
 use super::output::group;
@@ -71,8 +73,9 @@ pub fn run(g: &Global, a: TokensArgs) -> Result<ExitCode> {
     let counts: Vec<(Encoding, u64)> =
         encodings.iter().map(|&e| (e, tokens::count_parallel(e, &text, a.threads) as u64)).collect();
 
-    let today = chrono::Utc::now().date_naive();
-    let costs = if a.models.is_empty() { Vec::new() } else { tokens::costs(&book(g)?, &counts, &a.models, today) };
+    let (book, tz) = book_and_zone(g)?;
+    let today = timezone::today(tz);
+    let costs = if a.models.is_empty() { Vec::new() } else { tokens::costs(&book, &counts, &a.models, today) };
 
     if g.json {
         let counts_json: serde_json::Map<String, Value> =
@@ -135,14 +138,20 @@ fn read_utf8(path: Option<&Path>, name: &str) -> Result<String> {
     }
 }
 
-/// The ledger's price book (with the user's overrides) when a ledger exists, else the
-/// embedded one.
-fn book(g: &Global) -> Result<PriceBook> {
+/// The ledger's price book (with the user's overrides) and zone (or `--tz`) when a ledger
+/// exists, else the embedded book and `--tz` or the system zone (the zone a new ledger would
+/// get): prices are those in force today there.
+fn book_and_zone(g: &Global) -> Result<(PriceBook, Tz)> {
     let path = g.db.clone().unwrap_or_else(ledger::default_path);
     if path.is_file() {
-        Ok(g.open()?.book().clone())
+        let l = g.open()?;
+        Ok((l.book().clone(), g.zone(&l)?))
     } else {
-        Ok(PriceBook::embedded().clone())
+        let tz = match &g.tz {
+            Some(name) => timezone::parse_tz(name)?,
+            None => timezone::system_tz(),
+        };
+        Ok((PriceBook::embedded().clone(), tz))
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Invariants: the ledger only grows by whole-file transactions (see [`Ledger::write`]);
 //! migrations are embedded and append-only, tracked by `PRAGMA user_version`; every other
-//! module reaches SQLite through here.
+//! module reaches SQLite through here, and every query is in `queries/` (only the
+//! migrations run here).
 
 pub mod backup;
 pub mod queries;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono_tz::Tz;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 use crate::pricing::PriceBook;
@@ -99,12 +100,11 @@ impl Ledger {
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
         if found == 0 {
-            let tz = timezone::system_tz();
-            tx.execute("INSERT OR IGNORE INTO settings(key, value) VALUES ('tz', ?1)", [tz.name()])?;
+            queries::settings::set_default(&tx, "tz", timezone::system_tz().name())?;
         }
         // A ledger that had events gets its rollup now (version 2 adds it).
         if found > 0 {
-            let tz = tz_of(&tx)?;
+            let tz = queries::settings::tz(&tx)?;
             queries::rollup::refresh(&tx, tz)?;
         }
         tx.commit()?;
@@ -133,24 +133,19 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The value of setting `key`, None when it was never set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        queries::settings::get(&self.conn, key)
     }
 
+    /// Sets `key` to `value`.
     pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
+        queries::settings::set(&self.conn, key, value)
     }
 
-    /// The ledger's time zone (CONVENTIONS rule 8).
+    /// The ledger's time zone (CONVENTIONS rule 8); see [`queries::settings::tz`].
     pub fn tz(&self) -> Result<Tz> {
-        match self.setting("tz")? {
-            Some(name) => timezone::parse_tz(&name).map_err(|e| Error::Invalid(e.to_string())),
-            None => Ok(Tz::UTC),
-        }
+        queries::settings::tz(&self.conn)
     }
 
     /// Changes the ledger's zone; summaries superseded "on the same date" are re-evaluated.
@@ -174,10 +169,7 @@ impl Ledger {
         }
         let n = self.write(|tx, book| {
             let n = queries::events::reprice(tx, book)?;
-            tx.execute(
-                "INSERT INTO settings(key, value) VALUES ('price_version', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [&version],
-            )?;
+            queries::settings::set(tx, "price_version", &version)?;
             Ok(n)
         })?;
         Ok(n)
@@ -237,9 +229,6 @@ pub fn create_private(path: &Path) -> Result<std::fs::File> {
     o.open(path).map_err(|e| Error::io(path, e))
 }
 
-/// The ledger's zone read inside a transaction.
-pub fn tz_of(conn: &Connection) -> Result<Tz> {
-    let name: Option<String> =
-        conn.query_row("SELECT value FROM settings WHERE key = 'tz'", [], |r| r.get(0)).optional()?;
-    Ok(name.and_then(|n| timezone::parse_tz(&n).ok()).unwrap_or(Tz::UTC))
-}
+/// The ledger's zone read on any connection or transaction: the one lookup,
+/// [`queries::settings::tz`], under the name its callers know.
+pub use queries::settings::tz as tz_of;

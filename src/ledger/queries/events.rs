@@ -1,4 +1,6 @@
-//! The events: idempotent upserts, pricing, supersession.
+//! The events: idempotent upserts, pricing, supersession, and the reads that sum them
+//! when the rollup cannot serve (reports in another zone, reconciliation while another
+//! writer holds the ledger), with the one definition of "unpriced" ([`UNPRICED`]).
 //!
 //! Invariant: an event's identity `(source, key)` is unique, so re-importing anything is a
 //! no-op; where a source can deliver a better version of an event, the higher `rank` wins.
@@ -29,7 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};
 use crate::pricing::PriceBook;
-use crate::spend::Touched;
+use super::authority::Touched;
 use crate::timezone;
 
 /// What storing one event did.
@@ -137,7 +139,7 @@ pub fn prepare(source: &str, authority: Authority, ev: UsageEvent, book: &PriceB
     };
     Prepared {
         khash: identity(source, authority, &ev),
-        account: ev.account.clone().unwrap_or_else(|| crate::spend::default_account(source)),
+        account: ev.account.clone().unwrap_or_else(|| super::authority::default_account(source)),
         utc_day: utc_day(ev.day, ev.ts_ms),
         cost,
         stated,
@@ -321,33 +323,7 @@ impl<'c> Writer<'c> {
             &import_id,
             &line,
         ];
-        let found = match &ev.group {
-            None => {
-                if self.insert.execute(&values[..])? == 1 {
-                    None
-                } else {
-                    self.by_hash(p.khash)?
-                }
-            }
-            Some(group) => {
-                let found = match self.by_hash(p.khash)? {
-                    Some(f) => Some(f),
-                    None => {
-                        let (lo, hi) = group_range(self.source, group);
-                        c.prepare_cached(
-                            "SELECT id, rank, import_id FROM event_rows WHERE khash BETWEEN ?1 AND ?2 AND grouped = 1
-                             AND source = ?3 AND (?4 OR loose = 1) ORDER BY id LIMIT 1",
-                        )?
-                        .query_row(params![lo, hi, source_id, ev.loose], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()?
-                    }
-                };
-                if found.is_none() {
-                    c.prepare_cached(INSERT)?.execute(&values[..])?;
-                }
-                found
-            }
-        };
+        let found = self.find_or_insert(p, &values)?;
         let outcome = match found {
             None => {
                 *self.held.entry(self.import_id).or_default() += 1;
@@ -367,11 +343,45 @@ impl<'c> Writer<'c> {
                 Outcome::Updated
             }
         };
+        self.note(p, outcome);
+        Ok(outcome)
+    }
+
+    /// Inserts `p` (as `values`) unless a version of it is stored; returns that version, or
+    /// None when `p` was inserted. An event with a group looks for a stored event of its
+    /// group under another key first.
+    fn find_or_insert(&mut self, p: &Prepared, values: &[&dyn ToSql; 30]) -> Result<Option<Found>> {
+        let Some(group) = &p.ev.group else {
+            return if self.insert.execute(&values[..])? == 1 { Ok(None) } else { self.by_hash(p.khash) };
+        };
+        let found = match self.by_hash(p.khash)? {
+            Some(f) => Some(f),
+            None => {
+                let (lo, hi) = group_range(self.source, group);
+                self.conn
+                    .prepare_cached(
+                        "SELECT id, rank, import_id FROM event_rows WHERE khash BETWEEN ?1 AND ?2 AND grouped = 1
+                         AND source = ?3 AND (?4 OR loose = 1) ORDER BY id LIMIT 1",
+                    )?
+                    .query_row(params![lo, hi, self.source_id, p.ev.loose], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?
+            }
+        };
+        if found.is_none() {
+            self.conn.prepare_cached(INSERT)?.execute(&values[..])?;
+        }
+        Ok(found)
+    }
+
+    /// Notes what rule 9 must re-decide after storing `p` (added or updated): its account
+    /// and day, and whether a vendor's new tokens arrived there.
+    fn note(&mut self, p: &Prepared, outcome: Outcome) {
         // Rows come day by day: a day is noted once per run of rows.
         if !matches!(&self.last, Some((a, d, _)) if *a == p.account && *d == p.utc_day) {
             self.touched.days.insert((p.account.clone(), p.utc_day));
             self.last = Some((p.account.clone(), p.utc_day, false));
         }
+        let t = &p.ev.tokens;
         let tokens = t.input + t.cache_write_5m + t.cache_write_1h + t.cache_read + t.output + t.unsplit > 0;
         if let (Outcome::Added, true, Some((a, d, noted @ false))) = (&outcome, tokens, &mut self.last) {
             if self.authority == Authority::Vendor {
@@ -379,7 +389,6 @@ impl<'c> Writer<'c> {
                 *noted = true;
             }
         }
-        Ok(outcome)
     }
 
     fn by_hash(&self, khash: i64) -> Result<Option<Found>> {
@@ -551,6 +560,208 @@ fn reprice_where<P: rusqlite::Params + Copy>(
     Ok(rows.len())
 }
 
+/// "Unpriced" (CONVENTIONS rule 6), as SQL over the columns of the `events` view: an event whose money is the price book's estimate, and the book has no
+/// price for it. The one definition: `unpriced_models` lists them, `report` counts those
+/// whose money counts, the rollup keeps the same count per row. An event of another kind
+/// (billed, manual, included) with no money is not unpriced: no price would change it.
+pub const UNPRICED: &str = "(cost_kind = 'estimated' AND cost_nanos IS NULL)";
+
+/// A model with unpriced events (see [`UNPRICED`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unpriced {
+    pub provider: String,
+    pub model: String,
+    /// Its unpriced events, superseded summaries left out.
+    pub events: i64,
+    /// Their tokens (input, cache writes and reads, output, unsplit).
+    pub tokens: i64,
+}
+
+/// The models that have unpriced events (not superseded), most events first, then by model
+/// and provider; at most `limit` of them.
+pub fn unpriced_models(conn: &Connection, limit: Option<usize>) -> Result<Vec<Unpriced>> {
+    let sql = format!(
+        "SELECT provider, model, COUNT(*),
+                SUM(input + cache_write_5m + cache_write_1h + cache_read + output + unsplit)
+         FROM events WHERE {UNPRICED} AND superseded = 0
+         GROUP BY 1, 2 ORDER BY 3 DESC, 2, 1 LIMIT ?1"
+    );
+    let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(Unpriced { provider: r.get(0)?, model: r.get(1)?, events: r.get(2)?, tokens: r.get(3)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Per-event flags, as SQL over `events e` (with `l` the account link): whether its tokens
+/// count, whether its money counts, and whether a subscription turns its estimate into value.
+/// Superseded summaries are left out.
+const COUNTED: &str = "
+    SELECT e.*, (e.tokens_superseded = 0) AS tok, (e.money_superseded = 0) AS mon,
+           EXISTS (SELECT 1 FROM subscriptions s
+                   WHERE s.covers = COALESCE(l.billed_by, e.account)
+                     AND COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) >= s.from_day
+                     AND (s.until_day IS NULL OR COALESCE(e.day, date(e.ts_ms / 1000, 'unixepoch')) <= s.until_day)) AS cov
+    FROM events e LEFT JOIN account_links l ON l.account = e.account
+    WHERE e.superseded = 0";
+
+/// The [`rollup::SumColumns`](super::rollup::SumColumns) of counted events (CONVENTIONS
+/// rule 9), over [`COUNTED`]'s rows.
+fn counted_sums() -> String {
+    format!(
+        "SUM(tok * input), SUM(tok * cache_write_5m), SUM(tok * cache_write_1h), SUM(tok * cache_read),
+         SUM(tok * output), SUM(tok * reasoning), SUM(tok * unsplit), SUM(tok * requests),
+         SUM(tok * web_search_requests),
+         SUM(CASE WHEN mon AND cost_kind = 'billed' THEN cost_nanos ELSE 0 END),
+         SUM(CASE WHEN mon AND cost_kind = 'estimated' AND NOT cov THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+         SUM(CASE WHEN mon AND cost_kind = 'manual' THEN cost_nanos ELSE 0 END),
+         SUM(CASE WHEN cost_kind = 'included' OR (mon AND cost_kind = 'estimated' AND cov)
+                  THEN COALESCE(cost_nanos, 0) ELSE 0 END),
+         SUM(mon AND {UNPRICED}),
+         COUNT(*)"
+    )
+}
+
+/// A column of the events that [`counted`] groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    Source,
+    Provider,
+    Model,
+    Project,
+}
+
+impl Dim {
+    fn column(self) -> &'static str {
+        match self {
+            Dim::Source => "source",
+            Dim::Provider => "provider",
+            Dim::Model => "model",
+            Dim::Project => "project",
+        }
+    }
+}
+
+/// Which events [`counted`] sums: those of one source, provider, model or project (each
+/// when given), with an instant in `from_ms..to_ms`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Only<'a> {
+    pub source: Option<&'a str>,
+    pub provider: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// One group of [`counted`]: the values of its dimensions (in the order asked), its own
+/// calendar day if its events have one, its quarter-hour bucket (`ts_ms / 900000`), and
+/// its sums.
+pub struct Counted {
+    pub dims: Vec<Option<String>>,
+    pub day: Option<String>,
+    pub quarter_hour: i64,
+    pub sums: super::rollup::SumColumns,
+}
+
+/// The counted events that `only` selects, summed per value of `dims`, calendar day and
+/// quarter-hour bucket, handed to `f` (the reports' way when the rollup cannot serve).
+pub fn counted(conn: &Connection, dims: &[Dim], only: &Only, f: &mut dyn FnMut(Counted) -> Result<()>) -> Result<()> {
+    let mut select: Vec<&str> = dims.iter().map(|d| d.column()).collect();
+    select.extend(["day", "ts_ms / 900000"]);
+    let mut sql = format!("SELECT {}, {} FROM ({COUNTED}) WHERE 1", select.join(", "), counted_sums());
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut and = |cond: &str, v: rusqlite::types::Value| {
+        args.push(v);
+        sql += &format!(" AND {cond} ?{}", args.len());
+    };
+    for (d, v) in [
+        (Dim::Source, only.source),
+        (Dim::Provider, only.provider),
+        (Dim::Model, only.model),
+        (Dim::Project, only.project),
+    ] {
+        if let Some(v) = v {
+            and(&format!("{} =", d.column()), v.to_string().into());
+        }
+    }
+    if let Some(ms) = only.from_ms {
+        and("ts_ms >=", ms.into());
+    }
+    if let Some(ms) = only.to_ms {
+        and("ts_ms <", ms.into());
+    }
+    let groups: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
+    sql += &format!(" GROUP BY {}", groups.join(", "));
+    let n = dims.len();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut q = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = q.next()? {
+        let dims = (0..n).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+        f(Counted { dims, day: r.get(n)?, quarter_hour: r.get(n + 1)?, sums: super::rollup::sums_at(r, n + 2)? })?;
+    }
+    Ok(())
+}
+
+/// [`ReconcileSums`](super::rollup::ReconcileSums) of `provider` (or every provider) from
+/// the UTC day `since` on, read from the events (the day index reads only the days from
+/// `since` on), as when the rollup cannot be brought up to date.
+pub fn reconcile_sums(
+    conn: &Connection,
+    provider: Option<&str>,
+    since: Option<NaiveDate>,
+) -> Result<Vec<super::rollup::ReconcileSums>> {
+    // Read from the rows with their names' ids (the `events` view would look up every name
+    // of every row); the names are looked up once per group after.
+    let id = |name: &str| name_id(conn, name).map(|i| i.unwrap_or(-1));
+    let (estimated, billed) = (id("estimated")?, id("billed")?);
+    let only = match provider {
+        Some(p) => Some(id(p)?),
+        None => None,
+    };
+    let from = since.map_or(i64::MIN, super::rollup::day_number);
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, model, utc_day, cost_kind, authority, SUM(COALESCE(cost_nanos, 0)),
+                SUM(cost_kind = ?2 AND cost_nanos IS NULL), SUM(cache_write_5m), COUNT(*),
+                SUM(input + cache_read + cache_write_5m + cache_write_1h > 200000 AND requests = 1)
+         FROM event_rows WHERE superseded = 0 AND cost_kind IN (?2, ?3) AND utc_day >= ?1
+           AND (?4 IS NULL OR provider = ?4)
+         GROUP BY 1, 2, 3, 4, 5",
+    )?;
+    let mut names = NamesById::default();
+    let mut name = |id: i64| names.get(conn, id);
+    let mut out = Vec::new();
+    let mut q = stmt.query(params![from, estimated, billed, only])?;
+    while let Some(r) = q.next()? {
+        out.push(super::rollup::ReconcileSums {
+            provider: name(r.get(0)?)?,
+            model: name(r.get(1)?)?,
+            day: r.get(2)?,
+            billed: r.get::<_, i64>(3)? == billed,
+            authority: r.get(4)?,
+            nanos: r.get(5)?,
+            unpriced: r.get(6)?,
+            cache_5m: r.get(7)?,
+            events: r.get(8)?,
+            long: r.get(9)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The (provider, account) pairs of transcript events (superseded ones too) whose account
+/// is linked to no other (it bills to itself), read from the events.
+pub fn unlinked_transcript_accounts(conn: &Connection) -> Result<std::collections::BTreeSet<(String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT e.provider, e.account FROM events e LEFT JOIN account_links l ON l.account = e.account
+             WHERE e.authority = ?1 AND l.account IS NULL",
+        )?
+        .query_map([Authority::Transcript as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// Marks each summary event (stats-cache, ccusage JSON) superseded when transcripts of the
 /// same model exist on its date in the ledger's zone: the transcripts win.
 pub fn refresh_supersession(tx: &Connection, tz: Tz) -> Result<()> {
@@ -676,4 +887,46 @@ pub(crate) fn count_held(tx: &Connection) -> Result<()> {
            WHERE imports.id = c.import_id;",
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+
+    /// A ledger holding `events` as (key, provider, model, cost kind, input tokens).
+    fn ledger_with(events: &[(&str, &str, &str, CostKind, i64)]) -> Ledger {
+        let mut l = Ledger::open(std::path::Path::new(":memory:")).unwrap();
+        l.write(|tx, book| {
+            for &(key, provider, model, kind, input) in events {
+                let mut ev = UsageEvent::new(key.to_string(), provider, model, 1_750_000_000_000, 1);
+                ev.cost_kind = kind;
+                ev.tokens.input = input;
+                ev.tokens.output = 1;
+                upsert(tx, "test", Authority::Transcript, &ev, 0, book)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        l
+    }
+
+    #[test]
+    fn unpriced_is_an_estimate_without_a_price() {
+        let l = ledger_with(&[
+            ("1", "anthropic", "claude-imaginary-1", CostKind::Estimated, 10),
+            ("2", "anthropic", "claude-imaginary-2", CostKind::Estimated, 20),
+            ("3", "anthropic", "claude-imaginary-2", CostKind::Estimated, 30),
+            // Plan-covered usage with no stated money: no price would change it.
+            ("4", "cursor", "claude-imaginary-3", CostKind::Included, 40),
+            ("5", "openai", "gpt-4o", CostKind::Estimated, 50),
+        ]);
+        let two = Unpriced { provider: "anthropic".into(), model: "claude-imaginary-2".into(), events: 2, tokens: 52 };
+        let one = Unpriced { provider: "anthropic".into(), model: "claude-imaginary-1".into(), events: 1, tokens: 11 };
+        assert_eq!(unpriced_models(l.conn(), None).unwrap(), vec![two.clone(), one]);
+        assert_eq!(unpriced_models(l.conn(), Some(1)).unwrap(), vec![two]);
+        // Superseded summaries are not listed.
+        l.conn().execute("UPDATE event_rows SET superseded = 1", []).unwrap();
+        assert_eq!(unpriced_models(l.conn(), None).unwrap(), vec![]);
+    }
 }

@@ -173,22 +173,18 @@ pub struct Removed {
 /// One scan of the events finds those that name the import (an index on `import_id` would
 /// slow every import down); everything after works on those events by id, so undo costs
 /// one read of the ledger plus the import's own size.
-pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> Result<Option<Removed>> {
+///
+/// Returns what it did and the (account, UTC day) pairs whose events changed: the caller
+/// re-decides rule 9 for them (`spend::undo_import`), as the ledger never calls up.
+pub fn remove(
+    conn: &Connection,
+    book: &crate::pricing::PriceBook,
+    id: i64,
+) -> Result<Option<(Removed, std::collections::BTreeSet<(String, i64)>)>> {
     let exists: Option<Option<i64>> =
         conn.query_row("SELECT same_as FROM imports WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     let Some(same_as) = exists else { return Ok(None) };
-    // This import's events: those whose stored version it delivered (`named`), and those
-    // it delivered again (extra_deliveries), with their account and UTC day.
-    let read = |sql: &str| -> Result<Vec<(i64, i64, i64)>> {
-        let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    };
-    let mut named = read("SELECT id, account, utc_day FROM event_rows WHERE import_id = ?1")?;
-    let extra = read(
-        "SELECT e.id, e.account, e.utc_day FROM extra_deliveries x JOIN event_rows e ON e.id = x.event_id
-         WHERE x.import_id = ?1",
-    )?;
+    let (mut named, extra) = deliveries(conn, id)?;
     let mut touched = std::collections::BTreeSet::new();
     let mut names = super::events::NamesById::default();
     for &(_, account, day) in named.iter().chain(&extra) {
@@ -199,29 +195,83 @@ pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> R
     let mut held: HashMap<i64, i64> = HashMap::new();
     // A later import of identical bytes delivered the same events: it takes them over.
     if same_as.is_none() {
-        let heir: Option<i64> = conn.query_row("SELECT MIN(id) FROM imports WHERE same_as = ?1", [id], |r| r.get(0))?;
-        if let Some(heir) = heir {
-            conn.execute("UPDATE imports SET same_as = NULL WHERE id = ?1", [heir])?;
-            conn.execute("UPDATE imports SET same_as = ?2 WHERE same_as = ?1", [id, heir])?;
-            let mut take = conn.prepare_cached("UPDATE event_rows SET import_id = ?2 WHERE id = ?1")?;
-            for &(event, ..) in &named {
-                take.execute([event, heir])?;
-            }
+        if let Some(heir) = conn.query_row("SELECT MIN(id) FROM imports WHERE same_as = ?1", [id], |r| r.get(0))? {
+            hand_over(conn, id, heir, &named)?;
             *held.entry(heir).or_default() += named.len() as i64;
             named.clear();
-            conn.execute(
-                "INSERT OR IGNORE INTO extra_deliveries (event_id, import_id)
-                 SELECT event_id, ?2 FROM extra_deliveries WHERE import_id = ?1",
-                [id, heir],
-            )?;
-            conn.execute("UPDATE event_versions SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
-            conn.execute("UPDATE import_rejects SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
         }
     }
-    // Only this import delivered an event that names it and no other import: it goes. A kept
-    // event that names this import now names another that delivered it, which is then no
-    // longer an extra delivery: one that delivered the stored version, else the one whose
-    // own version ranks highest, which the event takes back (`event_versions`).
+    let mut gone = Gone { removed: 0, restored: Vec::new(), touched, held };
+    let_go(conn, id, &named, &mut names, &mut gone)?;
+    // A restored estimate is priced by today's book, as every other estimate is (repricing
+    // leaves stated costs alone).
+    super::events::reprice_ids(conn, book, &gone.restored)?;
+    forget(conn, id, &gone.held)?;
+    let removed = Removed { import_id: id, removed_events: gone.removed, kept_events: total - gone.removed };
+    Ok(Some((removed, gone.touched)))
+}
+
+/// An event an import delivered: its id, account (a name id) and UTC day.
+type Delivered = (i64, i64, i64);
+
+/// Import `id`'s events: those whose stored version it delivered (named), and those it
+/// delivered again (`extra_deliveries`).
+fn deliveries(conn: &Connection, id: i64) -> Result<(Vec<Delivered>, Vec<Delivered>)> {
+    let read = |sql: &str| -> Result<Vec<Delivered>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    let named = read("SELECT id, account, utc_day FROM event_rows WHERE import_id = ?1")?;
+    let extra = read(
+        "SELECT e.id, e.account, e.utc_day FROM extra_deliveries x JOIN event_rows e ON e.id = x.event_id
+         WHERE x.import_id = ?1",
+    )?;
+    Ok((named, extra))
+}
+
+/// Import `heir`, a later import of the same bytes as `id`, takes over everything of `id`:
+/// the events that name it (`named`), its extra deliveries, versions and rejects, and the
+/// imports that were the same as it.
+fn hand_over(conn: &Connection, id: i64, heir: i64, named: &[Delivered]) -> Result<()> {
+    conn.execute("UPDATE imports SET same_as = NULL WHERE id = ?1", [heir])?;
+    conn.execute("UPDATE imports SET same_as = ?2 WHERE same_as = ?1", [id, heir])?;
+    let mut take = conn.prepare_cached("UPDATE event_rows SET import_id = ?2 WHERE id = ?1")?;
+    for &(event, ..) in named {
+        take.execute([event, heir])?;
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO extra_deliveries (event_id, import_id)
+         SELECT event_id, ?2 FROM extra_deliveries WHERE import_id = ?1",
+        [id, heir],
+    )?;
+    conn.execute("UPDATE event_versions SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
+    conn.execute("UPDATE import_rejects SET import_id = ?2 WHERE import_id = ?1", [id, heir])?;
+    Ok(())
+}
+
+/// What letting go of an import's events did: how many were deleted, which took back
+/// another import's version (to be re-priced), the (account, UTC day) pairs rule 9 must
+/// re-decide, and the changes of `imports.held`.
+struct Gone {
+    removed: u64,
+    restored: Vec<i64>,
+    touched: std::collections::BTreeSet<(String, i64)>,
+    held: HashMap<i64, i64>,
+}
+
+/// Lets go of the events that name import `id`. Only this import delivered an event that
+/// names it and no other import: it goes. A kept event that names this import now names
+/// another that delivered it, which is then no longer an extra delivery: one that delivered
+/// the stored version, else the one whose own version ranks highest, which the event takes
+/// back (`event_versions`).
+fn let_go(
+    conn: &Connection,
+    id: i64,
+    named: &[Delivered],
+    names: &mut super::events::NamesById,
+    gone: &mut Gone,
+) -> Result<()> {
     let mut delete = conn.prepare_cached(
         "DELETE FROM event_rows WHERE id = ?1
            AND NOT EXISTS (SELECT 1 FROM extra_deliveries x WHERE x.event_id = ?1 AND x.import_id != ?2)",
@@ -242,29 +292,31 @@ pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> R
     let mut restore = conn.prepare_cached(&restore_sql)?;
     let mut undeliver = conn.prepare_cached("DELETE FROM extra_deliveries WHERE event_id = ?1 AND import_id = ?2")?;
     let mut unversion = conn.prepare_cached("DELETE FROM event_versions WHERE event_id = ?1 AND import_id = ?2")?;
-    let (mut removed, mut restored) = (0u64, Vec::new());
-    for &(event, _, old_day) in &named {
+    for &(event, _, old_day) in named {
         if delete.execute([event, id])? == 1 {
-            removed += 1;
+            gone.removed += 1;
             continue;
         }
         let (heir, versioned): (i64, bool) = heir_of.query_row([event, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if versioned {
             let (account, day): (i64, i64) = restore.query_row([event, heir], |r| Ok((r.get(0)?, r.get(1)?)))?;
             unversion.execute([event, heir])?;
-            touched.insert((names.get(conn, account)?, day));
+            gone.touched.insert((names.get(conn, account)?, day));
             super::rollup::mark(conn, old_day)?;
             super::rollup::mark(conn, day)?;
-            restored.push(event);
+            gone.restored.push(event);
         } else {
             repoint.execute([event, heir])?;
         }
         undeliver.execute([event, heir])?;
-        *held.entry(heir).or_default() += 1;
+        *gone.held.entry(heir).or_default() += 1;
     }
-    // A restored estimate is priced by today's book, as every other estimate is (repricing
-    // leaves stated costs alone).
-    super::events::reprice_ids(conn, book, &restored)?;
+    Ok(())
+}
+
+/// Deletes import `id` with its deliveries, versions and rejects, and applies the changes
+/// of `imports.held`.
+fn forget(conn: &Connection, id: i64, held: &HashMap<i64, i64>) -> Result<()> {
     conn.execute("DELETE FROM extra_deliveries WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM event_versions WHERE import_id = ?1", [id])?;
     conn.execute("DELETE FROM import_rejects WHERE import_id = ?1", [id])?;
@@ -273,7 +325,5 @@ pub fn remove(conn: &Connection, book: &crate::pricing::PriceBook, id: i64) -> R
     for (import, n) in held {
         add.execute([import, n])?;
     }
-    crate::spend::refresh_days(conn, &touched)?;
-    super::events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
-    Ok(Some(Removed { import_id: id, removed_events: removed, kept_events: total - removed }))
+    Ok(())
 }

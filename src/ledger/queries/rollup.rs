@@ -27,7 +27,7 @@
 //! days that touch a dirty UTC day from the events, in the reader's transaction. An import
 //! so pays nothing per event; the first read after it pays for the days it touched.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
@@ -51,7 +51,7 @@ pub fn day_number(d: NaiveDate) -> i64 {
 /// ledger's zone (the caller computes from the events) or when the rollup could not be
 /// written (another writer holds the ledger): the caller then reads the events instead.
 pub fn refresh(conn: &Connection, tz: Tz) -> Result<bool> {
-    if crate::ledger::tz_of(conn)? != tz {
+    if super::settings::tz(conn)? != tz {
         return Ok(false);
     }
     conn.execute_batch("SAVEPOINT rollup_refresh")?;
@@ -151,9 +151,32 @@ fn update(conn: &Connection, tz: Tz) -> Result<()> {
 /// account, model, project, cost kind), names as their ids.
 type Key = (i64, i64, bool, bool, i64, i64, i64, i64, i64, Option<i64>, i64);
 
-/// Recomputes the rows of the given local days from the events.
-fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
-    // Runs of consecutive days, each read with one range scan of the events.
+/// The measures of one rollup row, in the order of its columns from `input` on: the nine
+/// token fields of events whose tokens count, `money`, `money_all`, `unpriced`, `events`,
+/// then reconciliation's `cache_write_5m_all`, `unpriced_all`, `long_requests`.
+type Measures = [i64; 16];
+
+/// The events of a range of instants and UTC days (`?1..?2`, `?3..=?4`), the columns
+/// [`add_event`] reads; `hint` chooses how the table is read.
+fn read_sql(hint: &str) -> String {
+    format!(
+        "SELECT whole_day, ts_ms, utc_day, superseded, source, provider, account, model, project, cost_kind,
+                tokens_superseded = 0, money_superseded = 0, cost_nanos,
+                input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
+                web_search_requests, authority
+         FROM event_rows {hint} WHERE ts_ms >= ?1 AND ts_ms < ?2 AND utc_day >= ?3 AND utc_day <= ?4"
+    )
+}
+
+/// Writes one row of the rollup: a [`Key`] with its names as text, then the [`Measures`].
+const WRITE: &str = "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, authority, provider, account,
+         model, project, cost_kind, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit,
+         requests, web_search_requests, money, money_all, unpriced, events, cache_write_5m_all, unpriced_all,
+         long_requests)
+     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)";
+
+/// Runs of consecutive days, each read with one range scan of the events.
+fn runs(days: &BTreeSet<i64>) -> Vec<(i64, i64)> {
     let mut runs: Vec<(i64, i64)> = Vec::new();
     for &d in days {
         match runs.last_mut() {
@@ -161,6 +184,33 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
             _ => runs.push((d, d)),
         }
     }
+    runs
+}
+
+/// Local days of instants in one zone, remembering the last quarter-hour seen: events come
+/// in time order, so most share it.
+struct LocalDays {
+    tz: Tz,
+    last: (i64, i64),
+}
+
+impl LocalDays {
+    /// The local day as `report` files it: a whole-day row's own date (its UTC day), any
+    /// other event's quarter-hour bucket's day.
+    fn of(&mut self, whole_day: bool, ts: i64, utc_day: i64) -> i64 {
+        if whole_day {
+            return utc_day;
+        }
+        let bucket = ts.div_euclid(900_000);
+        if bucket != self.last.0 {
+            self.last = (bucket, day_number(timezone::local_date(self.tz, bucket * 900_000)));
+        }
+        self.last.1
+    }
+}
+
+/// Recomputes the rows of the given local days from the events.
+fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     let start_of = |n: i64| timezone::day_start_ms(tz, epoch + chrono::Duration::days(n));
     // The rows with their names' ids (the `events` view would look up seven names per
@@ -172,124 +222,92 @@ fn rebuild(conn: &Connection, tz: Tz, days: &BTreeSet<i64>) -> Result<()> {
         Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<i64>>(1)?))
     })?;
     let half = span.map_or(0, |(a, b)| (b - a) / 2);
-    let read_sql = |hint: &str| {
-        format!(
-            "SELECT whole_day, ts_ms, utc_day, superseded, source, provider, account, model, project, cost_kind,
-                    tokens_superseded = 0, money_superseded = 0, cost_nanos,
-                    input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests,
-                    web_search_requests, authority
-             FROM event_rows {hint} WHERE ts_ms >= ?1 AND ts_ms < ?2 AND utc_day >= ?3 AND utc_day <= ?4"
-        )
-    };
     let (mut by_day, mut whole) = (conn.prepare_cached(&read_sql(""))?, conn.prepare_cached(&read_sql("NOT INDEXED"))?);
     let mut names = super::events::NamesById::default();
-    let mut name = |id: i64| names.get(conn, id);
-    // The local day of the last quarter-hour seen: events come in time order, so most share it.
-    let mut last_bucket = (i64::MIN, 0i64);
-    let mut write = conn.prepare_cached(
-        "INSERT INTO rollup (lday, utc_day, whole_day, superseded, source, authority, provider, account, model,
-                             project, cost_kind, input, cache_write_5m, cache_write_1h, cache_read, output, reasoning,
-                             unsplit, requests, web_search_requests, money, money_all, unpriced, events,
-                             cache_write_5m_all, unpriced_all, long_requests)
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
-    )?;
-    for (lo, hi) in runs {
+    let mut local = LocalDays { tz, last: (i64::MIN, 0) };
+    let mut write = conn.prepare_cached(WRITE)?;
+    for (lo, hi) in runs(days) {
         // A whole-day row starts at its date's midnight in UTC or in its file's zone: within
         // two days of the local day's bounds.
         let (from, to) = (start_of(lo) - 2 * 86_400_000, start_of(hi + 1) + 2 * 86_400_000);
-        let mut sums: BTreeMap<Key, [i64; 16]> = BTreeMap::new();
+        let mut sums: BTreeMap<Key, Measures> = BTreeMap::new();
         // Both bounds hold for every event of these days (an event's local day is within a
         // day of its UTC day, a whole-day row's is its UTC day), so either index serves.
         let read = if hi - lo > half { &mut whole } else { &mut by_day };
         let mut q = read.query(params![from, to, lo - 1, hi + 1])?;
         while let Some(r) = q.next()? {
-            let (whole_day, ts, utc_day): (bool, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            // The local day as `report` files it: a whole-day row's own date (its UTC day),
-            // any other event's quarter-hour bucket's day in `tz`.
-            let lday = if whole_day {
-                utc_day
-            } else {
-                let bucket = ts.div_euclid(900_000);
-                if bucket != last_bucket.0 {
-                    last_bucket = (bucket, day_number(timezone::local_date(tz, bucket * 900_000)));
-                }
-                last_bucket.1
-            };
-            if lday < lo || lday > hi {
-                continue;
+            let lday = local.of(r.get(0)?, r.get(1)?, r.get(2)?);
+            if lday >= lo && lday <= hi {
+                add_event(&mut sums, lday, r)?;
             }
-            let key: Key = (
-                lday,
-                utc_day,
-                whole_day,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(22)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            );
-            let (tok, mon, cost): (bool, bool, Option<i64>) = (r.get(10)?, r.get(11)?, r.get(12)?);
-            // input, cache writes (5m, 1h), cache reads, output, reasoning, unsplit, requests,
-            // web searches
-            let mut t = [0i64; 9];
-            for (i, v) in t.iter_mut().enumerate() {
-                *v = r.get(13 + i)?;
-            }
-            let s = sums.entry(key).or_insert([0; 16]);
-            if tok {
-                for (v, t) in s.iter_mut().zip(t) {
-                    *v += t;
-                }
-            }
-            if mon {
-                s[9] += cost.unwrap_or(0);
-                s[11] += cost.is_none() as i64;
-            }
-            s[10] += cost.unwrap_or(0);
-            s[12] += 1;
-            // Reconciliation's sums, over every event of the row.
-            s[13] += t[1];
-            s[14] += cost.is_none() as i64;
-            s[15] += (t[7] == 1 && t[0] + t[1] + t[2] + t[3] > 200_000) as i64;
         }
         conn.prepare_cached("DELETE FROM rollup WHERE lday BETWEEN ?1 AND ?2")?.execute([lo, hi])?;
         for (k, s) in sums {
-            let project = k.9.map(&mut name).transpose()?;
-            write.execute(params![
-                k.0,
-                k.1,
-                k.2,
-                k.3,
-                name(k.4)?,
-                k.5,
-                name(k.6)?,
-                name(k.7)?,
-                name(k.8)?,
-                project,
-                name(k.10)?,
-                s[0],
-                s[1],
-                s[2],
-                s[3],
-                s[4],
-                s[5],
-                s[6],
-                s[7],
-                s[8],
-                s[9],
-                s[10],
-                s[11],
-                s[12],
-                s[13],
-                s[14],
-                s[15]
-            ])?;
+            write_row(conn, &mut write, &mut names, &k, &s)?;
         }
         derive(conn, lo, hi)?;
     }
+    Ok(())
+}
+
+/// Adds the event in `r` (the columns of [`read_sql`]), of local day `lday`, to its row's
+/// measures.
+fn add_event(sums: &mut BTreeMap<Key, Measures>, lday: i64, r: &rusqlite::Row) -> rusqlite::Result<()> {
+    let key: Key = (
+        lday,
+        r.get(2)?,
+        r.get(0)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(22)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    );
+    let (tok, mon, cost): (bool, bool, Option<i64>) = (r.get(10)?, r.get(11)?, r.get(12)?);
+    // input, cache writes (5m, 1h), cache reads, output, reasoning, unsplit, requests,
+    // web searches
+    let mut t = [0i64; 9];
+    for (i, v) in t.iter_mut().enumerate() {
+        *v = r.get(13 + i)?;
+    }
+    let s = sums.entry(key).or_insert([0; 16]);
+    if tok {
+        for (v, t) in s.iter_mut().zip(t) {
+            *v += t;
+        }
+    }
+    // `unpriced` counts every counted event without money; the derived tables keep only the
+    // estimated ones' (`events::UNPRICED`).
+    if mon {
+        s[9] += cost.unwrap_or(0);
+        s[11] += cost.is_none() as i64;
+    }
+    s[10] += cost.unwrap_or(0);
+    s[12] += 1;
+    // Reconciliation's sums, over every event of the row.
+    s[13] += t[1];
+    s[14] += cost.is_none() as i64;
+    s[15] += (t[7] == 1 && t[0] + t[1] + t[2] + t[3] > 200_000) as i64;
+    Ok(())
+}
+
+/// Writes one rollup row, its names looked up by id.
+fn write_row(
+    conn: &Connection,
+    write: &mut rusqlite::CachedStatement,
+    names: &mut super::events::NamesById,
+    k: &Key,
+    s: &Measures,
+) -> Result<()> {
+    let mut name = |id: i64| names.get(conn, id);
+    let project = k.9.map(&mut name).transpose()?;
+    let key: [&dyn rusqlite::ToSql; 11] =
+        [&k.0, &k.1, &k.2, &k.3, &name(k.4)?, &k.5, &name(k.6)?, &name(k.7)?, &name(k.8)?, &project, &name(k.10)?];
+    let measures = s.iter().map(|v| v as &dyn rusqlite::ToSql);
+    write.execute(rusqlite::params_from_iter(key.into_iter().chain(measures)))?;
     Ok(())
 }
 
@@ -300,9 +318,62 @@ pub const DAY_SUMS: &str = "
     SUM(unpriced), SUM(events)";
 
 /// The fifteen columns of a derived row, in [`SUMS`]' order.
-pub const DAY_COLUMNS: &str = "
+const DAY_COLUMNS: &str = "
     input, cache_write_5m, cache_write_1h, cache_read, output, reasoning, unsplit, requests, web_search_requests,
     billed, estimated, manual, value, unpriced, events";
+
+/// The fifteen sums a report counts for a group, in this order: the token fields (input,
+/// cache writes 5m and 1h, cache reads, output, reasoning, unsplit, requests, web searches),
+/// then the money in nano-dollars (billed, estimated, manual, value), then the unpriced
+/// events and all events. The rollup's derived tables and the query over the events
+/// (`events::counted`) give them alike.
+pub type SumColumns = [i64; 15];
+
+/// Reads the fifteen sums starting at column `first`.
+pub(crate) fn sums_at(r: &rusqlite::Row, first: usize) -> rusqlite::Result<SumColumns> {
+    let mut out = [0i64; 15];
+    for (i, v) in out.iter_mut().enumerate() {
+        *v = r.get(first + i)?;
+    }
+    Ok(out)
+}
+
+/// Hands `f` the rows of a derived table between `lo` and `hi`: their day (or month: its
+/// first day's number), combination (`combos`) and sums.
+fn derived_rows(
+    conn: &Connection,
+    sql: &str,
+    lo: i64,
+    hi: i64,
+    f: &mut dyn FnMut(i64, usize, SumColumns),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut q = stmt.query(params![lo, hi])?;
+    while let Some(r) = q.next()? {
+        f(r.get(0)?, usize::try_from(r.get::<_, i64>(1)?).unwrap_or(usize::MAX), sums_at(r, 2)?);
+    }
+    Ok(())
+}
+
+/// The counted sums per local day and combination, days `lo..=hi` (day numbers).
+pub fn day_rows(conn: &Connection, lo: i64, hi: i64, f: &mut dyn FnMut(i64, usize, SumColumns)) -> Result<()> {
+    let sql = format!("SELECT lday, combo, {DAY_COLUMNS} FROM rollup_days WHERE lday >= ?1 AND lday <= ?2");
+    derived_rows(conn, &sql, lo, hi, f)
+}
+
+/// The counted sums per local month and combination, months `first..=last` (their first
+/// days' numbers).
+pub fn month_rows(conn: &Connection, first: i64, last: i64, f: &mut dyn FnMut(i64, usize, SumColumns)) -> Result<()> {
+    let sql = format!("SELECT month, combo, {DAY_COLUMNS} FROM rollup_months WHERE month >= ?1 AND month <= ?2");
+    derived_rows(conn, &sql, first, last, f)
+}
+
+/// The counted sums per local day over every combination, days `lo..=hi`: one row a day
+/// (combination 0), whatever the number of events.
+pub fn total_rows(conn: &Connection, lo: i64, hi: i64, f: &mut dyn FnMut(i64, SumColumns)) -> Result<()> {
+    let sql = format!("SELECT lday, 0, {DAY_COLUMNS} FROM rollup_totals WHERE lday >= ?1 AND lday <= ?2");
+    derived_rows(conn, &sql, lo, hi, &mut |day, _, s| f(day, s))
+}
 
 /// The links and subscriptions as text, as the derived tables resolved them (`stored`,
 /// None when the tables are new) and as they are now.
@@ -330,13 +401,13 @@ fn derived_coverage(conn: &Connection) -> Result<Coverage> {
 
 /// The day number of the first of `day`'s month.
 pub fn month_of(day: i64) -> i64 {
-    let d = crate::spend::day_of(day);
+    let d = super::authority::day_of(day);
     day_number(d.with_day(1).expect("day 1 exists"))
 }
 
 /// The day number of the last day of `day`'s month.
 fn month_end(day: i64) -> i64 {
-    let d = crate::spend::day_of(day);
+    let d = super::authority::day_of(day);
     let next = if d.month() == 12 {
         NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
     } else {
@@ -475,6 +546,135 @@ pub fn first_day(conn: &Connection, tz: Tz) -> Result<Option<NaiveDate>> {
     let ts: Option<i64> = conn
         .prepare_cached("SELECT MIN(ts_ms) FROM event_rows WHERE utc_day <= ?1")?
         .query_row([m + 3], |r| r.get(0))?;
-    let first = crate::spend::day_of(m);
+    let first = super::authority::day_of(m);
     Ok(Some(ts.map_or(first, |t| first.min(timezone::local_date(tz, t)))))
+}
+
+/// The sums reconciliation compares (`reconcile`), of the non-superseded estimated and
+/// billed events of one provider, model, UTC day, cost kind and authority. The rollup
+/// ([`reconcile_sums`]) and the events (`events::reconcile_sums`) give them alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileSums {
+    pub provider: String,
+    pub model: String,
+    pub day: i64,
+    pub billed: bool,
+    pub authority: i64,
+    /// Every event's money (unpriced ones count 0).
+    pub nanos: i64,
+    /// Estimated events without a price.
+    pub unpriced: i64,
+    /// Every event's 5-minute cache writes.
+    pub cache_5m: i64,
+    pub events: i64,
+    /// Single requests over 200k input tokens (input, cache reads and writes).
+    pub long: i64,
+}
+
+/// [`ReconcileSums`] of `provider` (or every provider) from the UTC day `since` on (or
+/// over every day), read from the rollup (brought up to date by the caller).
+pub fn reconcile_sums(
+    conn: &Connection,
+    provider: Option<&str>,
+    since: Option<NaiveDate>,
+) -> Result<Vec<ReconcileSums>> {
+    // The rows are summed here: sorting them for a GROUP BY costs more than reading them. A
+    // row's local day is within a day of its UTC day, so from `since` on the local-day index
+    // finds them; the whole history is read in table order.
+    const ROWS: &str = "SELECT provider, model, utc_day, cost_kind = 'billed', authority, money_all,
+            CASE WHEN cost_kind = 'estimated' THEN unpriced_all ELSE 0 END, cache_write_5m_all, events, long_requests
+        FROM rollup WHERE superseded = 0 AND cost_kind IN ('estimated', 'billed') AND (?1 IS NULL OR provider = ?1)";
+    type Group = (usize, usize, i64, bool, i64);
+    let mut names = Interned::default();
+    let mut sums: HashMap<Group, [i64; 5]> = HashMap::new();
+    let mut stmt;
+    let mut q = match since {
+        Some(d) => {
+            stmt = conn.prepare_cached(&format!("{ROWS} AND lday >= ?2 AND utc_day >= ?3"))?;
+            let from = day_number(d);
+            stmt.query(params![provider, from - 1, from])?
+        }
+        None => {
+            stmt = conn.prepare_cached(ROWS)?;
+            stmt.query([provider])?
+        }
+    };
+    while let Some(r) = q.next()? {
+        let key = (names.id(r, 0)?, names.id(r, 1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let s = sums.entry(key).or_default();
+        for (i, v) in s.iter_mut().enumerate() {
+            *v += r.get::<_, i64>(5 + i)?;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((provider, model, day, billed, authority), s)| ReconcileSums {
+            provider: names.0[provider].clone(),
+            model: names.0[model].clone(),
+            day,
+            billed,
+            authority,
+            nanos: s[0],
+            unpriced: s[1],
+            cache_5m: s[2],
+            events: s[3],
+            long: s[4],
+        })
+        .collect())
+}
+
+/// Names read from rows, numbered in the order first seen (summing by number is cheaper
+/// than by text).
+#[derive(Default)]
+struct Interned(Vec<String>, HashMap<String, usize>);
+
+impl Interned {
+    /// The number of the text in column `i` of `r`.
+    fn id(&mut self, r: &rusqlite::Row, i: usize) -> rusqlite::Result<usize> {
+        let name = r
+            .get_ref(i)?
+            .as_str()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?;
+        Ok(match self.1.get(name) {
+            Some(&n) => n,
+            None => {
+                self.1.insert(name.to_string(), self.0.len());
+                self.0.push(name.to_string());
+                self.0.len() - 1
+            }
+        })
+    }
+}
+
+/// The (provider, account) pairs of transcript events (superseded ones too) whose account
+/// is linked to no other (it bills to itself), read from the rollup: a seek each in their
+/// index (`rollup_accounts`), not a scan of every row.
+pub fn unlinked_transcript_accounts(conn: &Connection) -> Result<BTreeSet<(String, String)>> {
+    let t = crate::model::Authority::Transcript as i64;
+    let least = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<Option<String>> {
+        Ok(conn.prepare_cached(sql)?.query_row(params, |r| r.get(0))?)
+    };
+    let mut unlinked = BTreeSet::new();
+    let mut provider = least("SELECT MIN(provider) FROM rollup WHERE authority = ?1", &[&t])?;
+    while let Some(p) = provider {
+        let mut account = least("SELECT MIN(account) FROM rollup WHERE authority = ?1 AND provider = ?2", &[&t, &p])?;
+        while let Some(a) = account {
+            account = least(
+                "SELECT MIN(account) FROM rollup WHERE authority = ?1 AND provider = ?2 AND account > ?3",
+                &[&t, &p, &a],
+            )?;
+            if !is_linked(conn, &a)? {
+                unlinked.insert((p.clone(), a));
+            }
+        }
+        provider = least("SELECT MIN(provider) FROM rollup WHERE authority = ?1 AND provider > ?2", &[&t, &p])?;
+    }
+    Ok(unlinked)
+}
+
+/// Whether `account` is linked to the account that bills it.
+fn is_linked(conn: &Connection, account: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM account_links WHERE account = ?1)")?
+        .query_row([account], |r| r.get(0))?)
 }
