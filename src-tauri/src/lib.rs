@@ -14,13 +14,11 @@
 
 pub mod commands;
 pub mod error;
-pub mod glance;
 pub mod live;
 pub mod notify;
 pub mod prefetch;
 pub mod progress;
 pub mod state;
-pub mod summary;
 pub mod timing;
 pub mod tray;
 pub mod watch;

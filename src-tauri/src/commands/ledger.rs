@@ -128,11 +128,8 @@ pub fn write_backup(l: &Ledger, path: &Path) -> ApiResult<Written> {
     let mut w = std::io::BufWriter::new(file);
     backup::export_json(l.conn(), &mut w)?;
     std::io::Write::flush(&mut w).map_err(|e| tokenburn::error::Error::io(path, e))?;
-    let count = l
-        .conn()
-        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
-        .map_err(tokenburn::error::Error::from)?;
-    Ok(Written { path: path.display().to_string(), count: count as u64 })
+    let count = browse::count_events(l.conn())?;
+    Ok(Written { path: path.display().to_string(), count })
 }
 
 /// Restores a backup from `path` into the ledger (the restore, without the dialog).
@@ -158,18 +155,7 @@ pub async fn restore_ledger<R: Runtime>(
     state: State<'_, AppState>,
     replace: bool,
 ) -> ApiResult<Option<Written>> {
-    let dialog = app.clone();
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        dialog
-            .dialog()
-            .file()
-            .set_title("Restore a Tokenburn backup")
-            .add_filter("Tokenburn backup", &["json"])
-            .blocking_pick_file()
-    })
-    .await
-    .map_err(|e| ApiError::new("app", e.to_string()))?;
-    let Some(path) = picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))? else {
+    let Some(path) = open_dialog(&app, "Restore a Tokenburn backup", "Tokenburn backup", "json").await? else {
         return Ok(None);
     };
     let out = state.with_ledger(move |l| read_backup(l, &path, replace)).await?;
@@ -177,6 +163,18 @@ pub async fn restore_ledger<R: Runtime>(
     Ok(Some(out))
 }
 
+/// The native open dialog for one file of extension `ext`; None when cancelled.
+async fn open_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, kind: &str, ext: &str) -> ApiResult<Option<PathBuf>> {
+    let (app, title, kind, ext) = (app.clone(), title.to_string(), kind.to_string(), ext.to_string());
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog().file().set_title(title).add_filter(kind, &[&ext]).blocking_pick_file()
+    })
+    .await
+    .map_err(|e| ApiError::new("app", e.to_string()))?;
+    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))
+}
+
+/// The native save dialog offering `name`, for files of extension `ext`; None when cancelled.
 async fn save_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, name: &str, ext: &str) -> ApiResult<Option<PathBuf>> {
     let (app, title, name, ext) = (app.clone(), title.to_string(), name.to_string(), ext.to_string());
     let picked = tauri::async_runtime::spawn_blocking(move || {
