@@ -3,9 +3,9 @@
 //! runs out ~Dec 12 (Dec 5-Dec 20)"), and its menu has this month's spend, Open, Scan now,
 //! one line per budget (opening the app on it) and Quit.
 //!
-//! The live worker ([`crate::live`]) computes what to show after each change and calls
-//! [`show`]; this module only applies it, and only what differs from what is shown, so an
-//! unchanged state costs no menu rebuild. Linux tray hosts (StatusNotifierItem through
+//! The live worker ([`crate::live`]) has [`tokenburn::views::glance`] compute what to show
+//! after each change and calls [`show`]; this module only applies it, and only what differs
+//! from what is shown, so an unchanged state costs no menu rebuild. Linux tray hosts (StatusNotifierItem through
 //! libayatana-appindicator) show no tooltips, so there the menu's lines carry the same text.
 //! Closing the window hides it; the app keeps running here until Quit.
 

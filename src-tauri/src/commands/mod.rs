@@ -1,5 +1,7 @@
-//! Tauri commands, one file per feature. Each is an adapter: unpack state, call the engine
-//! once on a worker thread, return a serialisable value or an [`ApiError`](crate::error::ApiError).
+//! Tauri commands, one file per feature. Each is an adapter of at most 15 lines: unpack
+//! state, call the engine once on a worker thread (what a view shows comes from
+//! [`tokenburn::views`]), return a serialisable value or an [`ApiError`](crate::error::ApiError).
+//! Checking a form's fields and the native dialogs are small helpers beside the commands.
 //! Adding a command: a function here and one line in `crate::with_commands`.
 
 pub mod app;
