@@ -251,8 +251,7 @@ impl<R: Runtime> Worker<R> {
         if self.probe.is_none() {
             self.probe = Ledger::open(&self.db).map_err(|e| log(format!("probe: {e}"))).ok();
         }
-        let v = self.probe.as_ref()?.conn().pragma_query_value(None, "data_version", |r| r.get::<_, i64>(0));
-        match v {
+        match tokenburn::ledger::queries::version::data_version(self.probe.as_ref()?.conn()) {
             Ok(v) => Some(v),
             Err(e) => {
                 log(format!("data_version: {e}"));

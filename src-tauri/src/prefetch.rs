@@ -61,7 +61,7 @@ impl Drop for Finish {
 }
 
 fn data_version(l: &Ledger) -> Option<i64> {
-    l.conn().pragma_query_value(None, "data_version", |r| r.get(0)).ok()
+    tokenburn::ledger::queries::version::data_version(l.conn()).ok()
 }
 
 fn read(db: &Path) -> tokenburn::error::Result<Ready> {

@@ -6,3 +6,4 @@ pub mod imports;
 pub mod prices;
 pub mod rollup;
 pub mod scan_files;
+pub mod version;
