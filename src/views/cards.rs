@@ -144,3 +144,80 @@ impl CompensationData {
 fn render_svg(chart: &Chart, opts: &Options) -> Result<String> {
     crate::chart::render_svg(chart, opts).map_err(|e| crate::error::Error::Invalid(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Kind;
+    use crate::views::testing::{ledger_with, Ev};
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn budget(name: &str, usd: &str, start: Option<&str>) -> Budget {
+        Budget {
+            name: name.into(),
+            amount: Unit::Usd.parse_amount(usd).unwrap(),
+            unit: Unit::Usd,
+            period: Kind::Month,
+            start: start.map(d),
+            end: None,
+            fiscal_year_start: 1,
+            providers: vec![],
+            models: vec![],
+            projects: vec![],
+            thresholds: vec![50, 100],
+        }
+    }
+
+    #[test]
+    fn a_card_per_budget_with_its_period_and_chart_and_none_before_it_starts() {
+        let (_dir, mut l) = ledger_with(
+            chrono_tz::Europe::Berlin,
+            &[
+                Ev { at: "2026-11-02T10:00:00Z", model: "claude-sonnet-4-20250514", input: 1_000_000, output: 0 },
+                Ev { at: "2026-11-20T10:00:00Z", model: "claude-sonnet-4-20250514", input: 1_000_000, output: 0 },
+            ],
+        );
+        l.write(|tx, _| budget::save(tx, &budget("Monthly", "10", None), false)).unwrap();
+        l.write(|tx, _| budget::save(tx, &budget("Later", "10", Some("2027-01-01")), false)).unwrap();
+        let opts = Options::default();
+        let cards = budget_cards(&l, d("2026-11-27"), Some(&opts)).unwrap();
+        let names: Vec<&str> = cards.iter().map(|c| c.budget.name.as_str()).collect();
+        assert_eq!(names, ["Later", "Monthly"]);
+        assert!(cards[0].status.is_none() && cards[0].burn_svg.is_none(), "not started: no period, no chart");
+        let s = cards[1].status.as_ref().expect("November is a period of Monthly");
+        assert_eq!((s.period_start, s.period_end, s.as_of), (d("2026-11-01"), d("2026-11-30"), d("2026-11-27")));
+        assert_eq!(s.spent, "6", "two million input tokens of Sonnet 4 at $3 a million");
+        assert_eq!(cards[1].budget.amount, "10");
+        assert!(cards[1].burn_svg.as_deref().is_some_and(|svg| svg.starts_with("<svg")), "the burn chart is drawn");
+        // Without options: the same cards, no charts.
+        let plain = budget_cards(&l, d("2026-11-27"), None).unwrap();
+        assert!(plain.iter().all(|c| c.burn_svg.is_none()));
+        assert_eq!(plain[1].status.as_ref().unwrap().spent, "6");
+    }
+
+    #[test]
+    fn compensation_has_a_status_and_a_chart_once_pay_is_set() {
+        let (_dir, mut l) = ledger_with(
+            chrono_tz::UTC,
+            &[Ev { at: "2026-11-02T10:00:00Z", model: "claude-sonnet-4-20250514", input: 1_000_000, output: 0 }],
+        );
+        let opts = Options::default();
+        let none = compensation(&l, d("2026-11-27"), &opts).unwrap();
+        assert!(none.status.is_none() && none.history.is_empty() && none.ratio_svg.is_none());
+        let pay = Comp {
+            from: d("2026-01-01"),
+            annual: crate::money::Usd::parse("120000").unwrap(),
+            currency: "USD".into(),
+            target_ratio: None,
+            cap_ratio: None,
+        };
+        l.write(|tx, _| ratio::set(tx, &pay)).unwrap();
+        let c = compensation(&l, d("2026-11-27"), &opts).unwrap();
+        assert_eq!(c.status.as_ref().map(|s| s.as_of), Some(d("2026-11-27")));
+        assert_eq!(c.history.len(), 1);
+        assert!(c.ratio_svg.as_deref().is_some_and(|svg| svg.starts_with("<svg")), "the ratio chart is drawn");
+    }
+}
