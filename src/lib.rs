@@ -22,3 +22,4 @@ pub mod scan;
 pub mod spend;
 pub mod timezone;
 pub mod tokens;
+pub mod views;

@@ -1,7 +1,8 @@
 //! Tokenburn's desktop shell: a Tauri v2 app over the `tokenburn` engine.
 //!
 //! Owns windows, the tray, IPC commands and events; owns no logic about usage or money
-//! (that is the engine's). Commands live in [`commands`], one file per feature, and are
+//! (that is the engine's: what the dashboard, the budget cards and the tray show is
+//! computed in [`tokenburn::views`]). Commands live in [`commands`], one file per feature, and are
 //! registered in [`with_commands`], which both the real app and the window-less tests use.
 //!
 //! Events to the UI: `import-progress` / `scan-progress` ([`progress::Update`], batched),
@@ -14,13 +15,11 @@
 
 pub mod commands;
 pub mod error;
-pub mod glance;
 pub mod live;
 pub mod notify;
 pub mod prefetch;
 pub mod progress;
 pub mod state;
-pub mod summary;
 pub mod timing;
 pub mod tray;
 pub mod watch;

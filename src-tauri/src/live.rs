@@ -31,9 +31,9 @@ use chrono_tz::Tz;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokenburn::ledger::Ledger;
 use tokenburn::scan::{self, Roots};
-use tokenburn::{alerts, config};
+use tokenburn::views::glance::{glance, month_text};
+use tokenburn::{alerts, config, views};
 
-use crate::glance::glance;
 use crate::state::AppState;
 use crate::watch::Watches;
 
@@ -251,8 +251,7 @@ impl<R: Runtime> Worker<R> {
         if self.probe.is_none() {
             self.probe = Ledger::open(&self.db).map_err(|e| log(format!("probe: {e}"))).ok();
         }
-        let v = self.probe.as_ref()?.conn().pragma_query_value(None, "data_version", |r| r.get::<_, i64>(0));
-        match v {
+        match tokenburn::ledger::queries::version::data_version(self.probe.as_ref()?.conn()) {
             Ok(v) => Some(v),
             Err(e) => {
                 log(format!("data_version: {e}"));
@@ -298,16 +297,17 @@ impl<R: Runtime> Worker<R> {
             let mut l = Ledger::open(&self.db)?;
             let tz = l.tz()?;
             *self.zone.lock().unwrap_or_else(|e| e.into_inner()) = tz;
-            let ev = alerts::evaluate(&mut l, crate::summary::today(tz), tz, true)?;
+            let today = views::today(tz);
+            let ev = alerts::evaluate(&mut l, today, tz, true)?;
             let notifications = config::notifications(&l)?;
-            let month = crate::summary::month_spend(&l)?;
+            let month = views::dashboard::month_spend(&l, today)?;
             Ok((ev, notifications, month))
         })();
         match result {
             Ok((ev, notifications, month)) => {
                 log(format!("refresh: {} new alerts, {:?}", ev.new.len(), started.elapsed()));
                 crate::notify::deliver(&self.app, &ev.new, notifications);
-                crate::tray::show(&self.app, &glance(&ev), &crate::tray::month_text(&month));
+                crate::tray::show(&self.app, &glance(&ev), &month_text(&month));
             }
             Err(e) => {
                 eprintln!("tokenburn-desktop: alerts not evaluated: {e}");

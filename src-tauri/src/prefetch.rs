@@ -20,7 +20,9 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use tokenburn::ledger::Ledger;
 
-use crate::summary::{self, CardsData, CompensationData, Dashboard};
+use tokenburn::timezone::today;
+use tokenburn::views::cards::{self, CardsData, CompensationData};
+use tokenburn::views::dashboard::{self, Dashboard};
 
 /// What was read, and how to tell it is still true.
 pub struct Ready {
@@ -60,19 +62,19 @@ impl Drop for Finish {
 }
 
 fn data_version(l: &Ledger) -> Option<i64> {
-    l.conn().pragma_query_value(None, "data_version", |r| r.get(0)).ok()
+    tokenburn::ledger::queries::version::data_version(l.conn()).ok()
 }
 
 fn read(db: &Path) -> tokenburn::error::Result<Ready> {
     let ledger = Ledger::open(db)?;
     let version = data_version(&ledger).ok_or_else(|| tokenburn::error::Error::Invalid("no data_version".into()))?;
     let tz = ledger.tz()?;
-    let today = summary::today(tz);
-    let dashboard = summary::dashboard(&ledger, today).ok();
+    let today = today(tz);
+    let dashboard = dashboard::dashboard(&ledger, today).ok();
     crate::timing::mark("prefetch: dashboard totals read");
-    let cards = summary::budget_cards_data(&ledger, today, true).ok();
+    let cards = cards::budget_cards_data(&ledger, today, true).ok();
     crate::timing::mark("prefetch: budget cards read");
-    let compensation = summary::compensation_data(&ledger, today).ok();
+    let compensation = cards::compensation_data(&ledger, today).ok();
     crate::timing::mark("prefetch: compensation read");
     Ok(Ready { ledger, version, tz, today, dashboard, cards, compensation })
 }
@@ -99,7 +101,7 @@ impl Prefetch {
         let stage = self.stage.lock().unwrap_or_else(|e| e.into_inner());
         let mut stage = self.done.wait_while(stage, |s| matches!(s, Stage::Reading)).unwrap_or_else(|e| e.into_inner());
         let Stage::Done(Some(ready)) = &mut *stage else { return None };
-        let fresh = data_version(&ready.ledger) == Some(ready.version) && summary::today(ready.tz) == ready.today;
+        let fresh = data_version(&ready.ledger) == Some(ready.version) && today(ready.tz) == ready.today;
         if !fresh {
             // Stale for every part: close the connection now.
             *stage = Stage::Done(None);
@@ -127,19 +129,20 @@ mod tests {
         let db = dir.path().join("ledger.db");
         let mut l = Ledger::open(&db).unwrap();
         l.set_tz(chrono_tz::Europe::Berlin).unwrap();
-        let today = summary::today(l.tz().unwrap());
+        let today = today(l.tz().unwrap());
         let p = Prefetch::start(db.clone());
 
         let dash = p.take(|r| r.dashboard.take()).expect("the prefetched totals");
-        assert_eq!(json(&dash), json(&summary::dashboard(&l, today).unwrap()));
+        assert_eq!(json(&dash), json(&dashboard::dashboard(&l, today).unwrap()));
         assert_eq!(dash.tz, "Europe/Berlin", "read after the zone was set");
-        let opts = summary::ChartStyle { theme: "dark".into(), locale: "de".into(), width: 640, height: 360 }
-            .options()
-            .unwrap();
+        let opts =
+            tokenburn::views::style::ChartStyle { theme: "dark".into(), locale: "de".into(), width: 640, height: 360 }
+                .options()
+                .unwrap();
         let cards = p.take(|r| r.cards.take()).expect("the prefetched cards").render(Some(&opts)).unwrap();
-        assert_eq!(json(&cards), json(&summary::budget_cards(&l, today, Some(&opts)).unwrap()));
+        assert_eq!(json(&cards), json(&cards::budget_cards(&l, today, Some(&opts)).unwrap()));
         let comp = p.take(|r| r.compensation.take()).expect("the prefetched compensation").render(&opts).unwrap();
-        assert_eq!(json(&comp), json(&summary::compensation(&l, today, &opts).unwrap()));
+        assert_eq!(json(&comp), json(&cards::compensation(&l, today, &opts).unwrap()));
 
         // Served once: a second ask reads the ledger itself.
         assert!(p.take(|r| r.dashboard.take()).is_none());

@@ -56,6 +56,22 @@ pub fn mark_at_epoch(what: &str, epoch_ms: f64) {
     }
 }
 
+/// The UI painted the dashboard for the first time: with `TOKENBURN_TIMING` set, logs the
+/// page's own `marks` (ms since the Unix epoch, names of at most 60 bytes) on the same
+/// timeline, then `first paint`, and stops [`watch_main_thread`].
+pub fn first_paint(marks: Option<std::collections::BTreeMap<String, f64>>) {
+    if !enabled() {
+        return;
+    }
+    let mut marks: Vec<_> = marks.unwrap_or_default().into_iter().collect();
+    marks.sort_by(|a, b| a.1.total_cmp(&b.1));
+    for (what, at) in marks.iter().filter(|(what, _)| what.len() <= 60) {
+        mark_at_epoch(&format!("page: {what}"), *at);
+    }
+    mark("first paint");
+    painted();
+}
+
 static PAINTED: AtomicBool = AtomicBool::new(false);
 
 /// The first paint was logged: [`watch_main_thread`] stops.

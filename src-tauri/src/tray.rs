@@ -3,9 +3,9 @@
 //! runs out ~Dec 12 (Dec 5-Dec 20)"), and its menu has this month's spend, Open, Scan now,
 //! one line per budget (opening the app on it) and Quit.
 //!
-//! The live worker ([`crate::live`]) computes what to show after each change and calls
-//! [`show`]; this module only applies it, and only what differs from what is shown, so an
-//! unchanged state costs no menu rebuild. Linux tray hosts (StatusNotifierItem through
+//! The live worker ([`crate::live`]) has [`tokenburn::views::glance`] compute what to show
+//! after each change and calls [`show`]; this module only applies it, and only what differs
+//! from what is shown, so an unchanged state costs no menu rebuild. Linux tray hosts (StatusNotifierItem through
 //! libayatana-appindicator) show no tooltips, so there the menu's lines carry the same text.
 //! Closing the window hides it; the app keeps running here until Quit.
 
@@ -16,8 +16,8 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::glance::{Glance, Level};
 use crate::state::AppState;
+use tokenburn::views::glance::{self, Glance, Level};
 
 /// The tray's id, for [`AppHandle::tray_by_id`].
 pub const TRAY_ID: &str = "main";
@@ -98,14 +98,6 @@ fn menu<R: Runtime>(app: &AppHandle<R>, month: &str, budgets: &[(String, String)
     Ok(menu)
 }
 
-/// "This month: $12.34" (+ how many events have no price).
-pub fn month_text((usd, unpriced): &(String, i64)) -> String {
-    match unpriced {
-        0 => format!("This month: ${usd}"),
-        n => format!("This month: ${usd} + {n} unpriced"),
-    }
-}
-
 /// Shows `glance` and the month's spend; changes only what differs from what is shown.
 /// No-op where there is no tray (no appindicator library, or the window-less tests).
 pub fn show<R: Runtime>(app: &AppHandle<R>, glance: &Glance, month: &str) {
@@ -131,8 +123,7 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, glance: &Glance, month: &str) {
 
 /// The ledger could not be read: say so in the tray.
 pub fn show_error<R: Runtime>(app: &AppHandle<R>, code: &str) {
-    let text = format!("Ledger unavailable ({code})");
-    let glance = Glance { level: Level::Ok, budgets: Vec::new(), tooltip: Some(format!("Tokenburn: {text}")) };
+    let (glance, text) = glance::unavailable(code);
     show(app, &glance, &text);
 }
 

@@ -198,7 +198,9 @@ pub fn imports(g: &Global, cmd: Option<ImportsCmd>) -> Result<ExitCode> {
             }
         }
         Some(ImportsCmd::Rm { id }) => {
-            let Some(r) = l.write(|tx, book| tokenburn::spend::undo_import(tx, book, id))? else { bail!("no import #{id}") };
+            let Some(r) = l.write(|tx, book| tokenburn::spend::undo_import(tx, book, id))? else {
+                bail!("no import #{id}")
+            };
             if g.json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {

@@ -21,14 +21,6 @@ pub fn ui_ready<R: Runtime>(
 ) -> u128 {
     let ms = state.started.elapsed().as_millis();
     crate::live::send(&app, crate::live::Msg::Painted);
-    if crate::timing::enabled() {
-        let mut marks: Vec<_> = marks.unwrap_or_default().into_iter().collect();
-        marks.sort_by(|a, b| a.1.total_cmp(&b.1));
-        for (what, at) in marks.iter().filter(|(what, _)| what.len() <= 60) {
-            crate::timing::mark_at_epoch(&format!("page: {what}"), *at);
-        }
-        crate::timing::mark("first paint");
-        crate::timing::painted();
-    }
+    crate::timing::first_paint(marks);
     ms
 }

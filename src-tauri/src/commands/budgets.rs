@@ -2,17 +2,21 @@
 //! edit and delete (as `tokenburn budget add/edit/rm`), and pay (as `tokenburn comp set`)
 //! with the ratio chart.
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 use tauri::{AppHandle, Runtime, State};
 use tokenburn::budget::{self, Budget, Unit};
+use tokenburn::ledger::Ledger;
 use tokenburn::money::Usd;
 use tokenburn::period::Kind;
 use tokenburn::ratio::{self, Comp};
+use tokenburn::views::cards::{self, BudgetCard, Compensation};
+use tokenburn::views::style::ChartStyle;
+use tokenburn::views::today;
 
 use super::input::{invalid, list, opt_date, text};
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::summary::{self, BudgetCard, ChartStyle, Compensation};
 
 /// A budget as the form sends it; every field is checked by [`BudgetInput::to_budget`].
 #[derive(Debug, Clone, Deserialize)]
@@ -79,7 +83,7 @@ pub async fn budgets(state: State<'_, AppState>, style: ChartStyle) -> ApiResult
     let drawn = opts.clone();
     let out = match state.prefetched(|r| r.cards.take(), move |c| Ok(c.render(Some(&drawn))?)).await {
         Some(cards) => cards,
-        None => state.with_ledger(move |l| Ok(summary::budget_cards(l, summary::today(l.tz()?), Some(&opts))?)).await,
+        None => state.with_ledger(move |l| Ok(cards::budget_cards(l, today(l.tz()?), Some(&opts))?)).await,
     };
     state.log_ready("budget cards");
     out
@@ -93,16 +97,17 @@ pub async fn save_budget<R: Runtime>(
     budget: BudgetInput,
     replace: bool,
 ) -> ApiResult<String> {
-    let name = state
-        .with_ledger(move |l| {
-            let fy = tokenburn::alerts::fiscal_year_start(l.conn())?;
-            let b = budget.to_budget(fy, &tokenburn::config::default_thresholds(l)?)?;
-            l.write(|tx, _| budget::save(tx, &b, replace))?;
-            Ok(b.name)
-        })
-        .await?;
+    let name = state.with_ledger(move |l| save(l, &budget, replace)).await?;
     crate::ledger_changed(&app);
     Ok(name)
+}
+
+/// Checks the form against the ledger's defaults and stores the budget; returns its name.
+fn save(l: &mut Ledger, input: &BudgetInput, replace: bool) -> ApiResult<String> {
+    let fy = tokenburn::alerts::fiscal_year_start(l.conn())?;
+    let b = input.to_budget(fy, &tokenburn::config::default_thresholds(l)?)?;
+    l.write(|tx, _| budget::save(tx, &b, replace))?;
+    Ok(b.name)
 }
 
 /// Deletes a budget and its alert history.
@@ -130,6 +135,19 @@ pub struct CompInput {
     pub from: Option<String>,
 }
 
+impl CompInput {
+    /// The pay from the form's first day (`today` when blank), or what is wrong with the form.
+    pub fn to_comp(&self, today: NaiveDate) -> ApiResult<Comp> {
+        let annual_text = text("annual pay", &self.annual, true)?;
+        let annual = Usd::parse(&annual_text).map_err(|e| invalid(format!("annual pay {annual_text:?}: {e}")))?;
+        let ratio_field = |f: &str, v: &Option<String>| super::input::opt_text(f, v);
+        let (target_ratio, cap_ratio) =
+            (ratio_field("target ratio", &self.target_ratio)?, ratio_field("cap ratio", &self.cap_ratio)?);
+        let from = opt_date("from", &self.from)?.unwrap_or(today);
+        Ok(Comp { from, annual, currency: "USD".into(), target_ratio, cap_ratio })
+    }
+}
+
 /// The compensation ratio, pay history and ratio chart.
 #[tauri::command]
 pub async fn compensation(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Compensation> {
@@ -138,7 +156,7 @@ pub async fn compensation(state: State<'_, AppState>, style: ChartStyle) -> ApiR
     let drawn = opts.clone();
     let out = match state.prefetched(|r| r.compensation.take(), move |c| Ok(c.render(&drawn)?)).await {
         Some(comp) => comp,
-        None => state.with_ledger(move |l| Ok(summary::compensation(l, summary::today(l.tz()?), &opts)?)).await,
+        None => state.with_ledger(move |l| Ok(cards::compensation(l, today(l.tz()?), &opts)?)).await,
     };
     state.log_ready("compensation");
     out
@@ -151,16 +169,9 @@ pub async fn set_compensation<R: Runtime>(
     state: State<'_, AppState>,
     comp: CompInput,
 ) -> ApiResult<()> {
-    let annual_text = text("annual pay", &comp.annual, true)?;
-    let annual = Usd::parse(&annual_text).map_err(|e| invalid(format!("annual pay {annual_text:?}: {e}")))?;
-    let ratio_field = |f: &str, v: &Option<String>| super::input::opt_text(f, v);
-    let (target_ratio, cap_ratio) =
-        (ratio_field("target ratio", &comp.target_ratio)?, ratio_field("cap ratio", &comp.cap_ratio)?);
-    let from = opt_date("from", &comp.from)?;
     state
         .with_ledger(move |l| {
-            let from = from.unwrap_or(summary::today(l.tz()?));
-            let c = Comp { from, annual, currency: "USD".into(), target_ratio, cap_ratio };
+            let c = comp.to_comp(today(l.tz()?))?;
             Ok(l.write(|tx, _| ratio::set(tx, &c))?)
         })
         .await?;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use tokenburn::import;
+use tokenburn::ledger::Ledger;
 
 use super::FileOutcome;
 use crate::error::ApiResult;
@@ -19,20 +20,21 @@ pub async fn import_paths<R: Runtime>(
     state: State<'_, AppState>,
     paths: Vec<PathBuf>,
 ) -> ApiResult<Vec<FileOutcome>> {
-    let mut progress = Progress::new(&app, "import-progress");
-    let out = state
-        .with_ledger(move |l| {
-            // import_paths reports each file to `progress` just before its result, in order.
-            let mut seen = Vec::new();
-            let results = import::import_paths(l, &paths, None, false, |p| {
-                progress.file(p, None);
-                seen.push(p.display().to_string());
-            })?;
-            Ok(seen.into_iter().zip(results).map(|(p, r)| FileOutcome::of(p, r)).collect())
-        })
-        .await?;
+    let progress = Progress::new(&app, "import-progress");
+    let out = state.with_ledger(move |l| import_all(l, &paths, progress)).await?;
     crate::ledger_changed(&app);
     Ok(out)
+}
+
+/// Imports every file under `paths`, each reported to `progress` as it starts.
+fn import_all<R: Runtime>(l: &mut Ledger, paths: &[PathBuf], mut progress: Progress<R>) -> ApiResult<Vec<FileOutcome>> {
+    // import_paths reports each file to `progress` just before its result, in order.
+    let mut seen = Vec::new();
+    let results = import::import_paths(l, paths, None, false, |p| {
+        progress.file(p, None);
+        seen.push(p.display().to_string());
+    })?;
+    Ok(seen.into_iter().zip(results).map(|(p, r)| FileOutcome::of(p, r)).collect())
 }
 
 /// Shows the native open dialog; returns the chosen paths (empty when cancelled).

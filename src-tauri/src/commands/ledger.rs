@@ -10,7 +10,7 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 use tokenburn::ledger::backup;
 use tokenburn::ledger::queries::browse::{self, Cursor, EventFilter, EventPage, ExportFormat};
-use tokenburn::ledger::queries::imports::{self, ImportRow, Removed};
+use tokenburn::ledger::queries::imports::{ImportRow, Removed};
 use tokenburn::ledger::Ledger;
 
 use super::input::{invalid, opt_date, opt_text};
@@ -115,7 +115,8 @@ pub async fn undo_import<R: Runtime>(app: AppHandle<R>, state: State<'_, AppStat
     }
     let out = state
         .with_ledger(move |l| {
-            l.write(|tx, book| imports::remove(tx, book, id))?.ok_or_else(|| invalid(format!("no import #{id}")))
+            l.write(|tx, book| tokenburn::spend::undo_import(tx, book, id))?
+                .ok_or_else(|| invalid(format!("no import #{id}")))
         })
         .await?;
     crate::ledger_changed(&app);
@@ -128,11 +129,8 @@ pub fn write_backup(l: &Ledger, path: &Path) -> ApiResult<Written> {
     let mut w = std::io::BufWriter::new(file);
     backup::export_json(l.conn(), &mut w)?;
     std::io::Write::flush(&mut w).map_err(|e| tokenburn::error::Error::io(path, e))?;
-    let count = l
-        .conn()
-        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
-        .map_err(tokenburn::error::Error::from)?;
-    Ok(Written { path: path.display().to_string(), count: count as u64 })
+    let count = browse::count_events(l.conn())?;
+    Ok(Written { path: path.display().to_string(), count })
 }
 
 /// Restores a backup from `path` into the ledger (the restore, without the dialog).
@@ -158,18 +156,7 @@ pub async fn restore_ledger<R: Runtime>(
     state: State<'_, AppState>,
     replace: bool,
 ) -> ApiResult<Option<Written>> {
-    let dialog = app.clone();
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        dialog
-            .dialog()
-            .file()
-            .set_title("Restore a Tokenburn backup")
-            .add_filter("Tokenburn backup", &["json"])
-            .blocking_pick_file()
-    })
-    .await
-    .map_err(|e| ApiError::new("app", e.to_string()))?;
-    let Some(path) = picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))? else {
+    let Some(path) = open_dialog(&app, "Restore a Tokenburn backup", "Tokenburn backup", "json").await? else {
         return Ok(None);
     };
     let out = state.with_ledger(move |l| read_backup(l, &path, replace)).await?;
@@ -177,6 +164,18 @@ pub async fn restore_ledger<R: Runtime>(
     Ok(Some(out))
 }
 
+/// The native open dialog for one file of extension `ext`; None when cancelled.
+async fn open_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, kind: &str, ext: &str) -> ApiResult<Option<PathBuf>> {
+    let (app, title, kind, ext) = (app.clone(), title.to_string(), kind.to_string(), ext.to_string());
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog().file().set_title(title).add_filter(kind, &[&ext]).blocking_pick_file()
+    })
+    .await
+    .map_err(|e| ApiError::new("app", e.to_string()))?;
+    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))
+}
+
+/// The native save dialog offering `name`, for files of extension `ext`; None when cancelled.
 async fn save_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, name: &str, ext: &str) -> ApiResult<Option<PathBuf>> {
     let (app, title, name, ext) = (app.clone(), title.to_string(), name.to_string(), ext.to_string());
     let picked = tauri::async_runtime::spawn_blocking(move || {

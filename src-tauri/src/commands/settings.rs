@@ -131,6 +131,27 @@ pub struct PriceOverride {
     pub cache_write_1h: Option<String>,
 }
 
+impl PriceOverride {
+    /// The override as the ledger stores it: fields trimmed, blank optional prices absent,
+    /// or what is wrong with the form. The prices' text is checked by the price book.
+    pub fn to_row(&self) -> ApiResult<OverrideRow> {
+        let model = self.model.trim().to_string();
+        if model.is_empty() {
+            return Err(ApiError::new("invalid_input", "a price override needs a model name"));
+        }
+        let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        Ok(OverrideRow {
+            model,
+            from: day(self.from.as_deref())?,
+            input: self.input.trim().to_string(),
+            output: self.output.trim().to_string(),
+            cache_read: blank(&self.cache_read),
+            cache_write_5m: blank(&self.cache_write_5m),
+            cache_write_1h: blank(&self.cache_write_1h),
+        })
+    }
+}
+
 fn day(from: Option<&str>) -> ApiResult<Option<chrono::NaiveDate>> {
     match from.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -169,20 +190,7 @@ pub async fn set_price_override<R: Runtime>(
     state: State<'_, AppState>,
     price: PriceOverride,
 ) -> ApiResult<Vec<PriceOverride>> {
-    let model = price.model.trim().to_string();
-    if model.is_empty() {
-        return Err(ApiError::new("invalid_input", "a price override needs a model name"));
-    }
-    let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let row = OverrideRow {
-        model,
-        from: day(price.from.as_deref())?,
-        input: price.input.trim().to_string(),
-        output: price.output.trim().to_string(),
-        cache_read: blank(price.cache_read),
-        cache_write_5m: blank(price.cache_write_5m),
-        cache_write_1h: blank(price.cache_write_1h),
-    };
+    let row = price.to_row()?;
     let out = state
         .with_ledger(move |l| {
             l.set_price_override(&row)?;
@@ -202,17 +210,18 @@ pub async fn remove_price_override<R: Runtime>(
     from: Option<String>,
 ) -> ApiResult<Vec<PriceOverride>> {
     let from = day(from.as_deref())?;
-    let out = state
-        .with_ledger(move |l| {
-            if l.remove_price_override(&model, from)?.is_none() {
-                let when = from.map(|d| format!(" from {d}")).unwrap_or_default();
-                return Err(ApiError::new("not_found", format!("no price override for {model}{when}")));
-            }
-            list(l)
-        })
-        .await?;
+    let out = state.with_ledger(move |l| remove(l, &model, from)).await?;
     crate::ledger_changed(&app);
     Ok(out)
+}
+
+/// Removes `model`'s override from `from`, then lists the overrides; not_found when there is none.
+fn remove(l: &mut Ledger, model: &str, from: Option<chrono::NaiveDate>) -> ApiResult<Vec<PriceOverride>> {
+    if l.remove_price_override(model, from)?.is_none() {
+        let when = from.map(|d| format!(" from {d}")).unwrap_or_default();
+        return Err(ApiError::new("not_found", format!("no price override for {model}{when}")));
+    }
+    list(l)
 }
 
 /// Every IANA zone name, for the zone picker's suggestions.

@@ -309,6 +309,12 @@ pub fn imports_page(conn: &Connection, limit: u32, offset: u64) -> Result<(Vec<I
     Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
 }
 
+/// How many events the ledger holds, superseded ones included (what a backup writes).
+pub fn count_events(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,10 +28,10 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use sha2::{Digest, Sha256};
 
+use super::authority::Touched;
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};
 use crate::pricing::PriceBook;
-use super::authority::Touched;
 use crate::timezone;
 
 /// What storing one event did.

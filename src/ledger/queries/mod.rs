@@ -13,3 +13,4 @@ pub mod rollup;
 pub mod scan_files;
 pub mod settings;
 pub mod subscriptions;
+pub mod version;

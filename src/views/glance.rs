@@ -1,15 +1,16 @@
 //! The budgets at a glance, for the tray: the worst status (ok / warning / over), one line
-//! per budget and a tooltip such as "Q4 API budget 63% - runs out ~Dec 12 (Dec 5-Dec 20)".
+//! per budget, a tooltip such as "Q4 API budget 63% - runs out ~Dec 12 (Dec 5-Dec 20)", and
+//! the month's spend line ("This month: $12.34").
 //!
-//! Tauri-free, computed from one [`alerts::evaluate`](tokenburn::alerts::evaluate) (the same
+//! Computed from one [`alerts::evaluate`](crate::alerts::evaluate) (the same
 //! pass that fires notifications), so the tray and the notifications never disagree: a
 //! budget is `warning` exactly while one of its alert conditions holds (a threshold reached,
 //! or the forecast says it runs out before its period ends), `over` at 100% or more.
 
+use crate::alerts::Evaluation;
+use crate::budget::Status;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use tokenburn::alerts::Evaluation;
-use tokenburn::budget::Status;
 
 /// A budget's status, worst last (so `max` is the worst).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -101,11 +102,28 @@ pub fn glance(ev: &Evaluation) -> Glance {
     Glance { level, budgets, tooltip }
 }
 
+/// "This month: $12.34" (+ how many events have no price), from
+/// [`month_spend`](crate::views::dashboard::month_spend).
+pub fn month_text((usd, unpriced): &(String, i64)) -> String {
+    match unpriced {
+        0 => format!("This month: ${usd}"),
+        n => format!("This month: ${usd} + {n} unpriced"),
+    }
+}
+
+/// What the tray shows when the ledger cannot be read (`code` is the error's): no budgets,
+/// and the reason in place of the month's line.
+pub fn unavailable(code: &str) -> (Glance, String) {
+    let text = format!("Ledger unavailable ({code})");
+    let glance = Glance { level: Level::Ok, budgets: Vec::new(), tooltip: Some(format!("Tokenburn: {text}")) };
+    (glance, text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokenburn::budget::{Outlook, Unit};
-    use tokenburn::forecast::Basis;
+    use crate::budget::{Outlook, Unit};
+    use crate::forecast::Basis;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -147,8 +165,8 @@ mod tests {
         }
     }
 
-    fn alert(subject: &str) -> tokenburn::alerts::Alert {
-        tokenburn::alerts::Alert {
+    fn alert(subject: &str) -> crate::alerts::Alert {
+        crate::alerts::Alert {
             subject: subject.into(),
             period: String::new(),
             kind: "threshold".into(),
@@ -206,5 +224,13 @@ mod tests {
     fn percent_rounds_down_exactly() {
         let ev = Evaluation { statuses: vec![status("B", 4_194_000, 8_000_000, [None; 3])], ..Evaluation::default() };
         assert_eq!(glance(&ev).budgets[0].percent, 52);
+    }
+    #[test]
+    fn the_month_line_says_what_is_unpriced() {
+        assert_eq!(month_text(&("12.34".into(), 0)), "This month: $12.34");
+        assert_eq!(month_text(&("0.00".into(), 3)), "This month: $0.00 + 3 unpriced");
+        let (g, text) = unavailable("ledger_busy");
+        assert_eq!(text, "Ledger unavailable (ledger_busy)");
+        assert_eq!((g.level, g.tooltip.as_deref()), (Level::Ok, Some("Tokenburn: Ledger unavailable (ledger_busy)")));
     }
 }
