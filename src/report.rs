@@ -423,5 +423,5 @@ fn rolled_groups(ledger: &Ledger, by: By, filter: &Filter, add: &mut dyn FnMut(N
 
 /// Parses a `--since` / `--until` date.
 pub fn parse_day(s: &str) -> Result<NaiveDate> {
-    timezone::parse_date(s).ok_or_else(|| Error::Invalid(format!("{s:?} is not a date (use YYYY-MM-DD)")))
+    timezone::parse_date(s).ok_or_else(|| Error::invalid("date", s, "is not a date (use YYYY-MM-DD)"))
 }

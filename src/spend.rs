@@ -170,10 +170,11 @@ fn refresh_accounts(conn: &Connection, accounts: &[&str]) -> Result<()> {
 /// `account link ACCOUNT --billed-by OTHER`: ACCOUNT's usage is billed by OTHER.
 pub fn link(conn: &Connection, account: &str, billed_by: &str) -> Result<()> {
     if account == billed_by {
-        return Err(Error::Invalid(format!("an account cannot be billed by itself ({account})")));
+        return Err(Error::invalid("--billed-by", billed_by, "an account cannot be billed by itself"));
     }
-    if effective_account(conn, billed_by)? != billed_by {
-        return Err(Error::Invalid(format!("{billed_by} is itself billed by another account; link to that one")));
+    let payer = effective_account(conn, billed_by)?;
+    if payer != billed_by {
+        return Err(Error::invalid("--billed-by", billed_by, format!("is itself billed by {payer}; link to that one")));
     }
     let old = effective_account(conn, account)?;
     conn.execute(
@@ -362,10 +363,10 @@ impl Subscription {
 
 pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
     if s.usd.nanos() < 0 {
-        return Err(Error::Invalid("a subscription's fee cannot be negative".into()));
+        return Err(Error::invalid("fee", s.usd, "a subscription's fee cannot be negative"));
     }
     if s.until.is_some_and(|u| u < s.from) {
-        return Err(Error::Invalid(format!("--until {} is before --from {}", s.until.unwrap(), s.from)));
+        return Err(Error::invalid("--until", s.until.unwrap(), format!("is before --from {}", s.from)));
     }
     conn.execute(
         "INSERT INTO subscriptions (name, usd_nanos, every, from_day, until_day, covers, provider)
@@ -382,7 +383,7 @@ pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
     )
     .map_err(|e| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Error::Invalid(format!("a subscription named {:?} exists already", s.name))
+            Error::Exists { what: "subscription", name: s.name.clone(), hint: "" }
         }
         _ => e.into(),
     })?;
@@ -411,7 +412,7 @@ pub fn subscriptions(conn: &Connection) -> Result<Vec<Subscription>> {
     let mut out = Vec::new();
     for row in rows {
         let (name, nanos, every, from, until, covers, provider) = row?;
-        let bad = || Error::Invalid(format!("subscription {name:?} is damaged in the ledger"));
+        let bad = || Error::Damaged { what: format!("subscription {name:?}") };
         out.push(Subscription {
             usd: Usd(nanos),
             every: every.parse().map_err(|_| bad())?,

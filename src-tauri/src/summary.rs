@@ -103,22 +103,26 @@ pub struct ChartStyle {
 
 impl ChartStyle {
     /// Checks every field and turns them into the engine's options.
-    pub fn options(&self) -> std::result::Result<Options, String> {
-        let theme: Theme = self.theme.parse()?;
+    pub fn options(&self) -> Result<Options> {
+        let theme: Theme = self
+            .theme
+            .parse()
+            .map_err(|_| tokenburn::error::Error::invalid("theme", &self.theme, "expected light or dark"))?;
         let ok_tag = !self.locale.is_empty()
             && self.locale.len() <= 35
             && self.locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok_tag {
-            return Err(format!("{:?} is not a locale tag (such as en-US)", self.locale));
+            return Err(tokenburn::error::Error::invalid(
+                "locale",
+                &self.locale,
+                "is not a locale tag (such as en-US)",
+            ));
         }
         // A well-formed tag the chart's date data lacks falls back to en-US dates.
         let locale = DateLocale::parse(&self.locale).unwrap_or_default();
         let (min, max) = (tokenburn::chart::MIN_SIDE, tokenburn::chart::MAX_SIDE);
         if !(min..=max).contains(&self.width) || !(min..=max).contains(&self.height) {
-            return Err(format!(
-                "chart size {}x{} is out of range ({min} to {max} pixels a side)",
-                self.width, self.height
-            ));
+            return Err(tokenburn::chart::ChartError::Size { width: self.width, height: self.height }.into());
         }
         Ok(Options { width: self.width, height: self.height, theme, locale })
     }
@@ -252,7 +256,7 @@ impl CompensationData {
 }
 
 fn render_svg(chart: &Chart, opts: &Options) -> Result<String> {
-    tokenburn::chart::render_svg(chart, opts).map_err(|e| tokenburn::error::Error::Invalid(e.to_string()))
+    Ok(tokenburn::chart::render_svg(chart, opts)?)
 }
 
 /// Events with no price, by model, and reconciliation lines whose drift has a cause: what

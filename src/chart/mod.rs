@@ -158,12 +158,13 @@ pub enum ChartError {
 
 impl ChartError {
     /// A stable machine-readable code for the UI and scripts.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error::Code {
+        use crate::error::Code;
         match self {
-            ChartError::Size { .. } => "chart_size",
-            ChartError::Invalid(_) => "invalid_input",
-            ChartError::Draw(_) => "chart_draw",
-            ChartError::Png(_) => "chart_png",
+            ChartError::Size { .. } => Code::ChartSize,
+            ChartError::Invalid(_) => Code::InvalidInput,
+            ChartError::Draw(_) => Code::ChartDraw,
+            ChartError::Png(_) => Code::ChartPng,
         }
     }
 }

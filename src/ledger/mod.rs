@@ -148,7 +148,7 @@ impl Ledger {
     /// The ledger's time zone (CONVENTIONS rule 8).
     pub fn tz(&self) -> Result<Tz> {
         match self.setting("tz")? {
-            Some(name) => timezone::parse_tz(&name).map_err(|e| Error::Invalid(e.to_string())),
+            Some(name) => Ok(timezone::parse_tz(&name)?),
             None => Ok(Tz::UTC),
         }
     }

@@ -168,8 +168,10 @@ pub async fn restore_ledger<R: Runtime>(
             .blocking_pick_file()
     })
     .await
-    .map_err(|e| ApiError::new("app", e.to_string()))?;
-    let Some(path) = picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))? else {
+    .map_err(|e| ApiError::new(crate::error::Code::App, e.to_string()))?;
+    let Some(path) =
+        picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new(crate::error::Code::App, e.to_string()))?
+    else {
         return Ok(None);
     };
     let out = state.with_ledger(move |l| read_backup(l, &path, replace)).await?;
@@ -188,6 +190,6 @@ async fn save_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, name: &str, ex
             .blocking_save_file()
     })
     .await
-    .map_err(|e| ApiError::new("app", e.to_string()))?;
-    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))
+    .map_err(|e| ApiError::new(crate::error::Code::App, e.to_string()))?;
+    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new(crate::error::Code::App, e.to_string()))
 }

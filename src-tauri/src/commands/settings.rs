@@ -79,7 +79,7 @@ pub async fn settings<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
 /// Sets the ledger's zone; days, weeks and months are re-bucketed at the next report.
 #[tauri::command]
 pub async fn set_tz<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, tz: String) -> ApiResult<Settings> {
-    let zone = timezone::parse_tz(&tz).map_err(|e| ApiError::new("invalid_input", e.to_string()))?;
+    let zone = timezone::parse_tz(&tz).map_err(tokenburn::error::Error::from)?;
     with_settings(app, &state, true, move |l| Ok(l.set_tz(zone)?)).await
 }
 
@@ -99,10 +99,12 @@ pub async fn set_config<R: Runtime>(
 #[tauri::command]
 pub async fn set_autostart<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, on: bool) -> ApiResult<Settings> {
     let Some(manager) = app.try_state::<AutoLaunchManager>() else {
-        return Err(ApiError::new("unsupported", "starting at login cannot be managed here"));
+        return Err(ApiError::new(crate::error::Code::Unsupported, "starting at login cannot be managed here"));
     };
     let done = if on { manager.enable() } else { manager.disable() };
-    done.map_err(|e| ApiError::new("app", format!("could not turn starting at login {}: {e}", on_off(on))))?;
+    done.map_err(|e| {
+        ApiError::new(crate::error::Code::App, format!("could not turn starting at login {}: {e}", on_off(on)))
+    })?;
     with_settings(app, &state, false, |_| Ok(())).await
 }
 
@@ -134,9 +136,9 @@ pub struct PriceOverride {
 fn day(from: Option<&str>) -> ApiResult<Option<chrono::NaiveDate>> {
     match from.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => timezone::parse_date(s)
-            .map(Some)
-            .ok_or_else(|| ApiError::new("invalid_input", format!("from {s:?}: a date as YYYY-MM-DD"))),
+        Some(s) => timezone::parse_date(s).map(Some).ok_or_else(|| {
+            ApiError::new(crate::error::Code::InvalidInput, format!("from {s:?}: a date as YYYY-MM-DD"))
+        }),
     }
 }
 
@@ -171,7 +173,7 @@ pub async fn set_price_override<R: Runtime>(
 ) -> ApiResult<Vec<PriceOverride>> {
     let model = price.model.trim().to_string();
     if model.is_empty() {
-        return Err(ApiError::new("invalid_input", "a price override needs a model name"));
+        return Err(ApiError::new(crate::error::Code::InvalidInput, "a price override needs a model name"));
     }
     let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let row = OverrideRow {
@@ -206,7 +208,10 @@ pub async fn remove_price_override<R: Runtime>(
         .with_ledger(move |l| {
             if l.remove_price_override(&model, from)?.is_none() {
                 let when = from.map(|d| format!(" from {d}")).unwrap_or_default();
-                return Err(ApiError::new("not_found", format!("no price override for {model}{when}")));
+                return Err(ApiError::new(
+                    crate::error::Code::NotFound,
+                    format!("no price override for {model}{when}"),
+                ));
             }
             list(l)
         })
