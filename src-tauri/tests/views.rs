@@ -2,7 +2,8 @@
 //! estimator, ledger browse/export/backup, past imports and undo) without a window: the
 //! real command list on Tauri's mock runtime, called through IPC as `ui/js/api.js` calls
 //! them, each on its own temporary ledger. Every command's malformed input is rejected
-//! with `invalid_input` and a message that names the field.
+//! with `invalid_input` (a chart size out of range with `chart_size`) and a message that
+//! names the field.
 
 use serde_json::{json, Value};
 use tokenburn::ledger::queries::browse::{EventFilter, ExportFormat};
