@@ -54,10 +54,9 @@ impl Unit {
             Unit::Usd => 9,
             Unit::Tokens => 0,
         };
-        let v =
-            crate::money::parse_scaled(text, scale).map_err(|e| Error::Invalid(format!("--amount {text:?}: {e}")))?;
+        let v = crate::money::parse_scaled(text, scale).map_err(|e| Error::invalid("--amount", text, e.to_string()))?;
         if v <= 0 {
-            return Err(Error::Invalid(format!("--amount {text:?}: a budget must be positive")));
+            return Err(Error::invalid("--amount", text, "a budget must be positive"));
         }
         Ok(v)
     }
@@ -117,25 +116,29 @@ pub struct Budget {
 impl Budget {
     /// Checks the fields that the CLI and the app can get wrong.
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::Invalid(format!("budget {:?}: {m}", self.name)));
+        let bad = |field: &str, value: String, expected: String| {
+            Err(Error::invalid(format!("budget {:?}: {field}", self.name), value, expected))
+        };
         if self.name.trim().is_empty() {
-            return bad("the name is empty".into());
+            return Err(Error::invalid("budget name", &self.name, "is empty"));
         }
         if self.amount <= 0 {
-            return bad("the amount must be positive".into());
+            return bad("--amount", self.unit.format(self.amount), "the amount must be positive".into());
         }
         if !(1..=12).contains(&self.fiscal_year_start) {
-            return bad(format!("--fiscal-year-start {} is not a month (1-12)", self.fiscal_year_start));
+            return bad("--fiscal-year-start", self.fiscal_year_start.to_string(), "is not a month (1-12)".into());
         }
         match (self.period, self.start, self.end) {
             (Kind::Custom, Some(s), Some(e)) if s <= e => {}
-            (Kind::Custom, Some(s), Some(e)) => return bad(format!("--end {e} is before --start {s}")),
-            (Kind::Custom, _, _) => return bad("a custom period needs --start and --end".into()),
-            (_, _, Some(_)) => return bad("--end is only for custom periods".into()),
+            (Kind::Custom, Some(s), Some(e)) => return bad("--end", e.to_string(), format!("is before --start {s}")),
+            (Kind::Custom, _, _) => {
+                return bad("--period", "custom".into(), "a custom period needs --start and --end".into())
+            }
+            (_, _, Some(e)) => return bad("--end", e.to_string(), "is only for custom periods".into()),
             _ => {}
         }
         if let Some(t) = self.thresholds.iter().find(|t| **t == 0 || **t > 1000) {
-            return bad(format!("threshold {t}% is out of range (1-1000)"));
+            return bad("threshold", format!("{t}%"), "is out of range (1-1000)".into());
         }
         Ok(())
     }
@@ -223,7 +226,7 @@ pub fn parse_thresholds(s: &str) -> Result<Vec<u32>> {
         let n: u32 = part
             .trim_end_matches('%')
             .parse()
-            .map_err(|_| Error::Invalid(format!("threshold {part:?} is not a whole percentage")))?;
+            .map_err(|_| Error::invalid("threshold", part, "not a whole percentage"))?;
         out.push(n);
     }
     out.sort_unstable();
@@ -246,10 +249,10 @@ pub fn save(conn: &Connection, b: &Budget, replace: bool) -> Result<()> {
     b.validate()?;
     let exists = get(conn, &b.name)?.is_some();
     if exists && !replace {
-        return Err(Error::Invalid(format!("a budget named {:?} exists already (use `budget edit`)", b.name)));
+        return Err(Error::Exists { what: "budget", name: b.name.clone(), hint: " (use `budget edit`)" });
     }
     if !exists && replace {
-        return Err(Error::Invalid(format!("no budget named {:?}", b.name)));
+        return Err(Error::NotFound { what: "budget", name: b.name.clone() });
     }
     let json = |v: &Vec<String>| serde_json::to_string(v).expect("strings serialise");
     let row = queries::budgets::BudgetRow {

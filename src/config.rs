@@ -57,7 +57,7 @@ pub fn set(ledger: &mut Ledger, key: &str, value: &str) -> Result<String> {
         "default_thresholds" => parse_thresholds(value)?.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
         "notifications" => if parse_switch(value)? { "on" } else { "off" }.to_string(),
         _ => {
-            return Err(Error::Invalid(format!("unknown setting {key:?} (settings: tz, {})", KEYS.join(", "))));
+            return Err(Error::invalid("unknown setting", key, format!("the settings are tz, {}", KEYS.join(", "))));
         }
     };
     ledger.set_setting(key, &stored)?;
@@ -68,18 +68,21 @@ pub fn set(ledger: &mut Ledger, key: &str, value: &str) -> Result<String> {
 pub fn parse_month(value: &str) -> Result<u32> {
     match value.trim().parse::<u32>() {
         Ok(m) if (1..=12).contains(&m) => Ok(m),
-        _ => Err(Error::Invalid(format!("fiscal_year_start {value:?}: a month number, 1-12"))),
+        _ => Err(Error::invalid("fiscal_year_start", value, "a month number, 1-12")),
     }
 }
 
 /// "50,75,90,100": at least one whole percentage, each 1-1000.
 pub fn parse_thresholds(value: &str) -> Result<Vec<u32>> {
-    let list = budget::parse_thresholds(value).map_err(|e| Error::Invalid(format!("default_thresholds: {e}")))?;
+    let list = budget::parse_thresholds(value).map_err(|e| match e {
+        Error::Invalid { value, expected, .. } => Error::invalid("default_thresholds", value, expected),
+        e => e,
+    })?;
     if list.is_empty() {
-        return Err(Error::Invalid(format!("default_thresholds {value:?}: give at least one percentage, e.g. 50,100")));
+        return Err(Error::invalid("default_thresholds", value, "give at least one percentage, e.g. 50,100"));
     }
     if let Some(t) = list.iter().find(|t| **t == 0 || **t > 1000) {
-        return Err(Error::Invalid(format!("default_thresholds {value:?}: {t}% is out of range (1-1000)")));
+        return Err(Error::invalid("default_thresholds", value, format!("{t}% is out of range (1-1000)")));
     }
     Ok(list)
 }
@@ -89,7 +92,7 @@ pub fn parse_switch(value: &str) -> Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Ok(true),
         "off" | "false" | "no" | "0" => Ok(false),
-        _ => Err(Error::Invalid(format!("{value:?}: expected on or off"))),
+        _ => Err(Error::invalid("notifications", value, "expected on or off")),
     }
 }
 
@@ -130,7 +133,7 @@ mod tests {
             ("colour", "red"),
         ] {
             let e = set(&mut l, key, value).unwrap_err();
-            assert_eq!(e.code(), "invalid_input", "{key}={value}: {e}");
+            assert_eq!(e.code(), crate::error::Code::InvalidInput, "{key}={value}: {e}");
         }
         assert_eq!(get(&l).unwrap().fiscal_year_start, 1);
         assert_eq!(get(&l).unwrap().default_thresholds, DEFAULT_THRESHOLDS.to_vec());

@@ -43,10 +43,10 @@ fn ratio_value(text: &Option<String>) -> Option<f64> {
     text.as_deref().and_then(|t| t.parse::<f64>().ok())
 }
 
-fn check_ratio(what: &str, text: &Option<String>) -> Result<()> {
+fn check_ratio(what: &'static str, text: &Option<String>) -> Result<()> {
     match text {
         Some(t) if !t.parse::<f64>().is_ok_and(|v| v > 0.0 && v <= 10.0) => {
-            Err(Error::Invalid(format!("--{what} {t:?}: a ratio such as 0.5 (between 0 and 10)")))
+            Err(Error::invalid(what, t, "a ratio such as 0.5 (between 0 and 10)"))
         }
         _ => Ok(()),
     }
@@ -61,16 +61,17 @@ pub fn set(conn: &Connection, c: &Comp) -> Result<()> {
         c.cap_ratio = c.cap_ratio.or_else(|| prev.cap_ratio.clone());
     }
     if c.currency != "USD" {
-        return Err(Error::Invalid(format!(
-            "--currency {}: only USD is supported (token spend is in USD and Tokenburn stores no exchange rates)",
-            c.currency
-        )));
+        return Err(Error::invalid(
+            "--currency",
+            &c.currency,
+            "only USD is supported (token spend is in USD and Tokenburn stores no exchange rates)",
+        ));
     }
     if c.annual.nanos() <= 0 {
-        return Err(Error::Invalid("--annual must be positive".into()));
+        return Err(Error::invalid("--annual", c.annual, "must be positive"));
     }
-    check_ratio("target-ratio", &c.target_ratio)?;
-    check_ratio("cap-ratio", &c.cap_ratio)?;
+    check_ratio("--target-ratio", &c.target_ratio)?;
+    check_ratio("--cap-ratio", &c.cap_ratio)?;
     comp::upsert(
         conn,
         &CompRow {

@@ -432,5 +432,5 @@ fn combo_dims(conn: &rusqlite::Connection, by: By, filter: &Filter) -> Result<Ve
 
 /// Parses a `--since` / `--until` date.
 pub fn parse_day(s: &str) -> Result<NaiveDate> {
-    timezone::parse_date(s).ok_or_else(|| Error::Invalid(format!("{s:?} is not a date (use YYYY-MM-DD)")))
+    timezone::parse_date(s).ok_or_else(|| Error::invalid("date", s, "is not a date (use YYYY-MM-DD)"))
 }

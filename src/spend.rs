@@ -120,10 +120,11 @@ fn refresh_accounts(conn: &Connection, accounts: &[&str]) -> Result<()> {
 /// `account link ACCOUNT --billed-by OTHER`: ACCOUNT's usage is billed by OTHER.
 pub fn link(conn: &Connection, account: &str, billed_by: &str) -> Result<()> {
     if account == billed_by {
-        return Err(Error::Invalid(format!("an account cannot be billed by itself ({account})")));
+        return Err(Error::invalid("--billed-by", billed_by, "an account cannot be billed by itself"));
     }
-    if effective_account(conn, billed_by)? != billed_by {
-        return Err(Error::Invalid(format!("{billed_by} is itself billed by another account; link to that one")));
+    let payer = effective_account(conn, billed_by)?;
+    if payer != billed_by {
+        return Err(Error::invalid("--billed-by", billed_by, format!("is itself billed by {payer}; link to that one")));
     }
     let old = effective_account(conn, account)?;
     links::set(conn, account, billed_by)?;
@@ -289,10 +290,10 @@ impl Subscription {
 /// Stores a new subscription.
 pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
     if s.usd.nanos() < 0 {
-        return Err(Error::Invalid("a subscription's fee cannot be negative".into()));
+        return Err(Error::invalid("fee", s.usd, "a subscription's fee cannot be negative"));
     }
     if s.until.is_some_and(|u| u < s.from) {
-        return Err(Error::Invalid(format!("--until {} is before --from {}", s.until.unwrap(), s.from)));
+        return Err(Error::invalid("--until", s.until.unwrap(), format!("is before --from {}", s.from)));
     }
     let row = subscriptions::SubscriptionRow {
         name: s.name.clone(),
@@ -304,7 +305,7 @@ pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
         provider: s.provider.clone(),
     };
     if !subscriptions::insert(conn, &row)? {
-        return Err(Error::Invalid(format!("a subscription named {:?} exists already", s.name)));
+        return Err(Error::Exists { what: "subscription", name: s.name.clone(), hint: "" });
     }
     Ok(())
 }
@@ -320,7 +321,7 @@ pub fn subscriptions(conn: &Connection) -> Result<Vec<Subscription>> {
 }
 
 fn subscription_of(r: subscriptions::SubscriptionRow) -> Result<Subscription> {
-    let bad = || Error::Invalid(format!("subscription {:?} is damaged in the ledger", r.name));
+    let bad = || Error::Damaged { what: format!("subscription {:?}", r.name) };
     Ok(Subscription {
         usd: Usd(r.usd_nanos),
         every: r.every.parse().map_err(|_| bad())?,

@@ -281,7 +281,7 @@ fn judge(
             if !msg.contains(&shown) {
                 return Some(format!("the error does not name the file: {msg}"));
             }
-            if e.code() == "ledger" {
+            if e.code() == tokenburn::error::Code::Ledger {
                 return Some(format!("a bad file surfaced as a ledger error: {msg}"));
             }
             if msg.trim_end().ends_with(':') || msg.len() < shown.len() + 5 {
@@ -356,7 +356,7 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
                 // A vendor CSV re-saved with another encoding, a BOM or CRLF is still its format.
                 if forced.is_none() && format.ends_with("-csv") && RESAVED.contains(&name.as_str()) {
                     if let Err(e) = &r {
-                        if e.code() == "unrecognised_file" {
+                        if e.code() == tokenburn::error::Code::UnrecognisedFile {
                             problems.push(format!("{what}: not recognised: {e}"));
                         }
                     }

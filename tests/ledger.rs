@@ -36,7 +36,7 @@ fn an_empty_file_migrates_to_the_newest_schema() {
     Ledger::open(&env.db).unwrap();
     Connection::open(&env.db).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
     let err = Ledger::open(&env.db).err().expect("newer schema refused");
-    assert_eq!(err.code(), "schema_too_new");
+    assert_eq!(err.code(), tokenburn::error::Code::SchemaTooNew);
 }
 
 #[test]

@@ -1,20 +1,22 @@
 //! The one error shape the UI sees: `{code, message}`.
 //!
-//! `code` is stable (the engine's [`tokenburn::error::Error::code`] plus the few below), so
-//! `ui/js/api.js` can switch on it; `message` is for people and may change.
+//! `code` is one of the engine's [`Code`]s, the only list of codes (the engine's errors bring
+//! theirs, the shell's own failures pick one), so `ui/js/api.js` can switch on it; `message`
+//! is for people and may change.
 
 use serde::Serialize;
+pub use tokenburn::error::Code;
 
 /// An error as it crosses the IPC boundary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiError {
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
-        ApiError { code: code.to_string(), message: message.into() }
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
     }
 }
 
@@ -27,7 +29,7 @@ impl From<tokenburn::error::Error> for ApiError {
 /// A failure of the shell itself (a window, an event, a worker thread), not of the engine.
 impl From<tauri::Error> for ApiError {
     fn from(e: tauri::Error) -> ApiError {
-        ApiError::new("app", e.to_string())
+        ApiError::new(Code::App, e.to_string())
     }
 }
 

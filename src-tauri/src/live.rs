@@ -311,7 +311,7 @@ impl<R: Runtime> Worker<R> {
             }
             Err(e) => {
                 eprintln!("tokenburn-desktop: alerts not evaluated: {e}");
-                crate::tray::show_error(&self.app, e.code());
+                crate::tray::show_error(&self.app, &e.code().to_string());
             }
         }
         if emit {

@@ -67,7 +67,8 @@ fn data_version(l: &Ledger) -> Option<i64> {
 
 fn read(db: &Path) -> tokenburn::error::Result<Ready> {
     let ledger = Ledger::open(db)?;
-    let version = data_version(&ledger).ok_or_else(|| tokenburn::error::Error::Invalid("no data_version".into()))?;
+    let version =
+        data_version(&ledger).ok_or(tokenburn::error::Error::Unavailable { what: "the ledger's data_version" })?;
     let tz = ledger.tz()?;
     let today = today(tz);
     let dashboard = dashboard::dashboard(&ledger, today).ok();

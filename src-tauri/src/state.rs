@@ -84,5 +84,5 @@ where
 {
     tauri::async_runtime::spawn_blocking(move || f(&mut Ledger::open(&db)?))
         .await
-        .map_err(|e| ApiError::new("app", format!("worker thread failed: {e}")))?
+        .map_err(|e| ApiError::new(crate::error::Code::App, format!("worker thread failed: {e}")))?
 }

@@ -2,7 +2,8 @@
 //! estimator, ledger browse/export/backup, past imports and undo) without a window: the
 //! real command list on Tauri's mock runtime, called through IPC as `ui/js/api.js` calls
 //! them, each on its own temporary ledger. Every command's malformed input is rejected
-//! with `invalid_input` and a message that names the field.
+//! with `invalid_input` (a chart size out of range with `chart_size`) and a message that
+//! names the field.
 
 use serde_json::{json, Value};
 use tokenburn::ledger::queries::browse::{EventFilter, ExportFormat};
@@ -16,10 +17,15 @@ use mock::{app, fixture, TestApp};
 impl TestApp {
     /// The call fails with `invalid_input` and a message containing `says`.
     fn rejects(&self, cmd: &str, args: Value, says: &str) {
+        self.rejects_with("invalid_input", cmd, args, says)
+    }
+
+    /// The call fails with `code` and a message containing `says`.
+    fn rejects_with(&self, code: &str, cmd: &str, args: Value, says: &str) {
         match self.call(cmd, args.clone()) {
             Ok(v) => panic!("{cmd} {args} was accepted: {v}"),
             Err(e) => {
-                assert_eq!(e["code"], "invalid_input", "{cmd} {args}: {e}");
+                assert_eq!(e["code"], code, "{cmd} {args}: {e}");
                 let m = e["message"].as_str().unwrap();
                 assert!(m.contains(says), "{cmd} {args}: message {m:?} does not say {says:?}");
             }
@@ -126,17 +132,18 @@ fn malformed_budgets_and_chart_styles_are_rejected() {
     // Serde rejects a wrong type before the command runs.
     assert!(t.call("save_budget", json!({ "budget": { "name": 5 }, "replace": false })).is_err());
 
-    for (k, v, says) in [
-        ("theme", json!("purple"), "light or dark"),
-        ("locale", json!("<script>"), "locale"),
-        ("locale", json!(""), "locale"),
-        ("width", json!(10), "out of range"),
-        ("height", json!(100000), "out of range"),
+    // A size out of range has its own code, which the UI explains as the window's size.
+    for (k, v, code, says) in [
+        ("theme", json!("purple"), "invalid_input", "light or dark"),
+        ("locale", json!("<script>"), "invalid_input", "locale"),
+        ("locale", json!(""), "invalid_input", "locale"),
+        ("width", json!(10), "chart_size", "out of range"),
+        ("height", json!(100000), "chart_size", "out of range"),
     ] {
         let mut s = style();
         s[k] = v;
-        t.rejects("budgets", json!({ "style": s.clone() }), says);
-        t.rejects("compensation", json!({ "style": s }), says);
+        t.rejects_with(code, "budgets", json!({ "style": s.clone() }), says);
+        t.rejects_with(code, "compensation", json!({ "style": s }), says);
     }
     assert!(t.ok("budgets", json!({ "style": style() })).as_array().unwrap().is_empty(), "nothing was saved");
 }

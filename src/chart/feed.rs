@@ -30,7 +30,7 @@ fn base(since: Option<NaiveDate>, until: Option<NaiveDate>) -> Filter {
 }
 
 fn spend(r: &Row) -> Result<Usd> {
-    Usd::parse(&r.cost_usd).map_err(|e| Error::Invalid(format!("report amount {:?}: {e}", r.cost_usd)))
+    Usd::parse(&r.cost_usd).map_err(|e| Error::invalid("report amount", &r.cost_usd, e.to_string()))
 }
 
 fn range(
@@ -90,7 +90,11 @@ fn split(
     value: impl Fn(&Row) -> Result<i128>,
 ) -> Result<Vec<(String, String, i128)>> {
     if matches!(by, By::Day | By::Week | By::Month) {
-        return Err(Error::Invalid("break down by model, provider or project".into()));
+        return Err(Error::invalid(
+            "--by",
+            format!("{by:?}").to_lowercase(),
+            "break down by model, provider or project",
+        ));
     }
     let series = |flt: &Filter| -> Result<BTreeMap<String, i128>> {
         let mut m = BTreeMap::new();

@@ -112,7 +112,7 @@ pub const MAX_SIDE: u32 = 6000;
 
 /// Parses "800x500".
 pub fn parse_size(s: &str) -> Result<(u32, u32), ChartError> {
-    let bad = || ChartError::Invalid(format!("{s:?} is not a size (use WIDTHxHEIGHT, e.g. 800x500)"));
+    let bad = || ChartError::NotASize(s.to_string());
     let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
     let (w, h) = (w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?);
     check_size(w, h)?;
@@ -149,8 +149,8 @@ impl Format {
 pub enum ChartError {
     #[error("chart size {width}x{height} is out of range (each side {MIN_SIDE} to {MAX_SIDE} pixels)")]
     Size { width: u32, height: u32 },
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{0:?} is not a size (use WIDTHxHEIGHT, e.g. 800x500)")]
+    NotASize(String),
     #[error("drawing the chart: {0}")]
     Draw(String),
     #[error("encoding the PNG: {0}")]
@@ -159,12 +159,13 @@ pub enum ChartError {
 
 impl ChartError {
     /// A stable machine-readable code for the UI and scripts.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error::Code {
+        use crate::error::Code;
         match self {
-            ChartError::Size { .. } => "chart_size",
-            ChartError::Invalid(_) => "invalid_input",
-            ChartError::Draw(_) => "chart_draw",
-            ChartError::Png(_) => "chart_png",
+            ChartError::Size { .. } => Code::ChartSize,
+            ChartError::NotASize(_) => Code::InvalidInput,
+            ChartError::Draw(_) => Code::ChartDraw,
+            ChartError::Png(_) => Code::ChartPng,
         }
     }
 }

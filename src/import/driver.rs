@@ -228,7 +228,7 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
                         Err(_) => Vec::with_capacity(BATCH),
                     };
                     let full = std::mem::replace(&mut batch, next);
-                    send.send(full).map_err(|_| Error::Invalid("import stopped".into()))?;
+                    send.send(full).map_err(|_| Error::Stopped { what: "import" })?;
                 }
                 Ok(())
             };
@@ -247,7 +247,7 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
                 }
             };
             if !batch.is_empty() {
-                send.send(batch).map_err(|_| Error::Invalid("import stopped".into()))?;
+                send.send(batch).map_err(|_| Error::Stopped { what: "import" })?;
             }
             Ok(sha)
         });

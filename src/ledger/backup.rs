@@ -102,7 +102,9 @@ fn from_json(v: &Json, table: &str, col: &str) -> Result<Value> {
             None => Value::Real(n.as_f64().unwrap_or(0.0)),
         },
         Json::String(s) => Value::Text(s.clone()),
-        _ => return Err(Error::Invalid(format!("export: {table}.{col}: unexpected value {v}"))),
+        _ => {
+            return Err(Error::BadExport { table: format!("{table}.{col}"), problem: format!("unexpected value {v}") })
+        }
     })
 }
 
@@ -125,7 +127,8 @@ pub fn export(conn: &Connection) -> Result<Export> {
 
 pub fn export_json(conn: &Connection, w: &mut dyn Write) -> Result<()> {
     let doc = export(conn)?;
-    serde_json::to_writer(&mut *w, &doc).map_err(|e| Error::Invalid(format!("export: {e}")))?;
+    serde_json::to_writer(&mut *w, &doc)
+        .map_err(|e| Error::Write { what: "the export".into(), reason: e.to_string() })?;
     w.write_all(b"\n").map_err(|e| Error::io("(output)", e))
 }
 
@@ -150,7 +153,7 @@ pub fn export_csv(conn: &Connection, dir: &Path) -> Result<()> {
     for (name, t) in &doc.tables {
         let path = dir.join(format!("{name}.csv"));
         let mut w = csv::Writer::from_writer(super::create_private(&path)?);
-        let err = |e: csv::Error| Error::Invalid(format!("{}: {e}", path.display()));
+        let err = |e: csv::Error| Error::Write { what: path.display().to_string(), reason: e.to_string() };
         w.write_record(&t.columns).map_err(err)?;
         for row in &t.rows {
             w.write_record(row.iter().map(csv_cell)).map_err(err)?;
@@ -212,10 +215,7 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Export> {
 /// unless `replace`, and an export from a newer schema than this build's.
 pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
     if doc.schema > SCHEMA_VERSION {
-        return Err(Error::Invalid(format!(
-            "the export is from schema {} but this build knows {SCHEMA_VERSION}: upgrade Tokenburn",
-            doc.schema
-        )));
+        return Err(Error::ExportTooNew { found: doc.schema, supported: SCHEMA_VERSION });
     }
     let present = tables(conn)?;
     // Before schema 3 the events were a table of their own, with every delivery linked: they
@@ -227,7 +227,7 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
     };
     for name in doc.tables.keys() {
         if !present.contains(name) && !(old && (name == "events" || name == "event_imports")) {
-            return Err(Error::Invalid(format!("the export has a table {name:?} this ledger does not know")));
+            return Err(Error::BadExport { table: name.clone(), problem: "a table this ledger does not know".into() });
         }
     }
     conn.execute_batch("BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON;")?;
@@ -238,7 +238,7 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
             |r| r.get(0),
         )?;
         if holds > 0 && !replace {
-            return Err(Error::Invalid("the ledger is not empty: restore into a new --db, or pass --replace".into()));
+            return Err(Error::NotEmpty);
         }
         for t in present.iter().rev() {
             conn.execute(&format!("DELETE FROM \"{t}\""), [])?;
@@ -261,11 +261,10 @@ pub fn restore(conn: &Connection, doc: &Export, replace: bool) -> Result<u64> {
             let mut stmt = conn.prepare(&format!("INSERT INTO {} ({cols}) VALUES ({marks})", target(name)))?;
             for row in &t.rows {
                 if row.len() != t.columns.len() {
-                    return Err(Error::Invalid(format!(
-                        "export: a row of {name} has {} values for {} columns",
-                        row.len(),
-                        t.columns.len()
-                    )));
+                    return Err(Error::BadExport {
+                        table: name.clone(),
+                        problem: format!("a row has {} values for {} columns", row.len(), t.columns.len()),
+                    });
                 }
                 let values: Vec<Value> =
                     row.iter().zip(&t.columns).map(|(v, c)| from_json(v, name, c)).collect::<Result<_>>()?;

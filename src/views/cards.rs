@@ -142,7 +142,7 @@ impl CompensationData {
 }
 
 fn render_svg(chart: &Chart, opts: &Options) -> Result<String> {
-    crate::chart::render_svg(chart, opts).map_err(|e| crate::error::Error::Invalid(e.to_string()))
+    Ok(crate::chart::render_svg(chart, opts)?)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::chart::{DateLocale, Options, Theme};
+use crate::error::{Error, Result};
 
 /// How the UI wants charts drawn: its colour scheme and locale, and a size.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,22 +19,20 @@ pub struct ChartStyle {
 
 impl ChartStyle {
     /// Checks every field and turns them into the engine's options.
-    pub fn options(&self) -> std::result::Result<Options, String> {
-        let theme: Theme = self.theme.parse()?;
+    pub fn options(&self) -> Result<Options> {
+        let theme: Theme =
+            self.theme.parse().map_err(|_| Error::invalid("theme", &self.theme, "expected light or dark"))?;
         let ok_tag = !self.locale.is_empty()
             && self.locale.len() <= 35
             && self.locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok_tag {
-            return Err(format!("{:?} is not a locale tag (such as en-US)", self.locale));
+            return Err(Error::invalid("locale", &self.locale, "is not a locale tag (such as en-US)"));
         }
         // A well-formed tag the chart's date data lacks falls back to en-US dates.
         let locale = DateLocale::parse(&self.locale).unwrap_or_default();
         let (min, max) = (crate::chart::MIN_SIDE, crate::chart::MAX_SIDE);
         if !(min..=max).contains(&self.width) || !(min..=max).contains(&self.height) {
-            return Err(format!(
-                "chart size {}x{} is out of range ({min} to {max} pixels a side)",
-                self.width, self.height
-            ));
+            return Err(crate::chart::ChartError::Size { width: self.width, height: self.height }.into());
         }
         Ok(Options { width: self.width, height: self.height, theme, locale })
     }
@@ -52,9 +51,9 @@ mod tests {
         let o = style("dark", "de", 640).options().unwrap();
         assert_eq!((o.width, o.height), (640, 360));
         assert!(style("sepia", "de", 640).options().is_err());
-        assert!(style("dark", "<b>", 640).options().unwrap_err().contains("not a locale tag"));
+        assert!(style("dark", "<b>", 640).options().unwrap_err().to_string().contains("not a locale tag"));
         assert!(style("dark", "", 640).options().is_err());
-        assert!(style("dark", "de", 1).options().unwrap_err().contains("out of range"));
+        assert!(style("dark", "de", 1).options().unwrap_err().to_string().contains("out of range"));
         // A well-formed tag without date data still draws (in en-US dates).
         assert!(style("light", "xx-YY", 640).options().is_ok());
     }

@@ -54,17 +54,22 @@ export const api = {
 };
 
 // Advice for a person, by stable error code; the message says what exactly went wrong.
+// The keys are exactly the engine's `Code` names (src/error.rs); a desktop test fails when
+// one is missing here or one here is not a code.
 const advice = {
   ledger_busy: "The ledger is busy (another Tokenburn is writing to it). Try again in a moment.",
   schema_too_new: "This ledger was written by a newer Tokenburn. Update the app.",
   unrecognised_file: "Tokenburn does not know this file's format.",
+  unknown_format: "Tokenburn has no importer by that name.",
   bad_file: "The file could not be read as its format; nothing of it was imported.",
-  io: "The file or folder could not be read.",
+  io: "The file or folder could not be read or written.",
   invalid_input: "That value is not valid.",
   not_found: "It is not there (any more); the list is up to date now.",
   unsupported: "This is not available on this system.",
   ledger: "The ledger file could not be read or written. Check the disk and the file's permissions, then try again.",
   chart_size: "The chart could not be drawn at this window size.",
+  chart_draw: "The chart could not be drawn. Try again; if it persists, restart Tokenburn.",
+  chart_png: "The chart could not be saved as a PNG image.",
   app: "Something went wrong inside the app. Try again; if it persists, restart Tokenburn.",
 };
 

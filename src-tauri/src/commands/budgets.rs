@@ -79,7 +79,7 @@ impl BudgetInput {
 #[tauri::command]
 pub async fn budgets(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Vec<BudgetCard>> {
     crate::timing::mark("budget cards asked");
-    let opts = style.options().map_err(invalid)?;
+    let opts = style.options()?;
     let drawn = opts.clone();
     let out = match state.prefetched(|r| r.cards.take(), move |c| Ok(c.render(Some(&drawn))?)).await {
         Some(cards) => cards,
@@ -152,7 +152,7 @@ impl CompInput {
 #[tauri::command]
 pub async fn compensation(state: State<'_, AppState>, style: ChartStyle) -> ApiResult<Compensation> {
     crate::timing::mark("compensation asked");
-    let opts = style.options().map_err(invalid)?;
+    let opts = style.options()?;
     let drawn = opts.clone();
     let out = match state.prefetched(|r| r.compensation.take(), move |c| Ok(c.render(&drawn)?)).await {
         Some(comp) => comp,

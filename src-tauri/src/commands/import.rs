@@ -49,6 +49,6 @@ pub async fn pick_paths<R: Runtime>(app: AppHandle<R>, folders: bool) -> ApiResu
         }
     })
     .await
-    .map_err(|e| crate::error::ApiError::new("app", e.to_string()))?;
+    .map_err(|e| crate::error::ApiError::new(crate::error::Code::App, e.to_string()))?;
     Ok(picked.unwrap_or_default().into_iter().map(|p| p.to_string()).collect())
 }

@@ -12,7 +12,7 @@ pub const MAX_TEXT: usize = 200;
 pub const MAX_ITEMS: usize = 50;
 
 pub fn invalid(msg: impl Into<String>) -> ApiError {
-    ApiError::new("invalid_input", msg)
+    ApiError::new(crate::error::Code::InvalidInput, msg)
 }
 
 /// A `YYYY-MM-DD` date.

@@ -14,7 +14,7 @@ use tokenburn::ledger::queries::imports::{ImportRow, Removed};
 use tokenburn::ledger::Ledger;
 
 use super::input::{invalid, opt_date, opt_text};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::state::AppState;
 
 /// The filter as the form sends it.
@@ -171,8 +171,8 @@ async fn open_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, kind: &str, ex
         app.dialog().file().set_title(title).add_filter(kind, &[&ext]).blocking_pick_file()
     })
     .await
-    .map_err(|e| ApiError::new("app", e.to_string()))?;
-    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))
+    .map_err(|e| ApiError::new(Code::App, e.to_string()))?;
+    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new(Code::App, e.to_string()))
 }
 
 /// The native save dialog offering `name`, for files of extension `ext`; None when cancelled.
@@ -187,6 +187,6 @@ async fn save_dialog<R: Runtime>(app: &AppHandle<R>, title: &str, name: &str, ex
             .blocking_save_file()
     })
     .await
-    .map_err(|e| ApiError::new("app", e.to_string()))?;
-    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new("app", e.to_string()))
+    .map_err(|e| ApiError::new(Code::App, e.to_string()))?;
+    picked.map(|p| p.into_path()).transpose().map_err(|e| ApiError::new(Code::App, e.to_string()))
 }

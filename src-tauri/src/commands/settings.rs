@@ -14,7 +14,7 @@ use tokenburn::ledger::queries::prices::{self, OverrideRow};
 use tokenburn::ledger::Ledger;
 use tokenburn::{config, timezone};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Code};
 use crate::state::AppState;
 
 /// What the Settings view shows.
@@ -79,7 +79,7 @@ pub async fn settings<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
 /// Sets the ledger's zone; days, weeks and months are re-bucketed at the next report.
 #[tauri::command]
 pub async fn set_tz<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, tz: String) -> ApiResult<Settings> {
-    let zone = timezone::parse_tz(&tz).map_err(|e| ApiError::new("invalid_input", e.to_string()))?;
+    let zone = timezone::parse_tz(&tz).map_err(tokenburn::error::Error::from)?;
     with_settings(app, &state, true, move |l| Ok(l.set_tz(zone)?)).await
 }
 
@@ -99,10 +99,10 @@ pub async fn set_config<R: Runtime>(
 #[tauri::command]
 pub async fn set_autostart<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, on: bool) -> ApiResult<Settings> {
     let Some(manager) = app.try_state::<AutoLaunchManager>() else {
-        return Err(ApiError::new("unsupported", "starting at login cannot be managed here"));
+        return Err(ApiError::new(Code::Unsupported, "starting at login cannot be managed here"));
     };
     let done = if on { manager.enable() } else { manager.disable() };
-    done.map_err(|e| ApiError::new("app", format!("could not turn starting at login {}: {e}", on_off(on))))?;
+    done.map_err(|e| ApiError::new(Code::App, format!("could not turn starting at login {}: {e}", on_off(on))))?;
     with_settings(app, &state, false, |_| Ok(())).await
 }
 
@@ -137,7 +137,7 @@ impl PriceOverride {
     pub fn to_row(&self) -> ApiResult<OverrideRow> {
         let model = self.model.trim().to_string();
         if model.is_empty() {
-            return Err(ApiError::new("invalid_input", "a price override needs a model name"));
+            return Err(ApiError::new(Code::InvalidInput, "a price override needs a model name"));
         }
         let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
         Ok(OverrideRow {
@@ -157,7 +157,7 @@ fn day(from: Option<&str>) -> ApiResult<Option<chrono::NaiveDate>> {
         None => Ok(None),
         Some(s) => timezone::parse_date(s)
             .map(Some)
-            .ok_or_else(|| ApiError::new("invalid_input", format!("from {s:?}: a date as YYYY-MM-DD"))),
+            .ok_or_else(|| ApiError::new(Code::InvalidInput, format!("from {s:?}: a date as YYYY-MM-DD"))),
     }
 }
 
@@ -219,7 +219,7 @@ pub async fn remove_price_override<R: Runtime>(
 fn remove(l: &mut Ledger, model: &str, from: Option<chrono::NaiveDate>) -> ApiResult<Vec<PriceOverride>> {
     if l.remove_price_override(model, from)?.is_none() {
         let when = from.map(|d| format!(" from {d}")).unwrap_or_default();
-        return Err(ApiError::new("not_found", format!("no price override for {model}{when}")));
+        return Err(ApiError::new(Code::NotFound, format!("no price override for {model}{when}")));
     }
     list(l)
 }

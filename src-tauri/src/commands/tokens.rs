@@ -92,5 +92,5 @@ pub async fn price_models(state: State<'_, AppState>) -> ApiResult<Vec<String>> 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::new("app", format!("worker thread failed: {e}")))?
+        .map_err(|e| ApiError::new(crate::error::Code::App, format!("worker thread failed: {e}")))?
 }

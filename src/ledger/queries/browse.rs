@@ -101,7 +101,7 @@ const SLACK_MS: i64 = 2 * 86_400_000;
 fn where_clause(f: &EventFilter, tz: Tz, args: &mut Vec<Value>) -> Result<String> {
     if let (Some(s), Some(u)) = (f.since, f.until) {
         if s > u {
-            return Err(Error::Invalid(format!("the first day {s} is after the last day {u}")));
+            return Err(Error::invalid("since", s, format!("the first day is after the last day {u}")));
         }
     }
     let mut w = vec!["1 = 1".to_string()];
@@ -118,7 +118,7 @@ fn where_clause(f: &EventFilter, tz: Tz, args: &mut Vec<Value>) -> Result<String
         ));
     }
     if let Some(u) = f.until {
-        let next = u.succ_opt().ok_or_else(|| Error::Invalid(format!("{u} is past the last date")))?;
+        let next = u.succ_opt().ok_or_else(|| Error::invalid("until", u, "is past the last date"))?;
         args.push(Value::Integer((day_start_ms(tz, next) + SLACK_MS).div_euclid(86_400_000)));
         args.push(Value::Text(u.to_string()));
         args.push(Value::Integer(day_start_ms(tz, next)));
@@ -176,7 +176,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<EventRow> {
 /// starting after `after`.
 pub fn events_page(conn: &Connection, tz: Tz, f: &EventFilter, limit: u32, after: Option<Cursor>) -> Result<EventPage> {
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Error::Invalid(format!("page size {limit} is out of range (1-{MAX_PAGE})")));
+        return Err(Error::invalid("page size", limit, format!("is out of range (1-{MAX_PAGE})")));
     }
     let mut args = Vec::new();
     let mut w = where_clause(f, tz, &mut args)?;
@@ -218,7 +218,7 @@ impl std::str::FromStr for ExportFormat {
         match s {
             "csv" => Ok(ExportFormat::Csv),
             "json" => Ok(ExportFormat::Json),
-            _ => Err(Error::Invalid(format!("{s:?}: expected csv or json"))),
+            _ => Err(Error::invalid("format", s, "expected csv or json")),
         }
     }
 }
@@ -237,18 +237,20 @@ pub fn export_events(
     let sql = format!("SELECT {COLUMNS} FROM events WHERE {wc} {ORDER}");
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-    let io = |e: std::io::Error| Error::Invalid(format!("writing the export: {e}"));
+    let io = |e: std::io::Error| Error::Write { what: "the export".into(), reason: e.to_string() };
     let mut n = 0u64;
     match format {
         ExportFormat::Csv => {
             let mut out = csv::Writer::from_writer(w);
             while let Some(r) = rows.next()? {
-                out.serialize(row(r)?).map_err(|e| Error::Invalid(format!("writing the export: {e}")))?;
+                out.serialize(row(r)?)
+                    .map_err(|e| Error::Write { what: "the export".into(), reason: e.to_string() })?;
                 n += 1;
             }
             if n == 0 {
                 // No row: still write the header, so the file says what it would hold.
-                out.write_record(CSV_HEADER).map_err(|e| Error::Invalid(format!("writing the export: {e}")))?;
+                out.write_record(CSV_HEADER)
+                    .map_err(|e| Error::Write { what: "the export".into(), reason: e.to_string() })?;
             }
             out.flush().map_err(io)?;
         }
@@ -260,7 +262,7 @@ pub fn export_events(
                 }
                 w.write_all(b"\n").map_err(io)?;
                 serde_json::to_writer(&mut *w, &row(r)?)
-                    .map_err(|e| Error::Invalid(format!("writing the export: {e}")))?;
+                    .map_err(|e| Error::Write { what: "the export".into(), reason: e.to_string() })?;
                 n += 1;
             }
             w.write_all(b"\n]\n").map_err(io)?;
@@ -301,7 +303,7 @@ const CSV_HEADER: &[&str] = &[
 /// are fine here.
 pub fn imports_page(conn: &Connection, limit: u32, offset: u64) -> Result<(Vec<ImportRow>, u64)> {
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Error::Invalid(format!("page size {limit} is out of range (1-{MAX_PAGE})")));
+        return Err(Error::invalid("page size", limit, format!("is out of range (1-{MAX_PAGE})")));
     }
     let total: i64 = conn.query_row("SELECT COUNT(*) FROM imports", [], |r| r.get(0))?;
     let mut stmt = conn.prepare(&format!("{SELECT_IMPORTS} ORDER BY i.id DESC LIMIT ?1 OFFSET ?2"))?;
@@ -326,7 +328,7 @@ mod tests {
         let d = |s: &str| crate::timezone::parse_date(s);
         let f = EventFilter { since: d("2025-02-01"), until: d("2025-01-01"), ..Default::default() };
         let e = events_page(l.conn(), Tz::UTC, &f, 10, None).unwrap_err();
-        assert_eq!(e.code(), "invalid_input");
+        assert_eq!(e.code(), crate::error::Code::InvalidInput);
         assert!(e.to_string().contains("after"), "{e}");
         for bad in [0, MAX_PAGE + 1] {
             assert!(events_page(l.conn(), Tz::UTC, &EventFilter::default(), bad, None).is_err());

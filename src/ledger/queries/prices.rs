@@ -25,9 +25,9 @@ impl OverrideRow {
     /// (read = input, 5m write = 1.25x input, 1h write = 2x input).
     pub fn to_override(&self) -> Result<PriceOverride> {
         let p = |what: &str, s: &str| {
-            let bad = |e: String| Error::Invalid(format!("price override for {}: {what}: {e}", self.model));
+            let bad = |e: String| Error::invalid(format!("price override for {}: {what}", self.model), s, e);
             match PerMTok::parse_per_mtok(s) {
-                Ok(v) if v.0 < 0 => Err(bad(format!("{s:?} is negative"))),
+                Ok(v) if v.0 < 0 => Err(bad("is negative".into())),
                 Ok(v) => Ok(v),
                 Err(e) => Err(bad(e.to_string())),
             }

@@ -35,7 +35,11 @@ pub fn set_default(conn: &Connection, key: &str, value: &str) -> Result<()> {
 pub fn tz(conn: &Connection) -> Result<Tz> {
     match get(conn, "tz")? {
         Some(name) => timezone::parse_tz(&name).map_err(|e| {
-            Error::Invalid(format!("the ledger's setting tz: {e}; set one with `tokenburn config set tz NAME`"))
+            Error::invalid(
+                "the ledger's setting tz",
+                &e.0,
+                "not an IANA zone name; set one with `tokenburn config set tz NAME`",
+            )
         }),
         None => Ok(Tz::UTC),
     }
