@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use rusqlite::types::Value;
-use tokenburn::import::SOURCES;
+use tokenburn::import::{Position, SOURCES};
 use tokenburn::ledger::Ledger;
 
 /// One fixture per format: the first file of its folder (sorted).
@@ -247,9 +247,10 @@ fn events(l: &Ledger, upto: i64) -> Snapshot {
 /// Damage a CSV gets from being opened and saved again elsewhere: detection must still know it.
 const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", "UTF-16BE with BOM"];
 
-/// Formats whose rejected "line" is the record's place in a JSON document (FORMATS.md), not
-/// a line of the file; their reasons say which bucket and result.
-const DOCUMENT_FORMATS: &[&str] = &["openai-usage-json", "openai-costs-json", "anthropic-cost-json"];
+/// Formats whose rejected rows are records: their place in a JSON document (FORMATS.md),
+/// not a line of the file; their reasons say which bucket and result.
+const DOCUMENT_FORMATS: &[&str] =
+    &["openai-usage-json", "openai-costs-json", "anthropic-cost-json", "ccusage-json", "claude-stats"];
 
 fn count(l: &Ledger, sql: &str) -> i64 {
     l.conn().query_row(sql, [], |r| r.get(0)).unwrap()
@@ -267,11 +268,13 @@ fn judge(
     match result {
         Ok(rep) => {
             for rj in &rep.rejected {
-                if rj.line == 0 || (rj.line > max_line && !DOCUMENT_FORMATS.contains(&format)) {
-                    return Some(format!("rejected line {} outside 1..={max_line}: {}", rj.line, rj.reason));
-                }
+                let n = match (rj.at, DOCUMENT_FORMATS.contains(&format)) {
+                    (Position::Line(n), false) if (1..=max_line).contains(&n) => n,
+                    (Position::Record(n), true) if n > 0 => n,
+                    _ => return Some(format!("rejected at {} outside 1..={max_line} lines: {}", rj.at, rj.reason)),
+                };
                 if rj.reason.trim().len() < 5 {
-                    return Some(format!("line {}: a reason that says nothing: {:?}", rj.line, rj.reason));
+                    return Some(format!("{} {n}: a reason that says nothing: {:?}", rj.at, rj.reason));
                 }
             }
             None
@@ -448,9 +451,11 @@ fn the_cli_names_the_file_and_line_of_damage() {
             continue;
         }
         if out.status.success() {
-            // Every rejected row is printed as `file:line: reason`.
+            // Every rejected row is printed as `file:line: reason`, or as `file: record N:
+            // reason` in a JSON document.
+            let at = if DOCUMENT_FORMATS.contains(&format) { " record " } else { "" };
             for l in stdout.lines().filter(|l| l.starts_with("  ")) {
-                let rest = l.trim_start().strip_prefix(&format!("{shown}:")).unwrap_or("");
+                let rest = l.trim_start().strip_prefix(&format!("{shown}:{at}")).unwrap_or("");
                 let (line, reason) = rest.split_once(": ").unwrap_or(("", ""));
                 if line.parse::<u64>().map_or(true, |n| n == 0) || reason.len() < 5 {
                     problems.push(format!("{what}: a rejected row without its line or reason: {l}"));

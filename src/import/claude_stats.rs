@@ -11,7 +11,7 @@ use std::io::BufRead;
 
 use serde::Deserialize;
 
-use super::{bad_json, read_doc, ParseCtx, Sink, Sniff, Source};
+use super::{bad_json, read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
 use crate::timezone;
@@ -53,6 +53,10 @@ impl Source for ClaudeStats {
             && memchr::memmem::find(sniff.head, b"\"dailyModelTokens\"").is_some()
     }
 
+    fn position(&self, n: u64) -> Position {
+        Position::Record(n)
+    }
+
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         let text = read_doc(input, ctx)?;
         let doc: Doc = serde_json::from_str(&text).map_err(|e| bad_json(ctx.path, &e))?;
@@ -65,12 +69,12 @@ impl Source for ClaudeStats {
             let row = i as u64 + 1;
             ctx.rows += 1;
             let Some(date) = timezone::parse_date(&day.date) else {
-                ctx.reject(row, format!("dailyModelTokens[{i}]: date {:?} is not YYYY-MM-DD", day.date));
+                ctx.reject(self.position(row), format!("dailyModelTokens[{i}]: date {:?} is not YYYY-MM-DD", day.date));
                 continue;
             };
             for (model, n) in &day.by_model {
                 let Some(tokens) = n.as_i64().filter(|t| *t >= 0) else {
-                    ctx.reject(row, format!("dailyModelTokens[{i}] {model}: {n} is not a token count"));
+                    ctx.reject(self.position(row), format!("dailyModelTokens[{i}] {model}: {n} is not a token count"));
                     continue;
                 };
                 if tokens == 0 {

@@ -6,7 +6,7 @@
 
 use std::io::BufRead;
 
-use super::{ParseCtx, Tail};
+use super::{ParseCtx, Position, Tail};
 use crate::error::{Error, Result};
 
 /// Lines longer than this are rejected without being held in memory.
@@ -69,7 +69,7 @@ pub fn for_each_line(
         ctx.last_line = line_no;
         if too_long {
             ctx.rows += 1;
-            ctx.reject(line_no, format!("line is longer than {} MiB; skipped", MAX_LINE >> 20));
+            ctx.reject(Position::Line(line_no), format!("line is longer than {} MiB; skipped", MAX_LINE >> 20));
             continue;
         }
         let mut bytes = &buf[..];
@@ -86,14 +86,17 @@ pub fn for_each_line(
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                ctx.reject(line_no, format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1));
+                ctx.reject(
+                    Position::Line(line_no),
+                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+                );
                 continue;
             }
         };
         if let Err(reason) = f(ctx, line_no, text)? {
             let reason =
                 if complete { reason } else { format!("truncated last line (no newline at end of file): {reason}") };
-            ctx.reject(line_no, reason);
+            ctx.reject(Position::Line(line_no), reason);
         }
     }
 }

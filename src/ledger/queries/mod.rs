@@ -2,6 +2,7 @@
 
 pub mod browse;
 pub mod events;
+pub mod import_hashes;
 pub mod imports;
 pub mod prices;
 pub mod rollup;
