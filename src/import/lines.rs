@@ -30,33 +30,7 @@ pub fn for_each_line(
             // Give back what one huge line took, so memory stays bounded by the largest line.
             buf = Vec::with_capacity(64 * 1024);
         }
-        let mut too_long = false;
-        let mut read = 0usize;
-        let mut complete = false;
-        loop {
-            let chunk = input.fill_buf().map_err(|e| Error::io(ctx.path, e))?;
-            if chunk.is_empty() {
-                break;
-            }
-            let (take, done) = match memchr::memchr(b'\n', chunk) {
-                Some(i) => (i + 1, true),
-                None => (chunk.len(), false),
-            };
-            if !too_long {
-                if buf.len() + take > MAX_LINE {
-                    too_long = true;
-                    buf.clear();
-                } else {
-                    buf.extend_from_slice(&chunk[..take]);
-                }
-            }
-            read += take;
-            input.consume(take);
-            if done {
-                complete = true;
-                break;
-            }
-        }
+        let Physical { read, complete, too_long } = read_line(input, &mut buf).map_err(|e| Error::io(ctx.path, e))?;
         if read == 0 {
             return Ok(());
         }
@@ -97,6 +71,46 @@ pub fn for_each_line(
             let reason =
                 if complete { reason } else { format!("truncated last line (no newline at end of file): {reason}") };
             ctx.reject(Position::Line(line_no), reason);
+        }
+    }
+}
+
+/// What [`read_line`] read of one physical line.
+struct Physical {
+    /// Bytes consumed, its line feed included (0 at the end of the input).
+    read: usize,
+    /// Whether it ended with a line feed (else the input ended first).
+    complete: bool,
+    /// Whether it was longer than [`MAX_LINE`]: then `buf` holds none of it.
+    too_long: bool,
+}
+
+/// Reads one physical line into `buf` (empty on entry), holding at most [`MAX_LINE`] bytes
+/// of it.
+fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Physical> {
+    let mut line = Physical { read: 0, complete: false, too_long: false };
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(line);
+        }
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !line.too_long {
+            if buf.len() + take > MAX_LINE {
+                line.too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+        }
+        line.read += take;
+        input.consume(take);
+        if done {
+            line.complete = true;
+            return Ok(line);
         }
     }
 }
