@@ -125,3 +125,33 @@ pub fn json_reason(e: &serde_json::Error) -> String {
         Category::Io => format!("read error: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Cursor};
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn an_over_long_line_is_rejected_by_number_and_the_rest_read() {
+        let mut data = b"one\n".to_vec();
+        data.resize(data.len() + MAX_LINE + 1, b'x');
+        data.extend_from_slice(b"\nthree\nfour");
+        for capacity in [7, 64 * 1024] {
+            let mut ctx = ParseCtx::new(Path::new("t.jsonl"));
+            let mut seen = Vec::new();
+            let mut input = BufReader::with_capacity(capacity, Cursor::new(&data));
+            for_each_line(&mut input, &mut ctx, |_, n, text| {
+                seen.push((n, text.to_string()));
+                Ok(Ok(()))
+            })
+            .unwrap();
+            assert_eq!(seen, [(1, "one".to_string()), (3, "three".to_string()), (4, "four".to_string())]);
+            assert_eq!((ctx.rows, ctx.rejected_count, ctx.last_line), (4, 1, 4));
+            assert_eq!(ctx.rejected[0].at, Position::Line(2));
+            assert!(ctx.rejected[0].reason.contains("longer than 32 MiB"), "{:?}", ctx.rejected);
+            assert_eq!(ctx.consumed, data.len() as u64);
+        }
+    }
+}
