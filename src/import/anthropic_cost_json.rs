@@ -5,8 +5,8 @@
 //! `amount` is a decimal STRING in CENTS (`"123.78912"` is $1.2378912): parsed exactly with
 //! `Usd::parse_cents`; currency `USD`. Buckets are 1 UTC day. Dimensions are `null` unless
 //! grouped (`workspace_id`, `description`); without a model the event is labelled with the
-//! description. Buckets without costs (`"results": []`) add nothing. A result is numbered
-//! by its place in the document (1-based) when it is rejected.
+//! description. Buckets without costs (`"results": []`) add nothing. A rejected result is
+//! `record N`, N its place in the document (1-based), not a line.
 
 use std::io::BufRead;
 

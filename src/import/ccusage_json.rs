@@ -3,7 +3,8 @@
 //! A day lists the models used but splits tokens per model only when the export was made
 //! with `--breakdown` (`modelBreakdowns`); without it the day is one event whose model is
 //! the list of models ("a, b"). The cost is ccusage's estimate, read from the number's text.
-//! These are summaries: transcripts of the same model and date supersede them.
+//! These are summaries: transcripts of the same model and date supersede them. A bad day is
+//! rejected as `record N`, its 1-based place in `daily`.
 
 use std::io::BufRead;
 

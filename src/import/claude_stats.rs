@@ -5,7 +5,8 @@
 //! units depend on `dailyModelTokensVersion` (input + output only in v1/v2, every kind in
 //! v5); the version is kept in the event key's source so the two are never confused. The
 //! dates are calendar days and keep their date in every zone. Where transcripts exist for
-//! the same model and date, the ledger marks these rows superseded.
+//! the same model and date, the ledger marks these rows superseded. A bad day is rejected
+//! as `record N`, its 1-based place in `dailyModelTokens`.
 
 use std::io::BufRead;
 

@@ -4,8 +4,8 @@
 //! `amount.value` is a JSON number in the spec but a numeric *string* in live responses
 //! (`"12.50"`): both are read from their text, never through f64, and become billed money
 //! with the same meaning and natural key as the dashboard cost CSV rows
-//! (`vendor::OpenAiCostRow`). `line_item` is opaque text. A result is numbered by its
-//! place in the document (1-based) when it is rejected.
+//! (`vendor::OpenAiCostRow`). `line_item` is opaque text. A rejected result is `record N`,
+//! N its place in the document (1-based), not a line.
 
 use std::io::BufRead;
 

@@ -5,8 +5,8 @@
 //! results with the same meaning and natural key as the dashboard CSV rows
 //! (`vendor::OpenAiUsageRow`): `input_tokens` includes `input_cached_tokens`; group-by
 //! dimensions are `null` unless grouped. Every field but the required four is optional
-//! (the schema has grown over time). A result is numbered by its place in the document
-//! (1-based, across buckets and pages) when it is rejected.
+//! (the schema has grown over time). A rejected result is `record N`, N its place in the
+//! document (1-based, across buckets and pages), not a line.
 
 use std::io::BufRead;
 
