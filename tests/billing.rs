@@ -85,7 +85,7 @@ struct Ev {
 
 /// The natural keys of the events a file holds, by the hash the ledger stores for them (the
 /// `key` column of the `events` view): the file is parsed again with its source.
-fn keys_of(source: &'static dyn tokenburn::import::Source, path: &Path, keys: &mut BTreeMap<String, String>) {
+fn keys_of(source: &dyn tokenburn::import::Source, path: &Path, keys: &mut BTreeMap<String, String>) {
     let mut ctx = tokenburn::import::ParseCtx::new(path);
     let mut input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let _ = source.parse(&mut input, &mut ctx, &mut |ev| {
@@ -111,8 +111,12 @@ fn events_with(env: &Env, source: &str, rules: Option<&str>) -> Vec<Ev> {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let parser = match rules {
-        Some(r) => tokenburn::import::rules::Rules::load(Path::new(r)).unwrap().into_source(),
+    let rules_source;
+    let parser: &dyn tokenburn::import::Source = match rules {
+        Some(r) => {
+            rules_source = tokenburn::import::rules::Rules::load(Path::new(r)).unwrap().into_source();
+            &rules_source
+        }
         None => tokenburn::import::by_name(source).unwrap(),
     };
     for p in paths {
@@ -182,12 +186,22 @@ fn counts(f: &Value) -> (i64, i64, i64, usize) {
     (int(f, "added"), int(f, "updated"), int(f, "duplicates"), f["rejected"].as_array().unwrap().len())
 }
 
+/// The rejected rows of a text file: (line, reason).
 fn rejected(f: &Value) -> Vec<(i64, String)> {
+    rejected_at(f, "line")
+}
+
+/// The rejected rows of a JSON document: (record, reason).
+fn rejected_records(f: &Value) -> Vec<(i64, String)> {
+    rejected_at(f, "record")
+}
+
+fn rejected_at(f: &Value, position: &str) -> Vec<(i64, String)> {
     f["rejected"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["line"].as_i64().unwrap(), r["reason"].as_str().unwrap().to_string()))
+        .map(|r| (r[position].as_i64().unwrap(), r["reason"].as_str().unwrap().to_string()))
         .collect()
 }
 
@@ -524,8 +538,10 @@ fn openai_api_pages_read_numbers_and_strings_exactly() {
     let f = import(&env, &fixture("openai-usage-json/usage_completions_page.json"));
     assert_eq!(f["format"], "openai-usage-json");
     assert_eq!(counts(&f), (2, 0, 0, 1));
-    assert_eq!(rejected(&f)[0].0, 3);
-    assert!(rejected(&f)[0].1.contains("bucket 3 result 1: input_cached_tokens 200 is more than input_tokens 100"));
+    assert_eq!(rejected_records(&f)[0].0, 3);
+    assert!(rejected_records(&f)[0]
+        .1
+        .contains("bucket 3 result 1: input_cached_tokens 200 is more than input_tokens 100"));
     let f = import(&env, &fixture("openai-usage-json/usage_completions_pages.json"));
     assert_eq!(counts(&f), (1, 0, 2, 1), "the repeated page adds nothing");
     let evs = events(&env, "openai-usage-json");

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use rusqlite::types::Value;
-use tokenburn::import::SOURCES;
+use tokenburn::import::{Position, SOURCES};
 use tokenburn::ledger::Ledger;
 
 /// One fixture per format: the first file of its folder (sorted).
@@ -247,9 +247,10 @@ fn events(l: &Ledger, upto: i64) -> Snapshot {
 /// Damage a CSV gets from being opened and saved again elsewhere: detection must still know it.
 const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", "UTF-16BE with BOM"];
 
-/// Formats whose rejected "line" is the record's place in a JSON document (docs/FORMATS.md), not
-/// a line of the file; their reasons say which bucket and result.
-const DOCUMENT_FORMATS: &[&str] = &["openai-usage-json", "openai-costs-json", "anthropic-cost-json"];
+/// Formats whose rejected rows are records: their place in a JSON document (docs/FORMATS.md),
+/// not a line of the file; their reasons say which bucket and result.
+const DOCUMENT_FORMATS: &[&str] =
+    &["openai-usage-json", "openai-costs-json", "anthropic-cost-json", "ccusage-json", "claude-stats"];
 
 fn count(l: &Ledger, sql: &str) -> i64 {
     l.conn().query_row(sql, [], |r| r.get(0)).unwrap()
@@ -257,7 +258,6 @@ fn count(l: &Ledger, sql: &str) -> i64 {
 
 /// Checks one outcome; returns a problem, if any.
 fn judge(
-    format: &str,
     path: &Path,
     bytes: &[u8],
     result: &Result<tokenburn::import::FileReport, tokenburn::error::Error>,
@@ -267,11 +267,17 @@ fn judge(
     match result {
         Ok(rep) => {
             for rj in &rep.rejected {
-                if rj.line == 0 || (rj.line > max_line && !DOCUMENT_FORMATS.contains(&format)) {
-                    return Some(format!("rejected line {} outside 1..={max_line}: {}", rj.line, rj.reason));
+                // The format that read the file: a damage may make it another format's.
+                let placed = match (rj.at, DOCUMENT_FORMATS.contains(&rep.format.as_str())) {
+                    (Position::Line(n), false) => (1..=max_line).contains(&n),
+                    (Position::Record(n), true) => n > 0,
+                    _ => false,
+                };
+                if !placed {
+                    return Some(format!("rejected at {} outside 1..={max_line} lines: {}", rj.at, rj.reason));
                 }
                 if rj.reason.trim().len() < 5 {
-                    return Some(format!("line {}: a reason that says nothing: {:?}", rj.line, rj.reason));
+                    return Some(format!("{}: a reason that says nothing: {:?}", rj.at, rj.reason));
                 }
             }
             None
@@ -350,7 +356,7 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
                 };
                 assert_eq!(results.len(), 1);
                 let r = results.pop().unwrap();
-                if let Some(p) = judge(format, &path, bytes, &r) {
+                if let Some(p) = judge(&path, bytes, &r) {
                     problems.push(format!("{what}: {p}"));
                 }
                 // A vendor CSV re-saved with another encoding, a BOM or CRLF is still its format.
@@ -448,9 +454,11 @@ fn the_cli_names_the_file_and_line_of_damage() {
             continue;
         }
         if out.status.success() {
-            // Every rejected row is printed as `file:line: reason`.
+            // Every rejected row is printed as `file:line: reason`, or as `file: record N:
+            // reason` in a JSON document.
+            let at = if DOCUMENT_FORMATS.contains(&format) { " record " } else { "" };
             for l in stdout.lines().filter(|l| l.starts_with("  ")) {
-                let rest = l.trim_start().strip_prefix(&format!("{shown}:")).unwrap_or("");
+                let rest = l.trim_start().strip_prefix(&format!("{shown}:{at}")).unwrap_or("");
                 let (line, reason) = rest.split_once(": ").unwrap_or(("", ""));
                 if line.parse::<u64>().map_or(true, |n| n == 0) || reason.len() < 5 {
                     problems.push(format!("{what}: a rejected row without its line or reason: {l}"));

@@ -10,7 +10,7 @@ use tokenburn::import::{self, ParseCtx};
 #[derive(Debug, PartialEq)]
 struct Read {
     events: Vec<(String, i64)>,
-    rejected: Vec<(u64, String)>,
+    rejected: Vec<(import::Position, String)>,
     ok: bool,
 }
 
@@ -25,7 +25,7 @@ fn parse(format: &str, input: &mut dyn BufRead) -> Read {
             Ok(())
         })
         .is_ok();
-    Read { events, rejected: ctx.rejected.into_iter().map(|r| (r.line, r.reason)).collect(), ok }
+    Read { events, rejected: ctx.rejected.into_iter().map(|r| (r.at, r.reason)).collect(), ok }
 }
 
 /// The bytes read whole and through every small read buffer give the same result.

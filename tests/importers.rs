@@ -238,3 +238,19 @@ fn a_file_that_fails_is_named_in_the_json_report() {
     assert!(f["path"].as_str().unwrap().ends_with("bad/empty.jsonl"), "{v}");
     assert!(f["error"]["message"].as_str().unwrap().contains("empty.jsonl"), "{v}");
 }
+
+#[test]
+fn a_json_documents_bad_rows_are_records_also_when_the_same_bytes_come_again() {
+    let env = Env::new();
+    let path = fixture("openai-usage-json/usage_completions_page.json");
+    for round in ["first import", "identical bytes again"] {
+        let f = &env.json(&["import", &path])["files"][0];
+        assert_eq!(f["rejected"][0]["record"], 3, "{round}: {f}");
+        assert!(f["rejected"][0].get("line").is_none(), "{round}: {f}");
+    }
+    let text = env.ok(&["import", &path]);
+    assert!(text.contains("usage_completions_page.json: record 3: bucket 3 result 1: "), "{text}");
+    // A text file's rows stay lines, printed as `file:line:`.
+    let text = env.ok(&["import", &fixture("bad/truncated-last-line.jsonl")]);
+    assert!(text.contains("truncated-last-line.jsonl:2: truncated last line"), "{text}");
+}

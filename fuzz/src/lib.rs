@@ -17,11 +17,12 @@ use std::cell::RefCell;
 use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 
-use tokenburn::import::{self, FileJob, ParseCtx, Source, Start, Tail};
+use tokenburn::import::{self, FileJob, ParseCtx, Sniff, Source, Start, Tail};
 use tokenburn::ledger::Ledger;
 use tokenburn::model::UsageEvent;
 
-/// Events (as `key@line`) and rejections (as `line: reason`) of one parse, for comparing.
+/// Events (as `key@line`) and rejections (as `line N: reason` or `record N: reason`) of one
+/// parse, for comparing.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub events: Vec<String>,
@@ -84,7 +85,7 @@ pub fn parse_with(
     assert!(c.rejected.len() <= import::MAX_REJECTED_LISTED);
     Outcome {
         events,
-        rejected: c.rejected.iter().map(|r| format!("{}: {}", r.line, r.reason)).collect(),
+        rejected: c.rejected.iter().map(ToString::to_string).collect(),
         rejected_count: c.rejected_count,
         failed: result.is_err(),
         consumed: c.consumed,
@@ -154,7 +155,7 @@ pub fn scratch(file_name: &str) -> PathBuf {
 }
 
 /// `load` + `store` of `data` as `file_name` into an in-memory ledger, rolled back after.
-pub fn store(source: &'static dyn Source, file_name: &str, data: &[u8]) {
+pub fn store(source: &dyn Source, file_name: &str, data: &[u8]) {
     let path = scratch(file_name);
     std::fs::write(&path, data).expect("scratch file");
     LEDGER.with(|cell| {
@@ -263,7 +264,8 @@ pub fn detect(data: &[u8]) {
 }
 
 /// A mapping-rules file (TOML) before the first NUL byte, a CSV after it: load the rules,
-/// detect and import the CSV through them, and draft rules from the CSV (`rules init`).
+/// detect and import the CSV through them (parse, and for a CSV with events the driver into
+/// a ledger), and draft rules from the CSV (`rules init`).
 pub fn rules(data: &[u8]) {
     use tokenburn::import::rules::Rules;
 
@@ -277,14 +279,15 @@ pub fn rules(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(toml) else { return };
     let Ok(rules) = Rules::parse(Path::new("fuzz-rules.toml"), text) else { return };
     let _ = rules.name();
+    let source = rules.into_source();
     let head = &csv[..csv.len().min(64 * 1024)];
-    let _ = rules.claims(head);
-    let len = csv.len() as u64;
     let path = Path::new("rules-fuzz.csv");
+    let _ = source.detect(&Sniff { path, head });
+    let len = csv.len() as u64;
     let start = Start::default();
     let mut c = ctx(path, &start, Tail::Read);
     let mut events = Vec::new();
-    let _ = rules.read(&mut Cursor::new(csv), &mut c, &mut |ev| {
+    let _ = source.parse(&mut Cursor::new(csv), &mut c, &mut |ev| {
         events.push(describe(&ev));
         Ok(())
     });
@@ -292,12 +295,15 @@ pub fn rules(data: &[u8]) {
     let mut small = BufReader::with_capacity(small_capacity(csv), Cursor::new(csv));
     let mut c2 = ctx(path, &start, Tail::Read);
     let mut events2 = Vec::new();
-    let _ = rules.read(&mut small, &mut c2, &mut |ev| {
+    let _ = source.parse(&mut small, &mut c2, &mut |ev| {
         events2.push(describe(&ev));
         Ok(())
     });
     assert_eq!(events, events2, "the read buffer size changed the events");
     assert_eq!(c.rejected_count, c2.rejected_count);
+    if !events.is_empty() {
+        store(&source, "rules-fuzz.csv", csv);
+    }
 }
 
 /// A price snapshot (JSON) before the first NUL byte, then `provider/model` lines to price

@@ -104,7 +104,7 @@ fn print_imports(as_json: bool, results: Vec<FileResult>, unchanged: Option<usiz
                         same
                     );
                     for rj in &rep.rejected {
-                        println!("  {}:{}: {}", rep.path, rj.line, rj.reason);
+                        println!("  {}: {}", rj.at.in_file(&rep.path), rj.reason);
                     }
                 }
                 files.push(serde_json::to_value(&rep)?);

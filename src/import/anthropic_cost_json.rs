@@ -5,18 +5,16 @@
 //! `amount` is a decimal STRING in CENTS (`"123.78912"` is $1.2378912): parsed exactly with
 //! `Usd::parse_cents`; currency `USD`. Buckets are 1 UTC day. Dimensions are `null` unless
 //! grouped (`workspace_id`, `description`); without a model the event is labelled with the
-//! description. Buckets without costs (`"results": []`) add nothing. A result is numbered
-//! by its place in the document (1-based) when it is rejected.
+//! description. Buckets without costs (`"results": []`) add nothing. A rejected result is
+//! `record N`, N its place in the document (1-based), not a line.
 
 use std::io::BufRead;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::openai_costs_json::number_text;
-use super::openai_usage_json::buckets;
-use super::vendor::{model_or_all, rank_of_cost, set_bucket, Occurrences};
-use super::{read_doc, ParseCtx, Sink, Sniff, Source};
+use super::vendor::{buckets, model_or_all, number_text, rank_of_cost, set_bucket, Occurrences};
+use super::{read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, UsageEvent};
 use crate::money::Usd;
@@ -102,6 +100,10 @@ impl Source for AnthropicCostJson {
             && (has(b"\"cost_type\"") || has(b"\"amount\"") && has(b"\"currency\""))
     }
 
+    fn position(&self, n: u64) -> Position {
+        Position::Record(n)
+    }
+
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         let text = read_doc(input, ctx)?;
         let mut occ = Occurrences::default();
@@ -112,7 +114,7 @@ impl Source for AnthropicCostJson {
                 ctx.rows += 1;
                 match event(bucket, r, &mut occ, n) {
                     Ok(ev) => sink(ev)?,
-                    Err(reason) => ctx.reject(n, format!("bucket {} result {}: {reason}", b + 1, i + 1)),
+                    Err(reason) => ctx.reject(self.position(n), format!("bucket {} result {}: {reason}", b + 1, i + 1)),
                 }
             }
         }

@@ -12,11 +12,10 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, Header, Opts, Row};
-use super::vendor::{deliver, model_or_all, rank_of_tokens, set_day, Occurrences};
+use super::vendor::{deliver, model_or_all, place, rank_of_tokens, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
-use crate::timezone::parse_instant_ms;
 
 pub struct AnthropicUsageCsv;
 
@@ -56,18 +55,6 @@ fn bind(h: &Header) -> std::result::Result<Cols, String> {
         web: h.find("web_search_count"),
         occ: Occurrences::default(),
     })
-}
-
-/// A UTC day (`2026-08-05`) or an instant (`2026-08-05T14:00:00Z`) placed on an event.
-pub fn place(ev: &mut UsageEvent, text: &str) -> std::result::Result<(), String> {
-    if let Some(day) = csv_rows::parse_day(text) {
-        set_day(ev, day);
-    } else {
-        ev.ts_ms = parse_instant_ms(text)
-            .or_else(|| csv_rows::parse_naive(text).map(|t| t.and_utc().timestamp_millis()))
-            .ok_or_else(|| format!("usage_date_utc {text:?} is not a date"))?;
-    }
-    Ok(())
 }
 
 fn row_event(c: &mut Cols, row: &Row) -> std::result::Result<Option<UsageEvent>, String> {

@@ -3,7 +3,8 @@
 //! A day lists the models used but splits tokens per model only when the export was made
 //! with `--breakdown` (`modelBreakdowns`); without it the day is one event whose model is
 //! the list of models ("a, b"). The cost is ccusage's estimate, read from the number's text.
-//! These are summaries: transcripts of the same model and date supersede them.
+//! These are summaries: transcripts of the same model and date supersede them. A bad day is
+//! rejected as `record N`, its 1-based place in `daily`.
 
 use std::io::BufRead;
 
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::names::provider_of;
-use super::{bad_json, read_doc, ParseCtx, Sink, Sniff, Source};
+use super::{bad_json, read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
 use crate::money::Usd;
@@ -117,6 +118,10 @@ impl Source for CcusageJson {
         sniff.path.extension().is_some_and(|e| e == "json") && has(b"\"daily\"") && has(b"\"totalCost\"")
     }
 
+    fn position(&self, n: u64) -> Position {
+        Position::Record(n)
+    }
+
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         let text = read_doc(input, ctx)?;
         let doc: Doc = serde_json::from_str(&text).map_err(|e| bad_json(ctx.path, &e))?;
@@ -124,7 +129,7 @@ impl Source for CcusageJson {
             let row = i as u64 + 1;
             ctx.rows += 1;
             let Some(date) = timezone::parse_date(&day.date) else {
-                ctx.reject(row, format!("daily[{i}]: date {:?} is not YYYY-MM-DD", day.date));
+                ctx.reject(self.position(row), format!("daily[{i}]: date {:?} is not YYYY-MM-DD", day.date));
                 continue;
             };
             let results: Vec<_> = if day.model_breakdowns.is_empty() {
@@ -140,7 +145,7 @@ impl Source for CcusageJson {
             for r in results {
                 match r {
                     Ok(ev) => sink(ev)?,
-                    Err(reason) => ctx.reject(row, format!("daily[{i}]: {reason}")),
+                    Err(reason) => ctx.reject(self.position(row), format!("daily[{i}]: {reason}")),
                 }
             }
         }

@@ -217,7 +217,7 @@ mod tests {
         assert!(evs.is_empty());
         assert_eq!(rej.len(), 3);
         assert!(rej[0].reason.contains("yesterday"));
-        assert_eq!(rej[1].line, 2);
+        assert_eq!(rej[1].at, crate::import::Position::Line(2));
         assert!(rej[2].reason.starts_with("truncated last line"), "{}", rej[2].reason);
     }
 }

@@ -5,13 +5,14 @@
 //! units depend on `dailyModelTokensVersion` (input + output only in v1/v2, every kind in
 //! v5); the version is kept in the event key's source so the two are never confused. The
 //! dates are calendar days and keep their date in every zone. Where transcripts exist for
-//! the same model and date, the ledger marks these rows superseded.
+//! the same model and date, the ledger marks these rows superseded. A bad day is rejected
+//! as `record N`, its 1-based place in `dailyModelTokens`.
 
 use std::io::BufRead;
 
 use serde::Deserialize;
 
-use super::{bad_json, read_doc, ParseCtx, Sink, Sniff, Source};
+use super::{bad_json, read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
 use crate::timezone;
@@ -53,6 +54,10 @@ impl Source for ClaudeStats {
             && memchr::memmem::find(sniff.head, b"\"dailyModelTokens\"").is_some()
     }
 
+    fn position(&self, n: u64) -> Position {
+        Position::Record(n)
+    }
+
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         let text = read_doc(input, ctx)?;
         let doc: Doc = serde_json::from_str(&text).map_err(|e| bad_json(ctx.path, &e))?;
@@ -65,12 +70,12 @@ impl Source for ClaudeStats {
             let row = i as u64 + 1;
             ctx.rows += 1;
             let Some(date) = timezone::parse_date(&day.date) else {
-                ctx.reject(row, format!("dailyModelTokens[{i}]: date {:?} is not YYYY-MM-DD", day.date));
+                ctx.reject(self.position(row), format!("dailyModelTokens[{i}]: date {:?} is not YYYY-MM-DD", day.date));
                 continue;
             };
             for (model, n) in &day.by_model {
                 let Some(tokens) = n.as_i64().filter(|t| *t >= 0) else {
-                    ctx.reject(row, format!("dailyModelTokens[{i}] {model}: {n} is not a token count"));
+                    ctx.reject(self.position(row), format!("dailyModelTokens[{i}] {model}: {n} is not a token count"));
                     continue;
                 };
                 if tokens == 0 {

@@ -161,83 +161,14 @@ impl Source for Codex {
             let Some(payload) = line.payload else { return Ok(Ok(())) };
             let payload = payload.get();
             match line.kind.as_deref() {
-                Some("session_meta") => {
-                    if let Ok(Meta { cwd: Some(cwd) }) = serde_json::from_str(payload) {
-                        st.project = Some(cwd.into_owned());
-                    }
-                }
-                Some("turn_context") => {
-                    if let Ok(tc) = serde_json::from_str::<TurnContext>(payload) {
-                        if let Some(m) = tc.model.filter(|m| !m.is_empty()) {
-                            st.model = Some(m.into_owned());
-                        }
-                        if let (None, Some(cwd)) = (&st.project, tc.cwd) {
-                            st.project = Some(cwd.into_owned());
-                        }
-                    }
-                }
+                Some("session_meta") => st.session_meta(payload),
+                Some("turn_context") => st.turn_context(payload),
                 Some("event_msg") if payload.contains("\"token_count\"") => {
-                    let msg: EventMsg = match serde_json::from_str(payload) {
-                        Ok(m) => m,
-                        Err(e) => return Ok(Err(json_reason(&e))),
-                    };
-                    if msg.kind.as_deref() != Some("token_count") {
-                        return Ok(Ok(()));
+                    match st.token_count(line.timestamp.as_deref(), payload, line_no) {
+                        Ok(Some(ev)) => sink(ev)?,
+                        Ok(None) => {}
+                        Err(reason) => return Ok(Err(reason)),
                     }
-                    let Some(info) = msg.info else { return Ok(Ok(())) };
-                    let Some(ts) = line.timestamp.as_deref() else { return Ok(Err("no timestamp".into())) };
-                    let Some(ts_ms) = parse_instant_ms(ts) else {
-                        return Ok(Err(format!("timestamp {ts:?} is not an RFC 3339 instant")));
-                    };
-                    let delta = match (info.total_token_usage, &st.totals) {
-                        (Some(total), Some(prev)) => {
-                            let d = total.minus(prev);
-                            st.totals = Some(total);
-                            if d.any_negative() {
-                                total // the counter restarted: all of it is new
-                            } else {
-                                d
-                            }
-                        }
-                        (Some(total), None) => {
-                            st.totals = Some(total);
-                            total
-                        }
-                        (None, _) => match info.last_token_usage {
-                            Some(last) => last,
-                            None => return Ok(Ok(())),
-                        },
-                    };
-                    if delta.is_zero() {
-                        return Ok(Ok(()));
-                    }
-                    let model = msg.model.or(info.model).map(Cow::into_owned).or_else(|| st.model.clone());
-                    // No model named anywhere: stored, and shown unpriced rather than guessed.
-                    let model = model.unwrap_or_else(|| "codex-unknown-model".to_string());
-                    let cum = st.totals.unwrap_or(delta);
-                    let key = format!(
-                        "{}|{}|{}|{}|{}|{}",
-                        ts_ms,
-                        cum.input_tokens,
-                        cum.cached_input_tokens,
-                        cum.output_tokens,
-                        cum.reasoning_output_tokens,
-                        cum.total_tokens
-                    );
-                    let cached = delta.cached_input_tokens.clamp(0, delta.input_tokens.max(0));
-                    let written = delta.cache_write_input_tokens.clamp(0, (delta.input_tokens - cached).max(0));
-                    let mut ev = UsageEvent::new(key, "openai", &model, ts_ms, line_no);
-                    ev.tokens = Tokens {
-                        input: delta.input_tokens - cached - written,
-                        cache_read: cached,
-                        cache_write_5m: written,
-                        output: delta.output_tokens,
-                        reasoning: delta.reasoning_output_tokens.min(delta.output_tokens),
-                        requests: 1,
-                        ..Tokens::default()
-                    };
-                    ev.project = st.project.clone();
-                    sink(ev)?;
                 }
                 _ => {}
             }
@@ -245,5 +176,96 @@ impl Source for Codex {
         })?;
         ctx.state = Some(serde_json::to_string(&st).expect("state serialises"));
         Ok(())
+    }
+}
+
+impl State {
+    /// A session's first line: its working directory is the project.
+    fn session_meta(&mut self, payload: &str) {
+        if let Ok(Meta { cwd: Some(cwd) }) = serde_json::from_str(payload) {
+            self.project = Some(cwd.into_owned());
+        }
+    }
+
+    /// A turn's context: the model of the usage that follows (and the project, if the
+    /// session did not say).
+    fn turn_context(&mut self, payload: &str) {
+        if let Ok(tc) = serde_json::from_str::<TurnContext>(payload) {
+            if let Some(m) = tc.model.filter(|m| !m.is_empty()) {
+                self.model = Some(m.into_owned());
+            }
+            if let (None, Some(cwd)) = (&self.project, tc.cwd) {
+                self.project = Some(cwd.into_owned());
+            }
+        }
+    }
+
+    /// A `token_count` event: the usage since the last one, as an event (None when it adds
+    /// nothing), or why the line is rejected.
+    fn token_count(
+        &mut self,
+        timestamp: Option<&str>,
+        payload: &str,
+        line_no: u64,
+    ) -> std::result::Result<Option<UsageEvent>, String> {
+        let msg: EventMsg = serde_json::from_str(payload).map_err(|e| json_reason(&e))?;
+        if msg.kind.as_deref() != Some("token_count") {
+            return Ok(None);
+        }
+        let Some(info) = msg.info else { return Ok(None) };
+        let ts = timestamp.ok_or("no timestamp")?;
+        let ts_ms = parse_instant_ms(ts).ok_or_else(|| format!("timestamp {ts:?} is not an RFC 3339 instant"))?;
+        let Some(delta) = self.delta(info.total_token_usage, info.last_token_usage) else { return Ok(None) };
+        if delta.is_zero() {
+            return Ok(None);
+        }
+        let model = msg.model.or(info.model).map(Cow::into_owned).or_else(|| self.model.clone());
+        // No model named anywhere: stored, and shown unpriced rather than guessed.
+        let model = model.unwrap_or_else(|| "codex-unknown-model".to_string());
+        let cum = self.totals.unwrap_or(delta);
+        let key = format!(
+            "{}|{}|{}|{}|{}|{}",
+            ts_ms,
+            cum.input_tokens,
+            cum.cached_input_tokens,
+            cum.output_tokens,
+            cum.reasoning_output_tokens,
+            cum.total_tokens
+        );
+        let cached = delta.cached_input_tokens.clamp(0, delta.input_tokens.max(0));
+        let written = delta.cache_write_input_tokens.clamp(0, (delta.input_tokens - cached).max(0));
+        let mut ev = UsageEvent::new(key, "openai", &model, ts_ms, line_no);
+        ev.tokens = Tokens {
+            input: delta.input_tokens - cached - written,
+            cache_read: cached,
+            cache_write_5m: written,
+            output: delta.output_tokens,
+            reasoning: delta.reasoning_output_tokens.min(delta.output_tokens),
+            requests: 1,
+            ..Tokens::default()
+        };
+        ev.project = self.project.clone();
+        Ok(Some(ev))
+    }
+
+    /// The usage an event adds, moving the running totals on: the growth of the cumulative
+    /// total (all of it after a counter restart), else the event's own `last` usage.
+    fn delta(&mut self, total: Option<Usage>, last: Option<Usage>) -> Option<Usage> {
+        match (total, &self.totals) {
+            (Some(total), Some(prev)) => {
+                let d = total.minus(prev);
+                self.totals = Some(total);
+                if d.any_negative() {
+                    Some(total) // the counter restarted: all of it is new
+                } else {
+                    Some(d)
+                }
+            }
+            (Some(total), None) => {
+                self.totals = Some(total);
+                Some(total)
+            }
+            (None, _) => last,
+        }
     }
 }

@@ -15,10 +15,9 @@
 
 use std::io::BufRead;
 
-use super::anthropic_usage_csv::place;
 use super::csv_rows::{self, rounded_count, Header, Opts, Row};
 use super::names::{id_of_display_name, provider_of};
-use super::vendor::{deliver, flag, model_or_all, Occurrences};
+use super::vendor::{deliver, flag, model_or_all, place, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};

@@ -9,12 +9,13 @@
 //! row is rejected with its line and the import goes on.
 
 use std::io::{BufRead, Read};
+use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use encoding_rs::Encoding;
 
 use super::lines::LineResult;
-use super::ParseCtx;
+use super::{ParseCtx, Position};
 use crate::error::{Error, Result};
 
 /// A CSV header: the column names, trimmed.
@@ -452,10 +453,19 @@ fn read_utf8<C>(
     // Records end at LF only: with CRLF the CR stays in the last field (fields are
     // trimmed), so line numbers count every physical line the same way.
     let mut records = Records::new(&mut input, delimiter);
-    let header = loop {
+    let header = read_header(&mut records, path)?;
+    let mut cols = bind(&header).map_err(|reason| Error::BadFile { path: path.into(), reason })?;
+    read_rows(&mut records, ctx, &header, line0, |row| each(&mut cols, row))?;
+    ctx.consumed = skipped_bytes + records.consumed;
+    Ok(())
+}
+
+/// The header: the first record that is not blank.
+fn read_header(records: &mut Records, path: &Path) -> Result<Header> {
+    loop {
         match records.next() {
             Ok(Some((_, Ok(())))) if records.rec.iter().all(|f| f.trim().is_empty()) => continue,
-            Ok(Some((_, Ok(())))) => break Header::new(records.rec.iter().map(str::to_string).collect()),
+            Ok(Some((_, Ok(())))) => return Ok(Header::new(records.rec.iter().map(str::to_string).collect())),
             Ok(Some((_, Err(field)))) => {
                 return Err(Error::BadFile { path: path.into(), reason: format!("header: {}", utf8_reason(field)) })
             }
@@ -464,11 +474,22 @@ fn read_utf8<C>(
             }
             Err(e) => return Err(Error::BadFile { path: path.into(), reason: format!("header: {e}") }),
         }
-    };
-    let mut cols = bind(&header).map_err(|reason| Error::BadFile { path: path.into(), reason })?;
+    }
+}
+
+/// The data rows after the header, each numbered by its physical line (`line0` lines
+/// precede the header's): rows of the wrong width or not UTF-8 are rejected here, the others
+/// go to `each`.
+fn read_rows(
+    records: &mut Records,
+    ctx: &mut ParseCtx,
+    header: &Header,
+    line0: u64,
+    mut each: impl FnMut(&Row) -> Result<LineResult>,
+) -> Result<()> {
     loop {
         match records.next() {
-            Ok(None) => break,
+            Ok(None) => return Ok(()),
             Ok(Some((_, Ok(())))) if records.rec.len() == 1 && records.rec.text.trim().is_empty() => continue,
             Ok(Some((line, Ok(())))) => {
                 let n = line0 + line;
@@ -478,29 +499,30 @@ fn read_utf8<C>(
                 if rec.len() != header.len()
                     && !(rec.len() > header.len() && rec.iter().skip(header.len()).all(|f| f.trim().is_empty()))
                 {
-                    ctx.reject(n, format!("the row has {} fields; the header has {}", rec.len(), header.len()));
+                    ctx.reject(
+                        Position::Line(n),
+                        format!("the row has {} fields; the header has {}", rec.len(), header.len()),
+                    );
                     continue;
                 }
-                if let Err(reason) = each(&mut cols, &Row { line: n, rec })? {
-                    ctx.reject(n, reason);
+                if let Err(reason) = each(&Row { line: n, rec })? {
+                    ctx.reject(Position::Line(n), reason);
                 }
             }
             Ok(Some((line, Err(field)))) => {
                 let n = line0 + line;
                 ctx.rows += 1;
                 ctx.last_line = n;
-                ctx.reject(n, utf8_reason(field));
+                ctx.reject(Position::Line(n), utf8_reason(field));
             }
             Err(e) => {
                 // A read error has no position: it is reported at the line before the first row.
                 ctx.rows += 1;
                 ctx.last_line = line0;
-                return Err(Error::BadFile { path: path.into(), reason: format!("line {line0}: {e}") });
+                return Err(Error::BadFile { path: ctx.path.into(), reason: format!("line {line0}: {e}") });
             }
         }
     }
-    ctx.consumed = skipped_bytes + records.consumed;
-    Ok(())
 }
 
 fn utf8_reason(field: usize) -> String {

@@ -8,6 +8,7 @@
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -27,16 +28,41 @@ pub struct Start {
     pub state: Option<String>,
 }
 
-/// Options of one file import.
-pub struct FileJob {
+/// Options of one file import. `'s` is the source's lifetime: `'static` for the built-in
+/// formats, a rules file's lifetime for `--rules` imports.
+pub struct FileJob<'s> {
     pub path: PathBuf,
-    pub source: &'static dyn Source,
+    pub source: &'s dyn Source,
     pub start: Start,
     pub tail: Tail,
     pub project: Option<String>,
     pub dry_run: bool,
     /// For scans: the mark to store with the import (identity and size seen before reading).
     pub mark: Option<scan_files::FileMark>,
+}
+
+impl FileJob<'_> {
+    /// The parse context of this job: from its start, with its project and tail rule.
+    fn ctx(&self) -> ParseCtx<'_> {
+        ParseCtx {
+            project: self.project.clone(),
+            first_line: self.start.line,
+            state: self.start.state.clone(),
+            tail: self.tail,
+            last_line: self.start.line,
+            ..ParseCtx::new(&self.path)
+        }
+    }
+
+    /// Stores the scan mark of the file (when this job is a scan's), at the end of what was
+    /// read.
+    fn put_mark(&self, conn: &Connection, offset: u64, line: u64, state: Option<String>) -> Result<()> {
+        if let Some(m) = &self.mark {
+            let m = scan_files::FileMark { offset, line, state, ..m.clone() };
+            scan_files::put(conn, &self.path.to_string_lossy(), &m)?;
+        }
+        Ok(())
+    }
 }
 
 /// Files (or new byte ranges) up to this size are read into memory and hashed before the
@@ -48,8 +74,8 @@ const IN_MEMORY_MAX: u64 = 16 * 1024 * 1024;
 const BATCH: usize = 1024;
 
 /// A file's bytes, read ahead of the ledger write.
-pub struct Loaded {
-    pub job: FileJob,
+pub struct Loaded<'s> {
+    pub job: FileJob<'s>,
     len: u64,
     data: Data,
 }
@@ -92,7 +118,7 @@ fn open_at(path: &Path, offset: u64) -> Result<(File, u64)> {
 }
 
 /// Reads (and hashes) the part of the file the job covers, when it is small enough.
-pub fn load(job: FileJob) -> Result<Loaded> {
+pub fn load<'s>(job: FileJob<'s>) -> Result<Loaded<'s>> {
     let (mut file, len) = open_at(&job.path, job.start.offset)?;
     if len.saturating_sub(job.start.offset) > IN_MEMORY_MAX {
         return Ok(Loaded { job, len, data: Data::Stream });
@@ -112,12 +138,52 @@ pub fn import_file(ledger: &mut Ledger, job: FileJob) -> Result<FileReport> {
 /// Parses a loaded file and writes it; the caller owns the transaction.
 pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<FileReport> {
     let Loaded { job, len, data } = loaded;
-    let path = job.path.as_path();
-    let path_str = path.to_string_lossy().into_owned();
     let source = job.source;
-    let mut report = FileReport {
-        path: path_str.clone(),
-        format: source.name().to_string(),
+    // Bytes identical to an earlier whole-file import add nothing: every key they hold is
+    // stored already with a rank at least as good. Record the import, don't parse again.
+    if let (Data::Memory { bytes, sha }, 0, false) = (&data, job.start.offset, job.dry_run) {
+        if let Some(earlier) = imports::find_identical(conn, source.name(), sha)? {
+            return store_identical(conn, &job, bytes.len() as u64, sha, earlier);
+        }
+    }
+    let import_id = if job.dry_run { None } else { Some(begin_import(conn, &job, len, &data)?) };
+    // A dry run writes nothing, not even a name.
+    let mut writer =
+        import_id.map(|id| events::Writer::new(conn, source.name(), source.authority(), id)).transpose()?;
+    let mut ctx = job.ctx();
+    let mut counts = imports::Counts::default();
+    let stream_sha = parse_and_write(&job, &data, book, &mut ctx, writer.as_mut(), &mut counts)?;
+    counts.rows = ctx.rows;
+    counts.rejected = ctx.rejected_count;
+    if let Some(id) = import_id {
+        if let Some(sha) = stream_sha {
+            imports::set_sha256(conn, id, &sha)?;
+        }
+        finish_import(conn, &job, id, &ctx, &counts)?;
+        if source.authority() == Authority::Summary || counts.added + counts.updated > 0 {
+            events::refresh_supersession(conn, crate::ledger::queries::settings::tz(conn)?)?;
+        }
+        if let Some(w) = writer {
+            crate::spend::refresh_touched(conn, &w.finish()?)?;
+        }
+    }
+    Ok(FileReport {
+        rows: counts.rows,
+        added: counts.added,
+        updated: counts.updated,
+        duplicates: counts.duplicates,
+        rejected: ctx.rejected,
+        rejected_count: ctx.rejected_count,
+        import_id,
+        ..empty_report(&job)
+    })
+}
+
+/// The report of a job before anything is known of the file.
+fn empty_report(job: &FileJob) -> FileReport {
+    FileReport {
+        path: job.path.to_string_lossy().into_owned(),
+        format: job.source.name().to_string(),
         rows: 0,
         added: 0,
         updated: 0,
@@ -126,189 +192,175 @@ pub fn store(conn: &Connection, book: &PriceBook, loaded: Loaded) -> Result<File
         rejected_count: 0,
         import_id: None,
         same_as: None,
-    };
-    let mut ctx = ParseCtx {
-        path,
-        project: job.project.clone(),
-        first_line: job.start.line,
-        state: job.start.state.clone(),
-        tail: job.tail,
-        rows: 0,
-        rejected: Vec::new(),
-        rejected_count: 0,
-        consumed: 0,
-        last_line: job.start.line,
-    };
-
-    // Bytes identical to an earlier whole-file import add nothing: every key they hold is
-    // stored already with a rank at least as good. Record the import, don't parse again.
-    if let (Data::Memory { bytes, sha }, 0, false) = (&data, job.start.offset, job.dry_run) {
-        if let Some(earlier) = imports::find_identical(conn, source.name(), sha)? {
-            let end = earlier.end_byte.min(bytes.len() as u64);
-            let new = imports::NewImport {
-                path: &path_str,
-                format: source.name(),
-                sha256: sha,
-                byte_start: 0,
-                byte_end: end,
-                same_as: Some(earlier.id),
-            };
-            let id = imports::insert(conn, &new, now_ms())?;
-            let e = &earlier.counts;
-            let c = imports::Counts {
-                rows: e.rows,
-                duplicates: e.added + e.updated + e.duplicates,
-                rejected: e.rejected,
-                ..Default::default()
-            };
-            let state = earlier.end_state.as_deref();
-            imports::finish(conn, id, &c, imports::End { byte: end, line: earlier.end_line, state })?;
-            report.rejected = imports::rejects(conn, earlier.id)?;
-            imports::add_rejects(conn, id, &report.rejected)?;
-            if let Some(m) = &job.mark {
-                let m = scan_files::FileMark {
-                    offset: end,
-                    line: earlier.end_line,
-                    state: earlier.end_state.clone(),
-                    ..m.clone()
-                };
-                scan_files::put(conn, &path_str, &m)?;
-            }
-            report.rows = c.rows;
-            report.duplicates = c.duplicates;
-            report.rejected_count = c.rejected;
-            report.import_id = Some(id);
-            report.same_as = Some(earlier.id);
-            return Ok(report);
-        }
     }
+}
 
-    let dry_run = job.dry_run;
-    let import_id = if dry_run {
-        0
-    } else {
-        let sha = match &data {
-            Data::Memory { sha, .. } => sha.as_str(),
-            Data::Stream => "",
-        };
-        let new = imports::NewImport {
-            path: &path_str,
-            format: source.name(),
-            sha256: sha,
-            byte_start: job.start.offset,
-            byte_end: len,
-            same_as: None,
-        };
-        imports::insert(conn, &new, now_ms())?
+/// Records an import of bytes identical to `earlier`'s: its counts (every event a
+/// duplicate), its rejected rows and its end, without parsing.
+fn store_identical(
+    conn: &Connection,
+    job: &FileJob,
+    len: u64,
+    sha: &str,
+    earlier: imports::Identical,
+) -> Result<FileReport> {
+    let source = job.source;
+    let path = job.path.to_string_lossy();
+    let end = earlier.end_byte.min(len);
+    let new = imports::NewImport {
+        path: &path,
+        format: source.name(),
+        sha256: sha,
+        byte_start: 0,
+        byte_end: end,
+        same_as: Some(earlier.id),
     };
-    let authority = source.authority();
-    let mut counts = imports::Counts::default();
-    // A dry run writes nothing, not even a name.
-    let mut writer = (!dry_run).then(|| events::Writer::new(conn, source.name(), authority, import_id)).transpose()?;
-    let stream_sha = std::thread::scope(|s| -> Result<Option<String>> {
-        // The file is parsed (and its events hashed and priced) on a thread of its own, ahead
-        // of this one, which only writes.
+    let id = imports::insert(conn, &new, now_ms())?;
+    let e = &earlier.counts;
+    let c = imports::Counts {
+        rows: e.rows,
+        duplicates: e.added + e.updated + e.duplicates,
+        rejected: e.rejected,
+        ..Default::default()
+    };
+    let state = earlier.end_state.as_deref();
+    imports::finish(conn, id, &c, imports::End { byte: end, line: earlier.end_line, state })?;
+    let rejected = imports::rejects(conn, earlier.id, |n| source.position(n))?;
+    imports::add_rejects(conn, id, &rejected)?;
+    job.put_mark(conn, end, earlier.end_line, earlier.end_state.clone())?;
+    Ok(FileReport {
+        rows: c.rows,
+        duplicates: c.duplicates,
+        rejected,
+        rejected_count: c.rejected,
+        import_id: Some(id),
+        same_as: Some(earlier.id),
+        ..empty_report(job)
+    })
+}
+
+/// Inserts the import row of a job that will be parsed; its counts and end come later.
+fn begin_import(conn: &Connection, job: &FileJob, len: u64, data: &Data) -> Result<i64> {
+    let sha = match data {
+        Data::Memory { sha, .. } => sha.as_str(),
+        Data::Stream => "",
+    };
+    let new = imports::NewImport {
+        path: &job.path.to_string_lossy(),
+        format: job.source.name(),
+        sha256: sha,
+        byte_start: job.start.offset,
+        byte_end: len,
+        same_as: None,
+    };
+    imports::insert(conn, &new, now_ms())
+}
+
+/// Stores what a parse ended with: counts, end, rejected rows and the scan mark.
+fn finish_import(conn: &Connection, job: &FileJob, id: i64, ctx: &ParseCtx, counts: &imports::Counts) -> Result<()> {
+    let byte = job.start.offset + ctx.consumed;
+    imports::finish(conn, id, counts, imports::End { byte, line: ctx.last_line, state: ctx.state.as_deref() })?;
+    imports::add_rejects(conn, id, &ctx.rejected)?;
+    job.put_mark(conn, byte, ctx.last_line, ctx.state.clone())
+}
+
+/// Parses the file on a thread of its own (which also hashes and prices its events) while
+/// this one writes them (or, for a dry run without a writer, only counts them). Returns the
+/// hash of a streamed file.
+fn parse_and_write(
+    job: &FileJob,
+    data: &Data,
+    book: &PriceBook,
+    ctx: &mut ParseCtx,
+    writer: Option<&mut events::Writer>,
+    counts: &mut imports::Counts,
+) -> Result<Option<String>> {
+    std::thread::scope(|s| {
         let (send, batches) = std::sync::mpsc::sync_channel::<Vec<events::Prepared>>(8);
-        // Written batches come back to be emptied here: their events' strings are freed by
-        // the thread that allocated them (a million events are millions of frees, which cost
-        // the writer several times more than they cost this thread).
+        // Written batches come back to be emptied by the parser: their events' strings are
+        // freed by the thread that allocated them (a million events are millions of frees,
+        // which cost the writer several times more than they cost the parser).
         let (recycle, written_batches) = std::sync::mpsc::channel::<Vec<events::Prepared>>();
-        let ctx = &mut ctx;
-        let data = &data;
-        let parser = s.spawn(move || -> Result<Option<String>> {
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut sink = |ev: UsageEvent| -> Result<()> {
-                batch.push(events::prepare(source.name(), authority, ev, book));
-                if batch.len() == BATCH {
-                    let next = match written_batches.try_recv() {
-                        Ok(mut old) => {
-                            old.clear();
-                            old
-                        }
-                        Err(_) => Vec::with_capacity(BATCH),
-                    };
-                    let full = std::mem::replace(&mut batch, next);
-                    send.send(full).map_err(|_| Error::Stopped { what: "import" })?;
-                }
-                Ok(())
-            };
-            let sha = match data {
-                Data::Memory { bytes, .. } => {
-                    source.parse(&mut Cursor::new(&bytes[..]), ctx, &mut sink)?;
-                    None
-                }
-                Data::Stream => {
-                    let (file, _) = open_at(path, job.start.offset)?;
-                    let mut reader = BufReader::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new() });
-                    source.parse(&mut reader, ctx, &mut sink)?;
-                    // Hash the rest too, so the stored hash covers the bytes the import spans.
-                    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-                    Some(hex(&reader.into_inner().hasher.finalize()))
-                }
-            };
-            if !batch.is_empty() {
-                send.send(batch).map_err(|_| Error::Stopped { what: "import" })?;
-            }
-            Ok(sha)
-        });
-        let written = (|| -> Result<()> {
-            for batch in &batches {
-                for p in &batch {
-                    let Some(writer) = writer.as_mut() else {
-                        counts.added += 1;
-                        continue;
-                    };
-                    match writer.upsert(p)? {
-                        events::Outcome::Added => counts.added += 1,
-                        events::Outcome::Updated => counts.updated += 1,
-                        events::Outcome::Duplicate => counts.duplicates += 1,
-                    }
-                }
-                // Once the parser is done, the last batches are freed here.
-                let _ = recycle.send(batch);
-            }
-            Ok(())
-        })();
+        let parser = s.spawn(move || parse_in_batches(job, data, book, ctx, &send, &written_batches));
+        let written = write_batches(&batches, &recycle, writer, counts);
         // A failed write stops the parser at its next batch.
         drop(batches);
         let parsed = parser.join().expect("the parser thread does not panic");
         written?;
         parsed
-    })?;
-    if let (Some(sha), false) = (stream_sha, dry_run) {
-        conn.execute("UPDATE imports SET sha256 = ?2 WHERE id = ?1", rusqlite::params![import_id, sha])?;
-    }
-    counts.rows = ctx.rows;
-    counts.rejected = ctx.rejected_count;
-    if !dry_run {
-        let end =
-            imports::End { byte: job.start.offset + ctx.consumed, line: ctx.last_line, state: ctx.state.as_deref() };
-        imports::finish(conn, import_id, &counts, end)?;
-        imports::add_rejects(conn, import_id, &ctx.rejected)?;
-        if let Some(m) = &job.mark {
-            let m = scan_files::FileMark {
-                offset: job.start.offset + ctx.consumed,
-                line: ctx.last_line,
-                state: ctx.state.clone(),
-                ..m.clone()
+    })
+}
+
+/// The parser's side of [`parse_and_write`]: sends the file's prepared events in batches.
+fn parse_in_batches(
+    job: &FileJob,
+    data: &Data,
+    book: &PriceBook,
+    ctx: &mut ParseCtx,
+    send: &SyncSender<Vec<events::Prepared>>,
+    written_batches: &Receiver<Vec<events::Prepared>>,
+) -> Result<Option<String>> {
+    let (source, path) = (job.source, job.path.as_path());
+    let authority = source.authority();
+    let stopped = || Error::Stopped { what: "import" };
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut sink = |ev: UsageEvent| -> Result<()> {
+        batch.push(events::prepare(source.name(), authority, ev, book));
+        if batch.len() == BATCH {
+            let next = match written_batches.try_recv() {
+                Ok(mut old) => {
+                    old.clear();
+                    old
+                }
+                Err(_) => Vec::with_capacity(BATCH),
             };
-            scan_files::put(conn, &path_str, &m)?;
+            send.send(std::mem::replace(&mut batch, next)).map_err(|_| stopped())?;
         }
-        if authority == Authority::Summary || counts.added + counts.updated > 0 {
-            events::refresh_supersession(conn, crate::ledger::tz_of(conn)?)?;
+        Ok(())
+    };
+    let sha = match data {
+        Data::Memory { bytes, .. } => {
+            source.parse(&mut Cursor::new(&bytes[..]), ctx, &mut sink)?;
+            None
         }
-        if let Some(w) = writer {
-            crate::spend::refresh_touched(conn, &w.finish()?)?;
+        Data::Stream => {
+            let (file, _) = open_at(path, job.start.offset)?;
+            let mut reader = BufReader::with_capacity(1 << 20, Hashing { inner: file, hasher: Sha256::new() });
+            source.parse(&mut reader, ctx, &mut sink)?;
+            // Hash the rest too, so the stored hash covers the bytes the import spans.
+            std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+            Some(hex(&reader.into_inner().hasher.finalize()))
         }
-        report.import_id = Some(import_id);
+    };
+    if !batch.is_empty() {
+        send.send(batch).map_err(|_| stopped())?;
     }
-    report.rows = counts.rows;
-    report.added = counts.added;
-    report.updated = counts.updated;
-    report.duplicates = counts.duplicates;
-    report.rejected = ctx.rejected;
-    report.rejected_count = ctx.rejected_count;
-    Ok(report)
+    Ok(sha)
+}
+
+/// The writer's side of [`parse_and_write`]: upserts every batch and counts the outcomes.
+fn write_batches(
+    batches: &Receiver<Vec<events::Prepared>>,
+    recycle: &Sender<Vec<events::Prepared>>,
+    mut writer: Option<&mut events::Writer>,
+    counts: &mut imports::Counts,
+) -> Result<()> {
+    for batch in batches {
+        for p in &batch {
+            let Some(writer) = writer.as_deref_mut() else {
+                counts.added += 1;
+                continue;
+            };
+            match writer.upsert(p)? {
+                events::Outcome::Added => counts.added += 1,
+                events::Outcome::Updated => counts.updated += 1,
+                events::Outcome::Duplicate => counts.duplicates += 1,
+            }
+        }
+        // Once the parser is done, the last batches are freed here.
+        let _ = recycle.send(batch);
+    }
+    Ok(())
 }
 
 /// `tokenburn import PATH...`: each file under each path, detected or of `format`.

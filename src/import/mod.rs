@@ -2,7 +2,10 @@
 //! file through a source into the ledger in one transaction.
 //!
 //! Adding a format means one new file here, one line in [`SOURCES`] and one fixture
-//! folder. Invariants: a bad row is reported as `file:line: reason` and skipped; an
+//! folder. What importers share lives in modules that are not importers (`vendor`,
+//! `csv_rows`, `lines`, `names`): no importer uses another, so each can be removed with its
+//! line in [`SOURCES`]. Invariants: a bad row is reported with its [`Position`] (`file:N:
+//! reason` for line N, `file: record N: reason` in a JSON document) and skipped; an
 //! unreadable or unrecognised file is an error and writes nothing; each file (or appended
 //! byte range, for `scan`) is one transaction, so it is stored wholly or not at all.
 
@@ -71,11 +74,61 @@ pub enum Tail {
     Leave,
 }
 
-/// A row that was skipped, with its 1-based line and why.
+/// Where a rejected row is in its file.
+///
+/// Serialised as one field beside the reason, `{"line": 3}` or `{"record": 3}`, which is
+/// what the CLI's `--json` output and the desktop app show. The ledger stores only the
+/// number (`import_rejects.line`); the kind is the source's ([`Source::position`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Position {
+    /// A 1-based physical line of a text file (CSV, JSONL).
+    Line(u64),
+    /// The 1-based place of a record in a JSON document (across its buckets and pages),
+    /// which says nothing about the line it was written on.
+    Record(u64),
+}
+
+impl Position {
+    /// The line or record number.
+    pub fn number(self) -> u64 {
+        match self {
+            Position::Line(n) | Position::Record(n) => n,
+        }
+    }
+
+    /// `file:N` (a line, as compilers and grep write it) or `file: record N`, the start of
+    /// a rejection's message.
+    pub fn in_file(self, file: &str) -> String {
+        match self {
+            Position::Line(n) => format!("{file}:{n}"),
+            Position::Record(n) => format!("{file}: record {n}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Position::Line(n) => write!(f, "line {n}"),
+            Position::Record(n) => write!(f, "record {n}"),
+        }
+    }
+}
+
+/// A row that was skipped, where it was and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
-    pub line: u64,
+    #[serde(flatten)]
+    pub at: Position,
     pub reason: String,
+}
+
+impl std::fmt::Display for Rejected {
+    /// `line N: reason` or `record N: reason`.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.reason)
+    }
 }
 
 /// At most this many rejected rows are kept with their reasons (all are counted).
@@ -118,10 +171,12 @@ impl ParseCtx<'_> {
         }
     }
 
-    pub fn reject(&mut self, line: u64, reason: impl Into<String>) {
+    /// Skips a row at `at`, counting it and keeping its reason (up to
+    /// [`MAX_REJECTED_LISTED`]).
+    pub fn reject(&mut self, at: Position, reason: impl Into<String>) {
         self.rejected_count += 1;
         if self.rejected.len() < MAX_REJECTED_LISTED {
-            self.rejected.push(Rejected { line, reason: reason.into() });
+            self.rejected.push(Rejected { at, reason: reason.into() });
         }
     }
 }
@@ -132,13 +187,19 @@ pub type Sink<'s> = dyn FnMut(UsageEvent) -> Result<()> + 's;
 /// One import format.
 pub trait Source: Sync {
     /// The format's name (`--format NAME`), also the `source` of its events in the ledger.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// One line for `tokenburn sources`.
     fn describe(&self) -> &'static str;
     /// How much its token counts are trusted against other sources of the same usage.
     fn authority(&self) -> Authority;
     /// Whether this file is in this format, judged from its name and first bytes.
     fn detect(&self, sniff: &Sniff) -> bool;
+    /// The position of its `n`-th row: a [`Position::Line`] for text read line by line (the
+    /// default), a [`Position::Record`] for a JSON document's records. Rejections stored
+    /// in the ledger keep only `n` and are given their kind back through this.
+    fn position(&self, n: u64) -> Position {
+        Position::Line(n)
+    }
     /// Parses `input`, sending events to `sink`; bad rows go to `ctx.reject`. An `Err` fails
     /// the whole file. Sources that can resume mid-file set `ctx.state` for the next call.
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()>;

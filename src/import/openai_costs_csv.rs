@@ -1,5 +1,5 @@
-//! OpenAI usage dashboard "Cost" export: the daily costs CSV (docs/FORMATS.md §1.1), and the
-//! one cost row both it and the Costs API JSON (`openai_costs_json`) describe.
+//! OpenAI usage dashboard "Cost" export: the daily costs CSV (docs/FORMATS.md §1.1). Its rows
+//! mean what the Costs API JSON's results mean (`vendor::OpenAiCostRow`).
 //!
 //! `amount_value` is dollars as decimal text with up to 17 fractional digits
 //! (`0.8958740000000000`): parsed exactly and rounded half-to-even to the nano-dollar per
@@ -11,45 +11,12 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, Header, Opts, Row};
-use super::vendor::{bucket_key, deliver, model_or_all, rank_of_cost, set_bucket, Occurrences};
+use super::vendor::{deliver, Occurrences, OpenAiCostRow};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
-use crate::model::{Authority, CostKind, UsageEvent};
-use crate::money::Usd;
+use crate::model::{Authority, UsageEvent};
 
 pub struct OpenAiCostsCsv;
-
-/// One cost result: a 1-day bucket, its group-by dimensions and the amount as text.
-pub struct CostRow<'a> {
-    pub start_s: i64,
-    pub end_s: i64,
-    pub organization: &'a str,
-    pub project: &'a str,
-    pub api_key: &'a str,
-    pub line_item: &'a str,
-    pub amount: &'a str,
-    pub currency: &'a str,
-}
-
-impl CostRow<'_> {
-    pub fn event(&self, occ: &mut Occurrences, line: u64) -> std::result::Result<UsageEvent, String> {
-        if !self.currency.is_empty() && !self.currency.eq_ignore_ascii_case("usd") {
-            return Err(format!("currency {:?} is not USD", self.currency));
-        }
-        let cost = Usd::parse(self.amount).map_err(|e| format!("amount: {e}"))?;
-        if self.end_s <= self.start_s {
-            return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
-        }
-        let key = occ.key(bucket_key(self.start_s, &[self.organization, self.project, self.api_key, self.line_item]));
-        let mut ev = UsageEvent::new(key, "openai", model_or_all(self.line_item), 0, line);
-        set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
-        ev.project = (!self.project.is_empty()).then(|| self.project.to_string());
-        ev.cost = Some(cost);
-        ev.cost_kind = CostKind::Billed;
-        ev.rank = rank_of_cost(cost);
-        Ok(ev)
-    }
-}
 
 struct Cols {
     start: usize,
@@ -91,7 +58,7 @@ fn row_event(c: &mut Cols, row: &Row) -> std::result::Result<Option<UsageEvent>,
             .map(|ms| ms / 1000)
             .ok_or_else(|| format!("{name} {:?} is not unix seconds", row.get(i)))
     };
-    let r = CostRow {
+    let r = OpenAiCostRow {
         start_s: secs(c.start, "start_time")?,
         end_s: secs(c.end, "end_time")?,
         organization: row.opt(c.organization),

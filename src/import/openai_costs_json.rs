@@ -4,18 +4,16 @@
 //! `amount.value` is a JSON number in the spec but a numeric *string* in live responses
 //! (`"12.50"`): both are read from their text, never through f64, and become billed money
 //! with the same meaning and natural key as the dashboard cost CSV rows
-//! (`openai_costs_csv::CostRow`). `line_item` is opaque text. A result is numbered by its
-//! place in the document (1-based) when it is rejected.
+//! (`vendor::OpenAiCostRow`). `line_item` is opaque text. A rejected result is `record N`,
+//! N its place in the document (1-based), not a line.
 
 use std::io::BufRead;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::openai_costs_csv::CostRow;
-use super::openai_usage_json::buckets;
-use super::vendor::Occurrences;
-use super::{read_doc, ParseCtx, Sink, Sniff, Source};
+use super::vendor::{buckets, number_text, Occurrences, OpenAiCostRow};
+use super::{read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::Authority;
 
@@ -46,16 +44,6 @@ struct Amount<'a> {
     currency: Option<String>,
 }
 
-/// The text of a JSON number or numeric string (`0.06`, `"12.50"`).
-pub fn number_text(raw: &RawValue) -> std::result::Result<&str, String> {
-    let t = raw.get().trim();
-    match t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        Some(s) => Ok(s),
-        None if t.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) => Ok(t),
-        None => Err(format!("{t} is not a number")),
-    }
-}
-
 impl Source for OpenAiCostsJson {
     fn name(&self) -> &'static str {
         "openai-costs-json"
@@ -74,6 +62,10 @@ impl Source for OpenAiCostsJson {
             && memchr::memmem::find(sniff.head, b"organization.costs.result").is_some()
     }
 
+    fn position(&self, n: u64) -> Position {
+        Position::Record(n)
+    }
+
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         let text = read_doc(input, ctx)?;
         let mut occ = Occurrences::default();
@@ -85,7 +77,7 @@ impl Source for OpenAiCostsJson {
                 let ev = (|| {
                     let amount = r.amount.as_ref().ok_or("no amount")?;
                     let value = number_text(amount.value.ok_or("no amount.value")?)?;
-                    CostRow {
+                    OpenAiCostRow {
                         start_s: bucket.start_time,
                         end_s: bucket.end_time,
                         organization: r.organization_id.as_deref().unwrap_or(""),
@@ -99,7 +91,7 @@ impl Source for OpenAiCostsJson {
                 })();
                 match ev {
                     Ok(ev) => sink(ev)?,
-                    Err(reason) => ctx.reject(n, format!("bucket {} result {}: {reason}", b + 1, i + 1)),
+                    Err(reason) => ctx.reject(self.position(n), format!("bucket {} result {}: {reason}", b + 1, i + 1)),
                 }
             }
         }

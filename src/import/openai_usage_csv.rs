@@ -1,5 +1,5 @@
-//! OpenAI usage dashboard "Activity" export: the completions usage CSV (docs/FORMATS.md §1.1),
-//! and the one usage row both it and the Usage API JSON (`openai_usage_json`) describe.
+//! OpenAI usage dashboard "Activity" export: the completions usage CSV (docs/FORMATS.md §1.1).
+//! Its rows mean what the Usage API JSON's results mean (`vendor::OpenAiUsageRow`).
 //!
 //! One row per bucket (1 day, 1 hour or 1 minute) and group-by combination (project, user,
 //! API key, model, batch, service tier). Counts are written as floats (`59200.0`);
@@ -12,55 +12,12 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, Header, Opts, Row};
-use super::vendor::{bucket_key, deliver, flag, model_or_all, rank_of_tokens, set_bucket, Occurrences};
+use super::vendor::{deliver, flag, Occurrences, OpenAiUsageRow};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
-use crate::model::{Authority, Tokens, UsageEvent};
+use crate::model::{Authority, UsageEvent};
 
 pub struct OpenAiUsageCsv;
-
-/// One usage result: a bucket and its group-by dimensions ("" when not grouped by one).
-pub struct UsageRow<'a> {
-    pub start_s: i64,
-    pub end_s: i64,
-    pub project: &'a str,
-    pub user: &'a str,
-    pub api_key: &'a str,
-    pub model: &'a str,
-    /// `true`, `false` or `""`.
-    pub batch: &'static str,
-    pub tier: &'a str,
-    pub requests: i64,
-    pub input: i64,
-    pub cached: i64,
-    pub output: i64,
-}
-
-impl UsageRow<'_> {
-    /// The event of this row (`occ` numbers rows with the same dimensions in one file).
-    pub fn event(&self, occ: &mut Occurrences, line: u64) -> std::result::Result<UsageEvent, String> {
-        if self.cached > self.input {
-            return Err(format!("input_cached_tokens {} is more than input_tokens {}", self.cached, self.input));
-        }
-        if self.end_s <= self.start_s {
-            return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
-        }
-        let dims = [self.project, self.user, self.api_key, self.model, self.batch, self.tier];
-        let key = occ.key(bucket_key(self.start_s, &dims));
-        let mut ev = UsageEvent::new(key, "openai", model_or_all(self.model), 0, line);
-        set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
-        ev.project = (!self.project.is_empty()).then(|| self.project.to_string());
-        ev.tokens = Tokens {
-            input: self.input - self.cached,
-            cache_read: self.cached,
-            output: self.output,
-            requests: self.requests,
-            ..Tokens::default()
-        };
-        ev.rank = rank_of_tokens(&ev.tokens);
-        Ok(ev)
-    }
-}
 
 /// The columns read, by index.
 struct Cols {
@@ -125,7 +82,7 @@ fn row_event(c: &mut Cols, row: &Row) -> std::result::Result<Option<UsageEvent>,
             .map(|ms| ms / 1000)
             .ok_or_else(|| format!("{name} {:?} is not unix seconds", row.get(i)))
     };
-    let r = UsageRow {
+    let r = OpenAiUsageRow {
         start_s: secs(c.start, "start_time")?,
         end_s: secs(c.end, "end_time")?,
         project: row.opt(c.project),

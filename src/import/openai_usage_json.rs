@@ -3,38 +3,21 @@
 //!
 //! Each bucket (`start_time`/`end_time`, unix seconds; 1 day, 1 hour or 1 minute) holds
 //! results with the same meaning and natural key as the dashboard CSV rows
-//! (`openai_usage_csv::UsageRow`): `input_tokens` includes `input_cached_tokens`; group-by
+//! (`vendor::OpenAiUsageRow`): `input_tokens` includes `input_cached_tokens`; group-by
 //! dimensions are `null` unless grouped. Every field but the required four is optional
-//! (the schema has grown over time). A result is numbered by its place in the document
-//! (1-based, across buckets and pages) when it is rejected.
+//! (the schema has grown over time). A rejected result is `record N`, N its place in the
+//! document (1-based, across buckets and pages), not a line.
 
 use std::io::BufRead;
 
 use serde::Deserialize;
 
-use super::openai_usage_csv::UsageRow;
-use super::vendor::{flag, Occurrences};
-use super::{bad_json, read_doc, ParseCtx, Sink, Sniff, Source};
+use super::vendor::{buckets, flag, Occurrences, OpenAiUsageRow};
+use super::{read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::Authority;
 
 pub struct OpenAiUsageJson;
-
-/// The buckets of a saved page, or of an array of pages saved together.
-pub fn buckets<'a, B: Deserialize<'a>>(text: &'a str, path: &std::path::Path) -> Result<Vec<B>> {
-    // Not an untagged enum: serde cannot buffer borrowed raw numbers through one.
-    let pages: Vec<Page<B>> = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text).map_err(|e| bad_json(path, &e))?
-    } else {
-        vec![serde_json::from_str(text).map_err(|e| bad_json(path, &e))?]
-    };
-    Ok(pages.into_iter().flat_map(|p| p.data).collect())
-}
-
-#[derive(Deserialize)]
-pub struct Page<B> {
-    pub data: Vec<B>,
-}
 
 #[derive(Deserialize)]
 struct Bucket {
@@ -87,6 +70,10 @@ impl Source for OpenAiUsageJson {
             && memchr::memmem::find(sniff.head, b"organization.usage.completions.result").is_some()
     }
 
+    fn position(&self, n: u64) -> Position {
+        Position::Record(n)
+    }
+
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         let text = read_doc(input, ctx)?;
         let mut occ = Occurrences::default();
@@ -100,7 +87,7 @@ impl Source for OpenAiUsageJson {
                         Some(b) => flag(if b { "true" } else { "false" }),
                         None => "",
                     };
-                    UsageRow {
+                    OpenAiUsageRow {
                         start_s: bucket.start_time,
                         end_s: bucket.end_time,
                         project: r.project_id.as_deref().unwrap_or(""),
@@ -118,7 +105,7 @@ impl Source for OpenAiUsageJson {
                 })();
                 match ev {
                     Ok(ev) => sink(ev)?,
-                    Err(reason) => ctx.reject(n, format!("bucket {} result {}: {reason}", b + 1, i + 1)),
+                    Err(reason) => ctx.reject(self.position(n), format!("bucket {} result {}: {reason}", b + 1, i + 1)),
                 }
             }
         }

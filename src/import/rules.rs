@@ -227,7 +227,6 @@ impl Rules {
 
     /// Checks rules text read from `path` (named in every error).
     pub fn parse(path: &Path, text: &str) -> Result<Rules> {
-        let err = |key: &str, msg: String| Error::BadFile { path: path.into(), reason: format!("{key}: {msg}") };
         let f: RulesFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
@@ -236,112 +235,24 @@ impl Rules {
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let name = f.name.clone().unwrap_or_else(|| format!("rules:{stem}"));
         if name.trim().is_empty() || super::SOURCES.iter().any(|s| s.name() == name) {
-            return Err(err("name", format!("{name:?} is empty or the name of a built-in format")));
+            return Err(bad(path, "name", format!("{name:?} is empty or the name of a built-in format")));
         }
-        let delimiter = match f.delimiter.as_deref() {
-            None => None,
-            Some("tab" | "\\t" | "\t") => Some(b'\t'),
-            Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
-            Some(d) => return Err(err("delimiter", format!("{d:?} is not one ASCII character or \"tab\""))),
-        };
-        let encoding = match f.encoding.as_deref() {
-            None => None,
-            Some(label) => Some(encoding_of(label).ok_or_else(|| {
-                err("encoding", format!("{label:?} is not an encoding (utf-8, utf-16, latin-1, windows-1252, ...)"))
-            })?),
-        };
-        let decimal_comma = match f.decimal_mark.as_deref() {
-            None | Some(".") => false,
-            Some(",") => true,
-            Some(m) => return Err(err("decimal_mark", format!("{m:?} is neither \".\" nor \",\""))),
-        };
-        let thousands = match f.thousands_separator.as_deref() {
-            None | Some("") => None,
-            Some(s @ ("," | "." | " " | "'" | "_")) => Some(s.chars().next().unwrap_or(',')),
-            Some(s) => {
-                return Err(err("thousands_separator", format!("{s:?} is not one of \",\" \".\" \" \" \"'\" \"_\"")))
-            }
-        };
-        if thousands == Some(if decimal_comma { ',' } else { '.' }) {
-            return Err(err("thousands_separator", "is the same as the decimal mark".into()));
-        }
+        let (opts, decimal_comma, thousands) = notation(path, &f)?;
         let tz = match f.timezone.as_deref() {
             None => Tz::UTC,
-            Some(z) => timezone::parse_tz(z).map_err(|e| err("timezone", e.to_string()))?,
+            Some(z) => timezone::parse_tz(z).map_err(|e| bad(path, "timezone", e.to_string()))?,
         };
-        if let Some(fmt) = &f.date_format {
-            let bad = chrono::format::StrftimeItems::new(fmt).any(|i| matches!(i, chrono::format::Item::Error));
-            if bad {
-                return Err(err("date_format", format!("{fmt:?} is not a strftime format (e.g. \"%d/%m/%Y %H:%M\")")));
-            }
-        }
-        let date = match (&f.date_column, &f.date) {
-            (Some(c), None) => DateSpec::Column { name: c.clone(), format: f.date_format.clone() },
-            (None, Some(d)) => DateSpec::Day(
-                csv_rows::parse_day(d).ok_or_else(|| err("date", format!("{d:?} is not a date (YYYY-MM-DD)")))?,
-            ),
-            (Some(_), Some(_)) => return Err(err("date", "give date_column or date, not both".into())),
-            (None, None) => return Err(err("date_column", "missing: which column holds the date?".into())),
-        };
-        let t = &f.tokens;
-        let columns = [
-            &t.input,
-            &t.cache_write_5m,
-            &t.cache_write_1h,
-            &t.cache_read,
-            &t.output,
-            &t.reasoning,
-            &t.requests,
-            &t.web_search_requests,
-        ];
-        let tokens: Vec<(usize, String)> = columns
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c.trim_start_matches('%').to_string())))
-            .collect();
-        let cost = match &f.cost {
-            None => None,
-            Some(c) => {
-                let unit = match c.unit.as_deref() {
-                    None | Some("dollars" | "usd") => Unit::Dollars,
-                    Some("cents") => Unit::Cents,
-                    Some("per_million" | "per-million") => Unit::PerMillion,
-                    Some(u) => {
-                        return Err(err("cost.unit", format!("{u:?} is not one of dollars, cents, per_million")))
-                    }
-                };
-                let kind = match c.kind.as_deref() {
-                    None => CostKind::Billed,
-                    Some(k) => kind_of(k).ok_or_else(|| err("cost.kind", kind_error(k)))?,
-                };
-                Some((c.column.trim_start_matches('%').to_string(), unit, kind))
-            }
-        };
+        let date = date_spec(path, &f)?;
+        let tokens = token_columns(&f.tokens);
+        let cost = f.cost.as_ref().map(|c| cost_spec(path, c)).transpose()?;
         if tokens.is_empty() && cost.is_none() {
-            return Err(err("tokens", "map at least one [tokens] column or a [cost] column".into()));
+            return Err(bad(path, "tokens", "map at least one [tokens] column or a [cost] column".into()));
         }
-        let mut ifs = Vec::new();
-        for (i, b) in f.ifs.iter().enumerate() {
-            let key = |k: &str| format!("if[{}].{k}", i + 1);
-            let regex = Regex::new(&b.matches).map_err(|e| err(&key("matches"), e.to_string()))?;
-            let kind = match b.kind.as_deref() {
-                None => None,
-                Some(k) => Some(kind_of(k).ok_or_else(|| err(&key("kind"), kind_error(k)))?),
-            };
-            let set = Overrides {
-                skip: b.skip,
-                provider: b.provider.as_deref().map(Value::parse),
-                model: b.model.as_deref().map(Value::parse),
-                project: b.project.as_deref().map(Value::parse),
-                account: b.account.as_deref().map(Value::parse),
-                kind,
-            };
-            ifs.push(If { column: b.column.trim_start_matches('%').to_string(), regex, set });
-        }
+        let ifs = f.ifs.iter().enumerate().map(|(i, b)| if_block(path, i, b)).collect::<Result<Vec<_>>>()?;
         Ok(Rules {
             file: path.to_path_buf(),
             name,
-            opts: Opts { delimiter, skip: f.skip.unwrap_or(0), encoding },
+            opts,
             decimal_comma,
             thousands,
             tz,
@@ -352,7 +263,7 @@ impl Rules {
             account: f.account.as_deref().map(Value::parse),
             key_columns: f.key_columns.clone(),
             tokens,
-            input_includes_cached: t.input_includes_cached,
+            input_includes_cached: f.tokens.input_includes_cached,
             cost,
             ifs,
         })
@@ -363,10 +274,9 @@ impl Rules {
         &self.name
     }
 
-    /// A [`Source`] for these rules. It lives for the rest of the process (one per command).
-    pub fn into_source(self) -> &'static dyn Source {
-        let name: &'static str = Box::leak(self.name.clone().into_boxed_str());
-        Box::leak(Box::new(RulesSource { name, rules: self }))
+    /// The [`Source`] of these rules, owned by the caller: an import job borrows it.
+    pub fn into_source(self) -> RulesSource {
+        RulesSource { rules: self }
     }
 
     /// Binds every column the rules name to the header; a missing one names the rules file
@@ -474,24 +384,70 @@ impl Rules {
     }
 
     fn row_event(&self, b: &mut Bound_, row: &Row) -> std::result::Result<Option<UsageEvent>, String> {
-        let mut provider = b.provider.as_ref();
-        let mut model = b.model.as_ref();
-        let mut project = b.project.as_ref();
-        let mut account = b.account.as_ref();
-        let mut kind = self.cost.as_ref().map(|c| c.2);
+        let Some(set) = self.fields_of(b, row) else { return Ok(None) };
+        let tokens = self.tokens(b, row)?;
+        let mut ev = UsageEvent::new(String::new(), "", "", 0, row.line);
+        match (&self.date, b.date) {
+            (DateSpec::Day(d), _) => self.set_day(&mut ev, *d),
+            (DateSpec::Column { format, .. }, Some(i)) => match self.when(row.get(i), format.as_deref())? {
+                When::Instant(ms) => ev.ts_ms = ms,
+                When::Day(d) => self.set_day(&mut ev, d),
+            },
+            (DateSpec::Column { .. }, None) => unreachable!("bound with the header"),
+        }
+        let get = |v: Option<&Bound>| v.map_or("", |v| v.get(row)).trim().to_string();
+        ev.model = model_or_all(&get(set.model)).to_string();
+        ev.provider = match get(set.provider) {
+            p if p.is_empty() => provider_of(&ev.model).to_string(),
+            p => p,
+        };
+        ev.project = Some(get(set.project)).filter(|p| !p.is_empty());
+        ev.account = Some(get(set.account)).filter(|a| !a.is_empty());
+        ev.cost = self.cost(b, row, &tokens)?;
+        // Without a cost column, or with an empty cell, the price book estimates the money:
+        // billed money is never an unknown amount.
+        ev.cost_kind = match set.kind {
+            Some(CostKind::Billed) | None if ev.cost.is_none() => CostKind::Estimated,
+            Some(k) => k,
+            None => CostKind::Estimated,
+        };
+        ev.tokens = tokens;
+        let key = match &b.key {
+            Some(cols) => cols.iter().map(|&i| row.get(i)).collect::<Vec<_>>().join("|"),
+            None => row.fields().collect::<Vec<_>>().join("|"),
+        };
+        ev.key = b.occ.key(key);
+        Ok(Some(ev))
+    }
+
+    /// The row's fields after the `[[if]]` blocks that match it (later blocks win), or None
+    /// when one of them skips the row.
+    fn fields_of<'b>(&self, b: &'b Bound_, row: &Row) -> Option<Fields<'b>> {
+        let mut set = Fields {
+            provider: b.provider.as_ref(),
+            model: b.model.as_ref(),
+            project: b.project.as_ref(),
+            account: b.account.as_ref(),
+            kind: self.cost.as_ref().map(|c| c.2),
+        };
         for i in &b.ifs {
             if !i.regex.is_match(row.get(i.column)) {
                 continue;
             }
             if i.skip == Some(true) {
-                return Ok(None);
+                return None;
             }
-            provider = i.provider.as_ref().or(provider);
-            model = i.model.as_ref().or(model);
-            project = i.project.as_ref().or(project);
-            account = i.account.as_ref().or(account);
-            kind = i.kind.or(kind);
+            set.provider = i.provider.as_ref().or(set.provider);
+            set.model = i.model.as_ref().or(set.model);
+            set.project = i.project.as_ref().or(set.project);
+            set.account = i.account.as_ref().or(set.account);
+            set.kind = i.kind.or(set.kind);
         }
+        Some(set)
+    }
+
+    /// The row's token counts; with `input_includes_cached`, cached tokens taken out of input.
+    fn tokens(&self, b: &Bound_, row: &Row) -> std::result::Result<Tokens, String> {
         let mut t = [0i64; 8];
         for &(field, i) in &b.tokens {
             t[field] = count(&self.number(row.get(i))).map_err(|e| format!("tokens.{}: {e}", TOKEN_FIELDS[field]))?;
@@ -514,48 +470,22 @@ impl Rules {
             }
             tokens.input -= cached;
         }
-        let mut ev = UsageEvent::new(String::new(), "", "", 0, row.line);
-        match (&self.date, b.date) {
-            (DateSpec::Day(d), _) => self.set_day(&mut ev, *d),
-            (DateSpec::Column { format, .. }, Some(i)) => match self.when(row.get(i), format.as_deref())? {
-                When::Instant(ms) => ev.ts_ms = ms,
-                When::Day(d) => self.set_day(&mut ev, d),
-            },
-            (DateSpec::Column { .. }, None) => unreachable!("bound with the header"),
+        Ok(tokens)
+    }
+
+    /// The row's money from the cost column, None when there is none or its cell is empty.
+    fn cost(&self, b: &Bound_, row: &Row, tokens: &Tokens) -> std::result::Result<Option<Usd>, String> {
+        let (Some((_, unit, _)), Some(i)) = (&self.cost, b.cost) else { return Ok(None) };
+        let text = self.number(row.get(i));
+        if text.is_empty() {
+            return Ok(None);
         }
-        let get = |v: Option<&Bound>| v.map_or("", |v| v.get(row)).trim().to_string();
-        ev.model = model_or_all(&get(model)).to_string();
-        ev.provider = match get(provider) {
-            p if p.is_empty() => provider_of(&ev.model).to_string(),
-            p => p,
-        };
-        ev.project = Some(get(project)).filter(|p| !p.is_empty());
-        ev.account = Some(get(account)).filter(|a| !a.is_empty());
-        if let (Some((_, unit, _)), Some(i)) = (&self.cost, b.cost) {
-            let text = self.number(row.get(i));
-            if !text.is_empty() {
-                let bad = |e: crate::money::MoneyError| format!("cost: {e}");
-                ev.cost = Some(match unit {
-                    Unit::Dollars => Usd::parse(&text).map_err(bad)?,
-                    Unit::Cents => Usd::parse_cents(&text).map_err(bad)?,
-                    Unit::PerMillion => cost_of(&[(tokens.total(), PerMTok::parse_per_mtok(&text).map_err(bad)?)]),
-                });
-            }
-        }
-        // Without a cost column, or with an empty cell, the price book estimates the money:
-        // billed money is never an unknown amount.
-        ev.cost_kind = match kind {
-            Some(CostKind::Billed) | None if ev.cost.is_none() => CostKind::Estimated,
-            Some(k) => k,
-            None => CostKind::Estimated,
-        };
-        ev.tokens = tokens;
-        let key = match &b.key {
-            Some(cols) => cols.iter().map(|&i| row.get(i)).collect::<Vec<_>>().join("|"),
-            None => row.fields().collect::<Vec<_>>().join("|"),
-        };
-        ev.key = b.occ.key(key);
-        Ok(Some(ev))
+        let bad = |e: crate::money::MoneyError| format!("cost: {e}");
+        Ok(Some(match unit {
+            Unit::Dollars => Usd::parse(&text).map_err(bad)?,
+            Unit::Cents => Usd::parse_cents(&text).map_err(bad)?,
+            Unit::PerMillion => cost_of(&[(tokens.total(), PerMTok::parse_per_mtok(&text).map_err(bad)?)]),
+        }))
     }
 
     /// A row that covers a calendar day in the file's zone keeps that date.
@@ -564,6 +494,120 @@ impl Rules {
         ev.span_ms = d.succ_opt().map_or(86_400_000, |n| day_start_ms(self.tz, n) - ev.ts_ms);
         ev.day = Some(d);
     }
+}
+
+/// An error in the rules file at `key`.
+fn bad(path: &Path, key: &str, msg: String) -> Error {
+    Error::BadFile { path: path.into(), reason: format!("{key}: {msg}") }
+}
+
+/// How the CSV is written: its reading options (delimiter, skipped lines, encoding), and
+/// whether its decimal mark is a comma and which thousands separator it uses.
+fn notation(path: &Path, f: &RulesFile) -> Result<(Opts, bool, Option<char>)> {
+    let delimiter = match f.delimiter.as_deref() {
+        None => None,
+        Some("tab" | "\\t" | "\t") => Some(b'\t'),
+        Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+        Some(d) => return Err(bad(path, "delimiter", format!("{d:?} is not one ASCII character or \"tab\""))),
+    };
+    let encoding = match f.encoding.as_deref() {
+        None => None,
+        Some(label) => Some(encoding_of(label).ok_or_else(|| {
+            bad(path, "encoding", format!("{label:?} is not an encoding (utf-8, utf-16, latin-1, windows-1252, ...)"))
+        })?),
+    };
+    let decimal_comma = match f.decimal_mark.as_deref() {
+        None | Some(".") => false,
+        Some(",") => true,
+        Some(m) => return Err(bad(path, "decimal_mark", format!("{m:?} is neither \".\" nor \",\""))),
+    };
+    let thousands = match f.thousands_separator.as_deref() {
+        None | Some("") => None,
+        Some(s @ ("," | "." | " " | "'" | "_")) => Some(s.chars().next().unwrap_or(',')),
+        Some(s) => {
+            return Err(bad(path, "thousands_separator", format!("{s:?} is not one of \",\" \".\" \" \" \"'\" \"_\"")))
+        }
+    };
+    if thousands == Some(if decimal_comma { ',' } else { '.' }) {
+        return Err(bad(path, "thousands_separator", "is the same as the decimal mark".into()));
+    }
+    Ok((Opts { delimiter, skip: f.skip.unwrap_or(0), encoding }, decimal_comma, thousands))
+}
+
+/// Where a row's date comes from: a column (with its format, if not ISO) or one date for
+/// the whole file.
+fn date_spec(path: &Path, f: &RulesFile) -> Result<DateSpec> {
+    if let Some(fmt) = &f.date_format {
+        let bad_item = chrono::format::StrftimeItems::new(fmt).any(|i| matches!(i, chrono::format::Item::Error));
+        if bad_item {
+            return Err(bad(
+                path,
+                "date_format",
+                format!("{fmt:?} is not a strftime format (e.g. \"%d/%m/%Y %H:%M\")"),
+            ));
+        }
+    }
+    match (&f.date_column, &f.date) {
+        (Some(c), None) => Ok(DateSpec::Column { name: c.clone(), format: f.date_format.clone() }),
+        (None, Some(d)) => Ok(DateSpec::Day(
+            csv_rows::parse_day(d).ok_or_else(|| bad(path, "date", format!("{d:?} is not a date (YYYY-MM-DD)")))?,
+        )),
+        (Some(_), Some(_)) => Err(bad(path, "date", "give date_column or date, not both".into())),
+        (None, None) => Err(bad(path, "date_column", "missing: which column holds the date?".into())),
+    }
+}
+
+/// The `[tokens]` columns: (index in [`TOKEN_FIELDS`], column name).
+fn token_columns(t: &TokensFile) -> Vec<(usize, String)> {
+    let columns = [
+        &t.input,
+        &t.cache_write_5m,
+        &t.cache_write_1h,
+        &t.cache_read,
+        &t.output,
+        &t.reasoning,
+        &t.requests,
+        &t.web_search_requests,
+    ];
+    columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c.trim_start_matches('%').to_string())))
+        .collect()
+}
+
+/// The `[cost]` table: its column, unit and kind of money.
+fn cost_spec(path: &Path, c: &CostFile) -> Result<(String, Unit, CostKind)> {
+    let unit = match c.unit.as_deref() {
+        None | Some("dollars" | "usd") => Unit::Dollars,
+        Some("cents") => Unit::Cents,
+        Some("per_million" | "per-million") => Unit::PerMillion,
+        Some(u) => return Err(bad(path, "cost.unit", format!("{u:?} is not one of dollars, cents, per_million"))),
+    };
+    let kind = match c.kind.as_deref() {
+        None => CostKind::Billed,
+        Some(k) => kind_of(k).ok_or_else(|| bad(path, "cost.kind", kind_error(k)))?,
+    };
+    Ok((c.column.trim_start_matches('%').to_string(), unit, kind))
+}
+
+/// The `i`-th (from 0) `[[if]]` block, checked.
+fn if_block(path: &Path, i: usize, b: &IfFile) -> Result<If> {
+    let key = |k: &str| format!("if[{}].{k}", i + 1);
+    let regex = Regex::new(&b.matches).map_err(|e| bad(path, &key("matches"), e.to_string()))?;
+    let kind = match b.kind.as_deref() {
+        None => None,
+        Some(k) => Some(kind_of(k).ok_or_else(|| bad(path, &key("kind"), kind_error(k)))?),
+    };
+    let set = Overrides {
+        skip: b.skip,
+        provider: b.provider.as_deref().map(Value::parse),
+        model: b.model.as_deref().map(Value::parse),
+        project: b.project.as_deref().map(Value::parse),
+        account: b.account.as_deref().map(Value::parse),
+        kind,
+    };
+    Ok(If { column: b.column.trim_start_matches('%').to_string(), regex, set })
 }
 
 enum When {
@@ -605,6 +649,16 @@ struct BoundIf {
     kind: Option<CostKind>,
 }
 
+/// What a row's event gets besides its date, tokens and money, once the `[[if]]` blocks
+/// are applied.
+struct Fields<'b> {
+    provider: Option<&'b Bound>,
+    model: Option<&'b Bound>,
+    project: Option<&'b Bound>,
+    account: Option<&'b Bound>,
+    kind: Option<CostKind>,
+}
+
 /// Rules bound to one file's header.
 struct Bound_ {
     date: Option<usize>,
@@ -621,13 +675,12 @@ struct Bound_ {
 
 /// A CSV read through a rules file.
 pub struct RulesSource {
-    name: &'static str,
     rules: Rules,
 }
 
 impl Source for RulesSource {
-    fn name(&self) -> &'static str {
-        self.name
+    fn name(&self) -> &str {
+        &self.rules.name
     }
 
     fn describe(&self) -> &'static str {
@@ -648,16 +701,13 @@ impl Source for RulesSource {
 }
 
 impl Rules {
-    /// Whether a CSV with these first bytes fits the rules: the source's `detect`. Public
-    /// for the fuzz targets, which cannot leak a [`Source`] per input as `into_source` does.
-    #[doc(hidden)]
-    pub fn claims(&self, head: &[u8]) -> bool {
+    /// Whether a CSV with these first bytes fits the rules: the source's `detect`.
+    fn claims(&self, head: &[u8]) -> bool {
         Header::sniff(head).is_some_and(|h| self.bind(&h).is_ok())
     }
 
-    /// Reads a CSV through the rules: the source's `parse` (public for the fuzz targets).
-    #[doc(hidden)]
-    pub fn read(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
+    /// Reads a CSV through the rules: the source's `parse`.
+    fn read(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
         csv_rows::read(input, ctx, &self.opts, |h| self.bind(h), |b, row| deliver(sink, self.row_event(b, row)))
     }
 }
@@ -672,6 +722,7 @@ pub fn import_paths(
     mut progress: impl FnMut(&Path),
 ) -> Result<Vec<Result<super::FileReport>>> {
     let source = Rules::load(rules)?.into_source();
+    let source: &dyn Source = &source;
     let mut out = Vec::new();
     for root in paths {
         for path in super::walk(root, &|_| true)? {
@@ -694,129 +745,191 @@ pub fn import_paths(
 /// `tokenburn rules init FILE.csv`: a draft rules file guessed from the CSV's header and
 /// first row, with comments, for the user to edit.
 pub fn draft(csv: &Path) -> Result<String> {
-    let mut head = Vec::new();
-    {
-        use std::io::Read;
-        let f = std::fs::File::open(csv).map_err(|e| Error::io(csv, e))?;
-        f.take(64 * 1024).read_to_end(&mut head).map_err(|e| Error::io(csv, e))?;
-    }
-    let utf16 = Encoding::for_bom(&head).is_some_and(|(e, _)| e != encoding_rs::UTF_8);
-    let (text, _, bad) = match Encoding::for_bom(&head) {
-        Some((e, _)) => e.decode(&head),
-        None => encoding_rs::UTF_8.decode(&head),
-    };
-    let latin = bad && !utf16;
-    let text = if latin { encoding_rs::WINDOWS_1252.decode(&head).0 } else { text };
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = csv_rows::sniff_delimiter(first.as_bytes());
-    let mut r =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut records = r.records().filter_map(std::result::Result::ok);
-    let header: Vec<String> = match records.next() {
-        Some(h) if h.len() >= 2 => h.iter().map(|s| s.trim().to_string()).collect(),
-        _ => {
-            return Err(Error::BadFile { path: csv.into(), reason: "no CSV header row (at least two columns)".into() })
-        }
-    };
-    let sample: Vec<String> =
-        records.next().map(|r| r.iter().map(|s| s.trim().to_string()).collect()).unwrap_or_default();
-    let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
-    let find = |want: &dyn Fn(&str) -> bool| lower.iter().position(|h| want(h)).map(|i| header[i].clone());
-    let has = |h: &str, words: &[&str]| words.iter().any(|w| h.contains(w));
-
-    let date = find(&|h| has(h, &["date", "time", "created", "day"]));
-    let model = find(&|h| has(h, &["model"]));
-    let provider = find(&|h| has(h, &["provider", "vendor"]));
-    let project = find(&|h| has(h, &["project", "workspace", "team"]));
-    // Only an id of the row itself: an API key's or a project's id repeats across rows.
-    let id = find(&|h| h == "id" || h.ends_with("id") && has(h, &["request", "generation", "event", "transaction"]));
-    let tok = |h: &str| has(h, &["token", "tok"]);
-    let cache_read = find(&|h| has(h, &["cache"]) && has(h, &["read", "hit"]) || h.contains("cached"));
-    let cache_write = find(&|h| has(h, &["cache"]) && has(h, &["write", "creation", "created"]));
-    let input = find(&|h| has(h, &["input", "prompt"]) && !has(h, &["cache"]) && (tok(h) || !has(h, &["cost"])));
-    let output = find(&|h| has(h, &["output", "completion"]) && !has(h, &["cost"]));
-    let reasoning = find(&|h| has(h, &["reasoning", "thinking"]) && !has(h, &["cost"]));
-    let requests = find(&|h| has(h, &["request", "calls"]) && !has(h, &["id"]));
-    let cost = find(&|h| has(h, &["cost", "amount", "spend", "usd", "price", "charge"]));
-
-    let sample_of = |col: &Option<String>| {
-        col.as_ref().and_then(|c| header.iter().position(|h| h == c)).and_then(|i| sample.get(i)).cloned()
-    };
-    let q = |s: &str| toml_string(s);
+    let sample = Sample::read(csv)?;
+    let guess = Guess::of(&sample.header);
     let mut out = String::new();
+    draft_reading(&mut out, csv, &sample, &guess);
+    draft_mapping(&mut out, &guess);
+    Ok(out)
+}
+
+/// What `rules init` reads of a CSV: how it is written, its header and its first row.
+struct Sample {
+    utf16: bool,
+    latin: bool,
+    delimiter: u8,
+    header: Vec<String>,
+    first_row: Vec<String>,
+}
+
+impl Sample {
+    /// Reads the first 64 KiB of `csv`.
+    fn read(csv: &Path) -> Result<Sample> {
+        let mut head = Vec::new();
+        {
+            use std::io::Read;
+            let f = std::fs::File::open(csv).map_err(|e| Error::io(csv, e))?;
+            f.take(64 * 1024).read_to_end(&mut head).map_err(|e| Error::io(csv, e))?;
+        }
+        let utf16 = Encoding::for_bom(&head).is_some_and(|(e, _)| e != encoding_rs::UTF_8);
+        let (text, _, bad) = match Encoding::for_bom(&head) {
+            Some((e, _)) => e.decode(&head),
+            None => encoding_rs::UTF_8.decode(&head),
+        };
+        let latin = bad && !utf16;
+        let text = if latin { encoding_rs::WINDOWS_1252.decode(&head).0 } else { text };
+        let first = text.lines().next().unwrap_or("");
+        let delimiter = csv_rows::sniff_delimiter(first.as_bytes());
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let mut records = r.records().filter_map(std::result::Result::ok);
+        let header: Vec<String> = match records.next() {
+            Some(h) if h.len() >= 2 => h.iter().map(|s| s.trim().to_string()).collect(),
+            _ => {
+                return Err(Error::BadFile {
+                    path: csv.into(),
+                    reason: "no CSV header row (at least two columns)".into(),
+                })
+            }
+        };
+        let first_row = records.next().map(|r| r.iter().map(|s| s.trim().to_string()).collect()).unwrap_or_default();
+        Ok(Sample { utf16, latin, delimiter, header, first_row })
+    }
+
+    /// The first row's value in `col`.
+    fn of(&self, col: &Option<String>) -> Option<String> {
+        col.as_ref().and_then(|c| self.header.iter().position(|h| h == c)).and_then(|i| self.first_row.get(i)).cloned()
+    }
+}
+
+/// The columns `rules init` guesses from their names.
+struct Guess {
+    date: Option<String>,
+    model: Option<String>,
+    provider: Option<String>,
+    project: Option<String>,
+    id: Option<String>,
+    cache_read: Option<String>,
+    cache_write: Option<String>,
+    input: Option<String>,
+    output: Option<String>,
+    reasoning: Option<String>,
+    requests: Option<String>,
+    cost: Option<String>,
+}
+
+impl Guess {
+    fn of(header: &[String]) -> Guess {
+        let lower: Vec<String> = header.iter().map(|h| h.to_lowercase()).collect();
+        let find = |want: &dyn Fn(&str) -> bool| lower.iter().position(|h| want(h)).map(|i| header[i].clone());
+        let has = |h: &str, words: &[&str]| words.iter().any(|w| h.contains(w));
+        let tok = |h: &str| has(h, &["token", "tok"]);
+        Guess {
+            date: find(&|h| has(h, &["date", "time", "created", "day"])),
+            model: find(&|h| has(h, &["model"])),
+            provider: find(&|h| has(h, &["provider", "vendor"])),
+            project: find(&|h| has(h, &["project", "workspace", "team"])),
+            // Only an id of the row itself: an API key's or a project's id repeats across rows.
+            id: find(&|h| h == "id" || h.ends_with("id") && has(h, &["request", "generation", "event", "transaction"])),
+            cache_read: find(&|h| has(h, &["cache"]) && has(h, &["read", "hit"]) || h.contains("cached")),
+            cache_write: find(&|h| has(h, &["cache"]) && has(h, &["write", "creation", "created"])),
+            input: find(&|h| has(h, &["input", "prompt"]) && !has(h, &["cache"]) && (tok(h) || !has(h, &["cost"]))),
+            output: find(&|h| has(h, &["output", "completion"]) && !has(h, &["cost"])),
+            reasoning: find(&|h| has(h, &["reasoning", "thinking"]) && !has(h, &["cost"])),
+            requests: find(&|h| has(h, &["request", "calls"]) && !has(h, &["id"])),
+            cost: find(&|h| has(h, &["cost", "amount", "spend", "usd", "price", "charge"])),
+        }
+    }
+}
+
+/// The draft's top: how to read the file, its dates, and the fields of every event.
+fn draft_reading(out: &mut String, csv: &Path, sample: &Sample, g: &Guess) {
+    let q = |s: &str| toml_string(s);
+    let header = &sample.header;
     let stem = csv.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "csv".into());
-    out += &format!("# Tokenburn rules drafted from {} by `tokenburn rules init`.\n", csv.display());
-    out += "# Check every line, then: tokenburn import --rules THIS_FILE.toml FILE.csv\n";
-    out += &format!("# Columns: {}\n\n", header.join(", "));
-    out += &format!("name = {}\n", q(&format!("rules:{stem}")));
-    if delimiter != b',' {
-        out += &format!("delimiter = {}\n", q(if delimiter == b'\t' { "tab" } else { ";" }));
+    *out += &format!("# Tokenburn rules drafted from {} by `tokenburn rules init`.\n", csv.display());
+    *out += "# Check every line, then: tokenburn import --rules THIS_FILE.toml FILE.csv\n";
+    *out += &format!("# Columns: {}\n\n", header.join(", "));
+    *out += &format!("name = {}\n", q(&format!("rules:{stem}")));
+    if sample.delimiter != b',' {
+        *out += &format!("delimiter = {}\n", q(if sample.delimiter == b'\t' { "tab" } else { ";" }));
     }
-    if utf16 {
-        out += "encoding = \"utf-16\"\n";
-    } else if latin {
-        out += "encoding = \"windows-1252\"\n";
+    if sample.utf16 {
+        *out += "encoding = \"utf-16\"\n";
+    } else if sample.latin {
+        *out += "encoding = \"windows-1252\"\n";
     }
-    let date_sample = sample_of(&date).unwrap_or_default();
-    match &date {
-        Some(c) => out += &format!("date_column = {}\n", q(c)),
-        None => out += "# No date column found: name it, or give one date for the whole file.\ndate = \"2026-01-01\"\n",
+    let date_sample = sample.of(&g.date).unwrap_or_default();
+    match &g.date {
+        Some(c) => *out += &format!("date_column = {}\n", q(c)),
+        None => {
+            *out += "# No date column found: name it, or give one date for the whole file.\ndate = \"2026-01-01\"\n"
+        }
     }
     match guess_date_format(&date_sample) {
-        Some(f) => out += &format!("date_format = {}   # from the first row: {}\n", q(f), q(&date_sample)),
-        None if date.is_some() => out += &format!("# date_format = \"%d/%m/%Y\"   # first row: {}\n", q(&date_sample)),
+        Some(f) => *out += &format!("date_format = {}   # from the first row: {}\n", q(f), q(&date_sample)),
+        None if g.date.is_some() => {
+            *out += &format!("# date_format = \"%d/%m/%Y\"   # first row: {}\n", q(&date_sample))
+        }
         None => {}
     }
-    out += "timezone = \"UTC\"   # the zone of dates and times without an offset\n";
-    let decimal_comma = sample_of(&cost).is_some_and(|s| s.contains(',') && !s.contains('.'));
+    *out += "timezone = \"UTC\"   # the zone of dates and times without an offset\n";
+    let decimal_comma = sample.of(&g.cost).is_some_and(|s| s.contains(',') && !s.contains('.'));
     if decimal_comma {
-        out += "decimal_mark = \",\"\nthousands_separator = \".\"\n";
+        *out += "decimal_mark = \",\"\nthousands_separator = \".\"\n";
     }
-    match &provider {
-        Some(c) => out += &format!("provider = {}\n", q(&format!("%{c}"))),
-        None => out += "# provider = \"openai\"   # default: guessed from the model name\n",
+    match &g.provider {
+        Some(c) => *out += &format!("provider = {}\n", q(&format!("%{c}"))),
+        None => *out += "# provider = \"openai\"   # default: guessed from the model name\n",
     }
-    match &model {
-        Some(c) => out += &format!("model = {}\n", q(&format!("%{c}"))),
-        None => out += "model = \"unknown-model\"   # a constant, or \"%Column\"\n",
+    match &g.model {
+        Some(c) => *out += &format!("model = {}\n", q(&format!("%{c}"))),
+        None => *out += "model = \"unknown-model\"   # a constant, or \"%Column\"\n",
     }
-    if let Some(c) = &project {
-        out += &format!("project = {}\n", q(&format!("%{c}")));
+    if let Some(c) = &g.project {
+        *out += &format!("project = {}\n", q(&format!("%{c}")));
     }
-    match &id {
-        Some(c) => out += &format!("key_columns = [{}]   # the row's identity\n", q(c)),
-        None => out += "# key_columns = [\"Request ID\"]   # default: all of a row's fields\n",
+    match &g.id {
+        Some(c) => *out += &format!("key_columns = [{}]   # the row's identity\n", q(c)),
+        None => *out += "# key_columns = [\"Request ID\"]   # default: all of a row's fields\n",
     }
-    out += "\n[tokens]\n";
+}
+
+/// The draft's tables: token columns, the cost column, and an example `[[if]]`.
+fn draft_mapping(out: &mut String, g: &Guess) {
+    let q = |s: &str| toml_string(s);
+    *out += "\n[tokens]\n";
     let mut any_tokens = false;
     for (field, col) in [
-        ("input", &input),
-        ("cache_write_5m", &cache_write),
-        ("cache_read", &cache_read),
-        ("output", &output),
-        ("reasoning", &reasoning),
-        ("requests", &requests),
+        ("input", &g.input),
+        ("cache_write_5m", &g.cache_write),
+        ("cache_read", &g.cache_read),
+        ("output", &g.output),
+        ("reasoning", &g.reasoning),
+        ("requests", &g.requests),
     ] {
         match col {
             Some(c) => {
-                out += &format!("{field} = {}\n", q(c));
+                *out += &format!("{field} = {}\n", q(c));
                 any_tokens = true;
             }
-            None => out += &format!("# {field} = \"...\"\n"),
+            None => *out += &format!("# {field} = \"...\"\n"),
         }
     }
-    out += "input_includes_cached = false   # true when the input column counts cached tokens too\n";
-    match &cost {
+    *out += "input_includes_cached = false   # true when the input column counts cached tokens too\n";
+    match &g.cost {
         Some(c) => {
-            out += &format!("\n[cost]\ncolumn = {}\nunit = \"dollars\"   # dollars, cents or per_million\n", q(c));
-            out += "kind = \"billed\"   # billed (what you were charged) or estimated\n";
+            *out += &format!("\n[cost]\ncolumn = {}\nunit = \"dollars\"   # dollars, cents or per_million\n", q(c));
+            *out += "kind = \"billed\"   # billed (what you were charged) or estimated\n";
         }
-        None if !any_tokens => out += "\n# No token or cost column found: map at least one.\n",
-        None => out += "\n# [cost]\n# column = \"Cost\"\n# unit = \"dollars\"\n# kind = \"billed\"\n",
+        None if !any_tokens => *out += "\n# No token or cost column found: map at least one.\n",
+        None => *out += "\n# [cost]\n# column = \"Cost\"\n# unit = \"dollars\"\n# kind = \"billed\"\n",
     }
-    out += "\n# [[if]]              # rows to skip or fields to override, by a regex on a column\n";
-    out += &format!("# column = {}\n# matches = \"^test\"\n# skip = true\n", q(model.as_deref().unwrap_or("Model")));
-    Ok(out)
+    *out += "\n# [[if]]              # rows to skip or fields to override, by a regex on a column\n";
+    *out += &format!("# column = {}\n# matches = \"^test\"\n# skip = true\n", q(g.model.as_deref().unwrap_or("Model")));
 }
 
 /// A strftime format for a date sample, or None when ISO forms need none.

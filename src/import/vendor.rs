@@ -1,5 +1,8 @@
 //! What vendor exports (OpenAI, Anthropic, Cursor, OpenRouter, Copilot; CSV or JSON) share:
-//! natural keys with occurrence indexes, time buckets, and ranks.
+//! natural keys with occurrence indexes, time buckets, ranks, the saved pages of admin APIs,
+//! and the rows that one vendor exports in two formats (OpenAI's usage and cost rows, read
+//! from the dashboard CSV and from the API's JSON alike). Importers use these pieces and
+//! never each other, so each importer file can be removed on its own.
 //!
 //! Invariant: a key is made of the row's identifying dimensions (bucket start, project,
 //! user, key, model, tier, line item, token type...), never of the file name or line, so
@@ -13,12 +16,15 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use chrono::DateTime;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::lines::LineResult;
-use super::Sink;
+use super::{bad_json, csv_rows, Sink};
 use crate::error::Result;
-use crate::model::{Tokens, UsageEvent};
+use crate::model::{CostKind, Tokens, UsageEvent};
 use crate::money::Usd;
+use crate::timezone::parse_instant_ms;
 
 /// The model of a row that has none (an export not grouped by model).
 pub const ALL_MODELS: &str = "(all models)";
@@ -151,6 +157,128 @@ pub fn deliver(sink: &mut Sink, row: std::result::Result<Option<UsageEvent>, Str
         Ok(Some(ev)) => sink(ev).map(Ok),
         Ok(None) => Ok(Ok(())),
         Err(reason) => Ok(Err(reason)),
+    }
+}
+
+/// A UTC day (`2026-08-05`, `5/29/26`) or an instant (`2026-08-05T14:00:00Z`) placed on an
+/// event: the date column of Anthropic's and GitHub's usage and cost CSVs.
+pub fn place(ev: &mut UsageEvent, text: &str) -> std::result::Result<(), String> {
+    if let Some(day) = csv_rows::parse_day(text) {
+        set_day(ev, day);
+    } else {
+        ev.ts_ms = parse_instant_ms(text)
+            .or_else(|| csv_rows::parse_naive(text).map(|t| t.and_utc().timestamp_millis()))
+            .ok_or_else(|| format!("usage_date_utc {text:?} is not a date"))?;
+    }
+    Ok(())
+}
+
+/// One saved page of an admin API (OpenAI's usage and costs, Anthropic's cost report):
+/// its time buckets under `data`.
+#[derive(Deserialize)]
+pub struct Page<B> {
+    pub data: Vec<B>,
+}
+
+/// The buckets of a saved page, or of an array of pages saved together.
+pub fn buckets<'a, B: Deserialize<'a>>(text: &'a str, path: &std::path::Path) -> Result<Vec<B>> {
+    // Not an untagged enum: serde cannot buffer borrowed raw numbers through one.
+    let pages: Vec<Page<B>> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(text).map_err(|e| bad_json(path, &e))?
+    } else {
+        vec![serde_json::from_str(text).map_err(|e| bad_json(path, &e))?]
+    };
+    Ok(pages.into_iter().flat_map(|p| p.data).collect())
+}
+
+/// The text of a JSON number or numeric string (`0.06`, `"12.50"`): money is read from its
+/// text, never through f64.
+pub fn number_text(raw: &RawValue) -> std::result::Result<&str, String> {
+    let t = raw.get().trim();
+    match t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(s) => Ok(s),
+        None if t.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) => Ok(t),
+        None => Err(format!("{t} is not a number")),
+    }
+}
+
+/// One OpenAI usage result, as the dashboard's Activity CSV and the Usage API's JSON both
+/// describe it: a bucket and its group-by dimensions ("" when not grouped by one).
+/// `input` includes `cached`.
+pub struct OpenAiUsageRow<'a> {
+    pub start_s: i64,
+    pub end_s: i64,
+    pub project: &'a str,
+    pub user: &'a str,
+    pub api_key: &'a str,
+    pub model: &'a str,
+    /// `true`, `false` or `""`.
+    pub batch: &'static str,
+    pub tier: &'a str,
+    pub requests: i64,
+    pub input: i64,
+    pub cached: i64,
+    pub output: i64,
+}
+
+impl OpenAiUsageRow<'_> {
+    /// The event of this row (`occ` numbers rows with the same dimensions in one file;
+    /// `line` is the row's line or record, its provenance).
+    pub fn event(&self, occ: &mut Occurrences, line: u64) -> std::result::Result<UsageEvent, String> {
+        if self.cached > self.input {
+            return Err(format!("input_cached_tokens {} is more than input_tokens {}", self.cached, self.input));
+        }
+        if self.end_s <= self.start_s {
+            return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
+        }
+        let dims = [self.project, self.user, self.api_key, self.model, self.batch, self.tier];
+        let key = occ.key(bucket_key(self.start_s, &dims));
+        let mut ev = UsageEvent::new(key, "openai", model_or_all(self.model), 0, line);
+        set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
+        ev.project = (!self.project.is_empty()).then(|| self.project.to_string());
+        ev.tokens = Tokens {
+            input: self.input - self.cached,
+            cache_read: self.cached,
+            output: self.output,
+            requests: self.requests,
+            ..Tokens::default()
+        };
+        ev.rank = rank_of_tokens(&ev.tokens);
+        Ok(ev)
+    }
+}
+
+/// One OpenAI cost result, as the dashboard's Cost CSV and the Costs API's JSON both
+/// describe it: a 1-day bucket, its group-by dimensions and the amount as text (billed).
+pub struct OpenAiCostRow<'a> {
+    pub start_s: i64,
+    pub end_s: i64,
+    pub organization: &'a str,
+    pub project: &'a str,
+    pub api_key: &'a str,
+    pub line_item: &'a str,
+    pub amount: &'a str,
+    pub currency: &'a str,
+}
+
+impl OpenAiCostRow<'_> {
+    /// The event of this row (see [`OpenAiUsageRow::event`]).
+    pub fn event(&self, occ: &mut Occurrences, line: u64) -> std::result::Result<UsageEvent, String> {
+        if !self.currency.is_empty() && !self.currency.eq_ignore_ascii_case("usd") {
+            return Err(format!("currency {:?} is not USD", self.currency));
+        }
+        let cost = Usd::parse(self.amount).map_err(|e| format!("amount: {e}"))?;
+        if self.end_s <= self.start_s {
+            return Err(format!("the bucket ends ({}) before it starts ({})", self.end_s, self.start_s));
+        }
+        let key = occ.key(bucket_key(self.start_s, &[self.organization, self.project, self.api_key, self.line_item]));
+        let mut ev = UsageEvent::new(key, "openai", model_or_all(self.line_item), 0, line);
+        set_bucket(&mut ev, self.start_s * 1000, self.end_s * 1000);
+        ev.project = (!self.project.is_empty()).then(|| self.project.to_string());
+        ev.cost = Some(cost);
+        ev.cost_kind = CostKind::Billed;
+        ev.rank = rank_of_cost(cost);
+        Ok(ev)
     }
 }
 

@@ -228,7 +228,3 @@ pub fn create_private(path: &Path) -> Result<std::fs::File> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
     o.open(path).map_err(|e| Error::io(path, e))
 }
-
-/// The ledger's zone read on any connection or transaction: the one lookup,
-/// [`queries::settings::tz`], under the name its callers know.
-pub use queries::settings::tz as tz_of;

@@ -93,16 +93,21 @@ pub fn find_identical(tx: &Connection, format: &str, sha256: &str) -> Result<Opt
 pub fn add_rejects(tx: &Connection, id: i64, rejects: &[crate::import::Rejected]) -> Result<()> {
     let mut stmt = tx.prepare_cached("INSERT INTO import_rejects (import_id, line, reason) VALUES (?1, ?2, ?3)")?;
     for r in rejects {
-        stmt.execute(params![id, r.line as i64, r.reason])?;
+        stmt.execute(params![id, r.at.number() as i64, r.reason])?;
     }
     Ok(())
 }
 
-/// The rejected rows stored for an import.
-pub fn rejects(tx: &Connection, id: i64) -> Result<Vec<crate::import::Rejected>> {
+/// The rejected rows stored for an import; `at` gives each stored number its kind of
+/// position (the import's source's, `Source::position`).
+pub fn rejects(
+    tx: &Connection,
+    id: i64,
+    at: impl Fn(u64) -> crate::import::Position,
+) -> Result<Vec<crate::import::Rejected>> {
     let mut stmt = tx.prepare_cached("SELECT line, reason FROM import_rejects WHERE import_id = ?1 ORDER BY rowid")?;
-    let rows =
-        stmt.query_map([id], |r| Ok(crate::import::Rejected { line: r.get::<_, i64>(0)? as u64, reason: r.get(1)? }))?;
+    let rows = stmt
+        .query_map([id], |r| Ok(crate::import::Rejected { at: at(r.get::<_, i64>(0)? as u64), reason: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -148,6 +153,13 @@ pub(crate) fn import_row(r: &rusqlite::Row) -> rusqlite::Result<ImportRow> {
         same_as: r.get(9)?,
         events: r.get(10)?,
     })
+}
+
+/// Sets the SHA-256 of the bytes import `id` spans: a file too large to read into memory is
+/// hashed as it is parsed, after its import row was inserted.
+pub fn set_sha256(conn: &Connection, id: i64, sha256: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE imports SET sha256 = ?2 WHERE id = ?1")?.execute(rusqlite::params![id, sha256])?;
+    Ok(())
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<ImportRow>> {

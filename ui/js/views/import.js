@@ -51,12 +51,15 @@ export function createImport(root, { api, describe, toast }) {
     if (!b) { bar.hidden = true; scanBar.hidden = true; }
   }
 
+  // A rejected row is at a line of a text file ({line, reason}) or at a record of a JSON
+  // document ({record, reason}); one file's rows are all of one kind.
   function rejectedTable(file) {
     const rej = file.report.rejected || [];
     if (!rej.length) return null;
+    const records = rej[0].record !== undefined;
     return h("table", { class: "rejected" }, h("caption", {}, "Rejected rows"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, "Line"), h("th", { scope: "col" }, "Reason"))),
-      h("tbody", {}, rej.map((r) => h("tr", {}, h("td", { class: "num" }, count(r.line)), h("td", {}, r.reason)))));
+      h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "num" }, records ? "Record" : "Line"), h("th", { scope: "col" }, "Reason"))),
+      h("tbody", {}, rej.map((r) => h("tr", {}, h("td", { class: "num" }, count(records ? r.record : r.line)), h("td", {}, r.reason)))));
   }
 
   function fileItem(file) {
