@@ -32,12 +32,15 @@ pub fn day_of(n: i64) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(n)
 }
 
+/// (account, UTC day number) pairs: the unit rule 9 decides.
+pub type AccountDays = BTreeSet<(String, i64)>;
+
 /// What a write changed, for rule 9 to re-decide: the (account, UTC day)s it touched, and
 /// what it knows of the events it inserted, so that a large import is decided without
 /// reading its own rows back (an index range per day instead of a million row lookups).
 #[derive(Debug)]
 pub struct Touched {
-    pub days: BTreeSet<(String, i64)>,
+    pub days: AccountDays,
     /// Events with an id from here on were inserted by this write, with no flags set.
     pub first_new: i64,
     /// Days where one of those events is vendor usage with tokens.

@@ -192,7 +192,7 @@ pub fn remove(
     conn: &Connection,
     book: &crate::pricing::PriceBook,
     id: i64,
-) -> Result<Option<(Removed, std::collections::BTreeSet<(String, i64)>)>> {
+) -> Result<Option<(Removed, super::authority::AccountDays)>> {
     let exists: Option<Option<i64>> =
         conn.query_row("SELECT same_as FROM imports WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     let Some(same_as) = exists else { return Ok(None) };
@@ -268,7 +268,7 @@ fn hand_over(conn: &Connection, id: i64, heir: i64, named: &[Delivered]) -> Resu
 struct Gone {
     removed: u64,
     restored: Vec<i64>,
-    touched: std::collections::BTreeSet<(String, i64)>,
+    touched: super::authority::AccountDays,
     held: HashMap<i64, i64>,
 }
 
