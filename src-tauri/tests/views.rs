@@ -185,7 +185,11 @@ fn warnings_name_the_unpriced_model() {
     assert_eq!(t.ok("dashboard_warnings", json!({})), json!({ "unpriced": [], "reconcile": [] }));
     t.import_fixture();
     let w = t.ok("dashboard_warnings", json!({}));
-    assert_eq!(w["unpriced"], json!([{ "provider": "anthropic", "model": "claude-imaginary-9", "events": 1 }]), "{w}");
+    assert_eq!(
+        w["unpriced"],
+        json!([{ "provider": "anthropic", "model": "claude-imaginary-9", "events": 1, "tokens": 200 }]),
+        "{w}"
+    );
 }
 
 #[test]
