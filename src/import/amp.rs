@@ -300,10 +300,11 @@ fn event_of(
     };
     let mut ev = UsageEvent::new(key, provider_of(model), model, ts_ms, n);
     ev.tokens = Tokens { input, cache_write_5m: cache_write, cache_read, output, requests: 1, ..Tokens::default() };
-    if ev.tokens.total() < 0 {
-        return Err("token counts out of range".into());
-    }
-    ev.rank = ev.tokens.total();
+    // Checked: the counts are the file's, and their sum must not overflow.
+    ev.rank = [input, cache_write, cache_read]
+        .iter()
+        .try_fold(output, |sum, n| sum.checked_add(*n))
+        .ok_or("token counts out of range")?;
     if let Some(credits) = e.credits.filter(|c| c.get().trim() != "null") {
         let text = credits.get().trim();
         let text = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
@@ -393,6 +394,15 @@ mod tests {
         assert!(!sniff("other.json", T));
         assert!(!sniff("T-1.json", "{\"id\": \"x\", \"messages\": []}"));
         assert!(!sniff("T-1.json", "[]"));
+    }
+
+    #[test]
+    fn counts_whose_sum_overflows_are_rejected() {
+        let huge = T.replace("\"input\": 590", &format!("\"input\": {}", i64::MAX));
+        let huge = huge.replace("\"output\": 26", "\"output\": 1");
+        let (evs, rej) = parse_str(&huge).unwrap();
+        assert_eq!(evs.len(), 1);
+        assert!(rej[0].reason.contains("out of range"), "{rej:?}");
     }
 
     #[test]
