@@ -23,6 +23,10 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("bad/truncated-last-line.jsonl", Some("claude-code")),
         ("bad/unexpected-shape.jsonl", Some("claude-code")),
         ("bad/not-a-log.txt", None),
+        ("amp/threads/T-0a000000-0000-4000-8000-000000000001.json", Some("amp")),
+        ("amp/threads/T-0a000000-0000-4000-8000-000000000002.json", Some("amp")),
+        ("amp/revisions/threads/T-0a000000-0000-4000-8000-000000000001.json", Some("amp")),
+        ("amp/bad/threads/T-0a000000-0000-4000-8000-000000000003.json", Some("amp")),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);

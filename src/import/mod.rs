@@ -9,6 +9,7 @@
 //! unreadable or unrecognised file is an error and writes nothing; each file (or appended
 //! byte range, for `scan`) is one transaction, so it is stored wholly or not at all.
 
+mod amp;
 mod anthropic_cost_csv;
 mod anthropic_cost_json;
 mod anthropic_usage_csv;
@@ -57,6 +58,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &cursor_csv::CursorCsv,
     &openrouter_csv::OpenRouterCsv,
     &copilot_csv::CopilotCsv,
+    &amp::Amp,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
