@@ -16,6 +16,7 @@ mod ccusage_json;
 mod claude_code;
 mod claude_stats;
 mod codex;
+mod copilot_cli;
 mod copilot_csv;
 pub mod csv_rows;
 mod cursor_csv;
@@ -57,6 +58,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &cursor_csv::CursorCsv,
     &openrouter_csv::OpenRouterCsv,
     &copilot_csv::CopilotCsv,
+    &copilot_cli::CopilotCli,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
