@@ -297,7 +297,7 @@ mod tests {
         assert!(rej[0].reason.contains("inputTokens 800 is less than"), "{}", rej[0].reason);
         assert!(rej[2].reason.contains("later"), "{}", rej[2].reason);
         let other = r#"{"timestamp":"2026-01-01T00:00:00Z","type":"event_msg","payload":{}}"#;
-        let err = parse_str("x/events.jsonl", &format!("{other}\n")).err().expect("not a Copilot log");
+        let err = parse_str("x/events.jsonl", &format!("{other}\n")).expect_err("not a Copilot log");
         assert!(err.to_string().contains("x/events.jsonl"), "{err}");
     }
 }
