@@ -284,6 +284,46 @@ mod tests {
     }
 
     #[test]
+    fn detects_its_logs_by_name_or_by_their_start_and_nothing_else() {
+        let claims = |path: &str, head: &str| {
+            CopilotCli.detect(&Sniff { path: std::path::Path::new(path), head: head.as_bytes() })
+        };
+        assert!(claims("session-state/s1/events.jsonl", &format!("{START}\n")));
+        // A log copied out of its folder under another name still starts as the CLI wrote it.
+        assert!(claims("fixtures/copilot.jsonl", &format!("{START}\n{SHUT}\n")));
+        assert!(!claims("fixtures/copilot.jsonl", &format!("{SHUT}\n")));
+        assert!(!claims("session-state/s1/events.json", &format!("{START}\n")));
+        let codex = r#"{"timestamp":"2026-01-01T00:00:00Z","type":"session_meta","payload":{"id":"x"}}"#;
+        assert!(!claims("session-state/s1/events.jsonl", codex));
+        let claude =
+            r#"{"parentUuid":null,"sessionId":"s","type":"user","uuid":"u","timestamp":"2026-01-01T00:00:00Z"}"#;
+        assert!(!claims("events.jsonl", claude));
+    }
+
+    #[test]
+    fn a_scan_resumed_mid_file_reads_the_same_events() {
+        let resume = SHUT.replace("\"e9\"", "\"e10\"").replace("23:59:59.999Z", "23:59:59.000Z");
+        let text = format!("{START}\n{SHUT}\n{resume}\n");
+        let (whole, _) = parse_str("s1/events.jsonl", &text).unwrap();
+        let cut = START.len() + 1;
+        let mut ctx = ParseCtx::new(std::path::Path::new("s1/events.jsonl"));
+        ctx.tail = crate::import::Tail::Leave;
+        let mut evs = vec![];
+        let mut sink = |e| {
+            evs.push(e);
+            Ok(())
+        };
+        CopilotCli.parse(&mut std::io::Cursor::new(&text.as_bytes()[..cut + 10]), &mut ctx, &mut sink).unwrap();
+        assert_eq!(ctx.consumed, cut as u64);
+        let mut next = ParseCtx::new(std::path::Path::new("s1/events.jsonl"));
+        (next.first_line, next.state) = (ctx.last_line, ctx.state.take());
+        CopilotCli.parse(&mut std::io::Cursor::new(&text.as_bytes()[cut..]), &mut next, &mut sink).unwrap();
+        assert_eq!(evs, whole);
+        assert_eq!(evs.len(), 2);
+        assert_eq!((evs[1].line, evs[1].project.as_deref()), (3, Some("/w")));
+    }
+
+    #[test]
     fn bad_shutdowns_are_rejected_by_line_and_other_files_fail() {
         let over = SHUT.replace("\"inputTokens\":1000", "\"inputTokens\":800");
         let bad_ts = SHUT.replace("2026-04-06T23:59:59.999Z", "later");
