@@ -20,26 +20,24 @@ fn by_day(env: &Env) -> Value {
     env.json(&["report", "--by", "day", "--tz", "UTC", "--source", "copilot-cli"])
 }
 
-/// The per-day rows of recount-output.txt's CANONICAL block: (date, the six fields).
-fn canonical_days(recount: &str) -> Vec<(String, [i64; 6])> {
+/// The six fields of a recount JSON row (`input_tokens`, ... `total_tokens`).
+fn recount_tokens(v: &Value) -> [i64; 6] {
+    ["input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "total_tokens"]
+        .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("{k} in {v}")))
+}
+
+/// recount-output.txt's CANONICAL block: its totals and its per-day rows (date, fields).
+fn canonical(recount: &str) -> ([i64; 6], Vec<(String, [i64; 6])>) {
     let block = recount.split_once("CANONICAL").expect("a CANONICAL block").1;
-    block
+    let json = |l: &str| serde_json::from_str::<Value>(&l[l.find('{').unwrap()..]).unwrap();
+    let totals = block.lines().find(|l| l.trim_start().starts_with("totals {")).map(json).expect("a totals line");
+    let days = block
         .lines()
-        .filter_map(|l| l.trim().strip_prefix('{').map(|_| serde_json::from_str::<Value>(l.trim()).unwrap()))
-        .filter(|v| v.get("date").is_some())
-        .map(|v| {
-            let f = |k: &str| v[k].as_i64().unwrap_or_else(|| panic!("{k} in {v}"));
-            let t = [
-                f("input_tokens"),
-                f("cache_read_tokens"),
-                f("cache_write_tokens"),
-                f("output_tokens"),
-                f("reasoning_tokens"),
-                f("total_tokens"),
-            ];
-            (v["date"].as_str().unwrap().to_string(), t)
-        })
-        .collect()
+        .filter(|l| l.trim_start().starts_with('{'))
+        .map(json)
+        .map(|v| (v["date"].as_str().expect("a date").to_string(), recount_tokens(&v)))
+        .collect();
+    (recount_tokens(&totals), days)
 }
 
 /// Copies every `events.jsonl` under `from` to the same place under `to` (the agent's layout,
@@ -64,8 +62,8 @@ fn copy_event_logs(from: &Path, to: &Path) -> usize {
 fn real_sessions_equal_the_canonical_per_day_totals() {
     let Some(data) = shared_data() else { return };
     let real = data.join("agent-logs/copilot");
-    let want = canonical_days(&std::fs::read_to_string(real.join("recount-output.txt")).unwrap());
-    assert_eq!(want.len(), 4, "{want:?}");
+    let (total, want) = canonical(&std::fs::read_to_string(real.join("recount-output.txt")).unwrap());
+    assert!(!want.is_empty(), "no canonical days");
     let env = Env::new();
     let folder = env.dir.path().join("copilot");
     let logs = copy_event_logs(&real, &folder);
@@ -84,11 +82,10 @@ fn real_sessions_equal_the_canonical_per_day_totals() {
         assert_eq!(tokens(row(&rep, day)), *t, "{day}");
         all.iter_mut().zip(t).for_each(|(a, b)| *a += b);
     }
-    // The README's grand total: the resumed session's four runs all count (ccusage: 2,653,977).
+    // The grand total: every run of a resumed session counts (the README's 4,118,568 for the
+    // files it describes, where ccusage reports 2,653,977).
     assert_eq!(tokens(&rep["totals"]), all);
-    assert_eq!(all, [383_774, 3_603_641, 96_831, 34_322, 2_126, 4_118_568]);
-    // 8 shutdowns of one model each.
-    assert_eq!(int(&rep["totals"], "events"), 8);
+    assert_eq!(all, total);
 
     let again = env.json(&["import", folder.to_str().unwrap()]);
     assert_eq!(again["added"], 0, "{again}");
