@@ -27,6 +27,26 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("amp/threads/T-0a000000-0000-4000-8000-000000000002.json", Some("amp")),
         ("amp/revisions/threads/T-0a000000-0000-4000-8000-000000000001.json", Some("amp")),
         ("amp/bad/threads/T-0a000000-0000-4000-8000-000000000003.json", Some("amp")),
+        (
+            "copilot-cli/resumed-session/session-state/11111111-aaaa-4bbb-8ccc-000000000001/events.jsonl",
+            Some("copilot-cli"),
+        ),
+        (
+            "copilot-cli/copied-snapshot/session-state/11111111-aaaa-4bbb-8ccc-000000000001/events.jsonl",
+            Some("copilot-cli"),
+        ),
+        (
+            "copilot-cli/token-details/session-state/22222222-aaaa-4bbb-8ccc-000000000002/events.jsonl",
+            Some("copilot-cli"),
+        ),
+        (
+            "copilot-cli/no-shutdown/session-state/33333333-aaaa-4bbb-8ccc-000000000003/events.jsonl",
+            Some("copilot-cli"),
+        ),
+        (
+            "copilot-cli/bad-records/session-state/44444444-aaaa-4bbb-8ccc-000000000004/events.jsonl",
+            Some("copilot-cli"),
+        ),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);

@@ -17,6 +17,7 @@ mod ccusage_json;
 mod claude_code;
 mod claude_stats;
 mod codex;
+mod copilot_cli;
 mod copilot_csv;
 pub mod csv_rows;
 mod cursor_csv;
@@ -59,6 +60,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &openrouter_csv::OpenRouterCsv,
     &copilot_csv::CopilotCsv,
     &amp::Amp,
+    &copilot_cli::CopilotCli,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].

@@ -17,7 +17,8 @@ use crate::model::Authority;
 /// an agent log to its own account (rule 9).
 pub fn default_account(source: &str) -> String {
     let vendors = ["openai", "anthropic", "cursor", "openrouter", "copilot"];
-    if let Some(v) = vendors.iter().find(|v| source.starts_with(*v)) {
+    // `copilot-cli` is an agent's log, not GitHub's Copilot export: it has its own account.
+    if let Some(v) = vendors.iter().find(|v| source.starts_with(*v) && source != "copilot-cli") {
         return v.to_string();
     }
     match source {
