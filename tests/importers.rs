@@ -23,6 +23,14 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("bad/truncated-last-line.jsonl", Some("claude-code")),
         ("bad/unexpected-shape.jsonl", Some("claude-code")),
         ("bad/not-a-log.txt", None),
+        (
+            "qwen-code/projects/c--users-dev-documents-app/chats/11111111-1111-4111-8111-111111111111.jsonl",
+            Some("qwen-code"),
+        ),
+        ("qwen-code/projects/-home-dev-api/chats/22222222-2222-4222-8222-222222222222.jsonl", Some("qwen-code")),
+        ("qwen-code/projects/c--users-dev/chats/44444444-4444-4444-8444-444444444444.jsonl", Some("qwen-code")),
+        ("qwen-code/projects/c--users-dev/chats/55555555-5555-4555-8555-555555555555.jsonl", Some("qwen-code")),
+        ("qwen-code/bad-records/chats/77777777-7777-4777-8777-777777777777.jsonl", Some("qwen-code")),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);

@@ -27,6 +27,7 @@ mod openai_costs_json;
 mod openai_usage_csv;
 mod openai_usage_json;
 mod openrouter_csv;
+mod qwen_code;
 pub mod rules;
 mod vendor;
 
@@ -57,6 +58,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &cursor_csv::CursorCsv,
     &openrouter_csv::OpenRouterCsv,
     &copilot_csv::CopilotCsv,
+    &qwen_code::QwenCode,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
