@@ -263,7 +263,7 @@ mod tests {
     fn another_agents_log_is_not_a_chat() {
         let claude =
             r#"{"parentUuid":null,"sessionId":"s","uuid":"u","type":"user","message":{"role":"user","content":"hi"}}"#;
-        let err = parse_str(&format!("{claude}\n{T}\n")).err().expect("not a chat");
+        let err = parse_str(&format!("{claude}\n{T}\n")).expect_err("not a chat");
         assert!(err.to_string().contains("s.jsonl"), "{err}");
     }
 }
