@@ -96,8 +96,11 @@ fn fixtures_count_each_call_once_whatever_repeats_it() {
     assert_eq!(fields(row(&rep, "2026-04-07")), [10_200, 25_800, 0, 1_090, 255, 37_090]);
     assert_eq!(fields(row(&rep, "2026-04-08")), [500, 0, 0, 20, 0, 520]);
     assert_eq!(fields(row(&rep, "2026-04-11")), [2_100, 5_900, 0, 115, 10, 8_115]);
-    assert_eq!(int(&rep["totals"], "events"), 10);
-    assert_eq!(int(&rep["totals"], "unpriced_events"), 10);
+    // 04-09: a local server that gives both its calls one response id.
+    assert_eq!(fields(row(&rep, "2026-04-09")), [1_050, 50, 0, 25, 0, 1_125]);
+    assert_eq!(rep["rows"].as_array().unwrap().len(), 4);
+    assert_eq!(int(&rep["totals"], "events"), 12);
+    assert_eq!(int(&rep["totals"], "unpriced_events"), 12);
     assert_eq!(rep["totals"]["cost_usd"], "0");
 
     // The project is the real working directory, not the sanitized folder name.
@@ -105,6 +108,7 @@ fn fixtures_count_each_call_once_whatever_repeats_it() {
     assert_eq!(int(row(&p, "C:\\Users\\Dev\\Documents\\App"), "total_tokens"), 36_010);
     assert_eq!(int(row(&p, "/home/dev/api"), "total_tokens"), 1_600);
     assert_eq!(int(row(&p, "C:\\Users\\Dev"), "total_tokens"), 8_115);
+    assert_eq!(int(row(&p, "/home/dev/local"), "total_tokens"), 1_125);
 
     // The ledger zone moves the call before UTC midnight, by its instant.
     let tokyo = env.json(&["report", "--by", "day", "--tz", "Asia/Tokyo", "--source", "qwen-code"]);

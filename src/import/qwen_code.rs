@@ -14,8 +14,9 @@
 //! uncached input, `cached` as cache read, `output` as output and `thoughts` as its
 //! informational reasoning part; nothing is added to anything.
 //!
-//! The key is the call's `response_id`, so a record repeated by a resumed or rewritten
-//! session, in this file or another, is stored once (the larger version wins). The day is
+//! The key is the call's `response_id` with its counts, so a record repeated by a resumed or
+//! rewritten session, in this file or another, is stored once, while a backend that gives
+//! every call the same id (a local server) still has each call counted. The day is
 //! the record's own `timestamp`, never the file's name or age. The model is stored as
 //! recorded (`coder-model` on the free tier has no price and stays unpriced).
 
@@ -184,8 +185,11 @@ fn event_of(line_no: u64, text: &str, project: Option<&str>) -> std::result::Res
         // The cached tokens are part of the input: more of them than input is no known shape.
         return Err(format!("cached_content_token_count {cached} exceeds input_token_count {input}"));
     }
+    // The response id names one completion; a copy of its record (a resumed or rewritten
+    // session) repeats its counts too. Other counts under the same id are another call
+    // from a backend that reuses ids (local OpenAI-compatible servers, mocks).
     let key = match (e.response_id.as_deref(), record.uuid.as_deref()) {
-        (Some(id), _) if !id.is_empty() => id.to_string(),
+        (Some(id), _) if !id.is_empty() => format!("{id}|{input}|{cached}|{output}|{thoughts}"),
         // No response id: the record's own id, which a replayed copy keeps.
         (_, Some(uuid)) if !uuid.is_empty() => format!("uuid:{uuid}"),
         _ => format!("line-sha256:{:x}", Sha256::digest(text.as_bytes())),
@@ -207,8 +211,6 @@ fn event_of(line_no: u64, text: &str, project: Option<&str>) -> std::result::Res
         requests: 1,
         ..Tokens::default()
     };
-    // Two versions of one call (a rewrite that finished filling it in): the fuller one.
-    ev.rank = ev.tokens.total();
     ev.project = record.cwd.map(Cow::into_owned).filter(|c| !c.is_empty()).or_else(|| project.map(str::to_string));
     Ok(Some(ev))
 }
@@ -238,7 +240,10 @@ mod tests {
         assert!(rej.is_empty(), "{rej:?}");
         assert_eq!(evs.len(), 1);
         let e = &evs[0];
-        assert_eq!((e.key.as_str(), e.model.as_str(), e.provider.as_str()), ("chatcmpl-1", "coder-model", "qwen"));
+        assert_eq!(
+            (e.key.as_str(), e.model.as_str(), e.provider.as_str()),
+            ("chatcmpl-1|14217|13767|31|17", "coder-model", "qwen")
+        );
         assert_eq!((e.tokens.input, e.tokens.cache_read, e.tokens.output, e.tokens.reasoning), (450, 13767, 31, 17));
         assert_eq!(e.tokens.total(), 14248);
         assert_eq!(e.project.as_deref(), Some("C:\\Users\\Dev"));
@@ -257,6 +262,29 @@ mod tests {
         assert!(rej[0].reason.contains("negative"), "{rej:?}");
         assert!(rej[1].reason.contains("exceeds"), "{rej:?}");
         assert!(rej[2].reason.contains("soon"), "{rej:?}");
+    }
+
+    #[test]
+    fn a_scan_resumed_after_any_line_reads_the_same_events() {
+        let side = T.replace("chatcmpl-1", "chatcmpl-2").replace("########0", "#tester-x1#0");
+        let text = format!("{T}\n{A}\n{side}\n{T}\n");
+        let (whole, _) = parse_str(&text).unwrap();
+        let keys = |evs: &[UsageEvent]| evs.iter().map(|e| format!("{}@{}", e.key, e.line)).collect::<Vec<_>>();
+        assert_eq!(whole.len(), 3, "the repeated call is the ledger's to merge");
+        for cut in text.match_indices('\n').map(|(i, _)| i + 1) {
+            let path = std::path::Path::new("s.jsonl");
+            let mut first = ParseCtx { tail: crate::import::Tail::Leave, ..ParseCtx::new(path) };
+            let mut got = vec![];
+            let mut sink = |e: UsageEvent| {
+                got.push(e);
+                Ok(())
+            };
+            QwenCode.parse(&mut std::io::Cursor::new(&text.as_bytes()[..cut]), &mut first, &mut sink).unwrap();
+            let mut rest = ParseCtx { first_line: first.last_line, ..ParseCtx::new(path) };
+            let at = first.consumed as usize;
+            QwenCode.parse(&mut std::io::Cursor::new(&text.as_bytes()[at..]), &mut rest, &mut sink).unwrap();
+            assert_eq!(keys(&got), keys(&whole), "cut at byte {cut}");
+        }
     }
 
     #[test]
