@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use super::csv_rows::MAX_COUNT;
 use super::lines::{for_each_line, json_reason};
 use super::names::provider_of;
 use super::{ParseCtx, Sink, Sniff, Source};
@@ -175,6 +176,8 @@ fn event_of(line_no: u64, text: &str, project: Option<&str>) -> std::result::Res
     let ts_ms = parse_instant_ms(ts).ok_or_else(|| format!("timestamp {ts:?} is not an RFC 3339 instant"))?;
     let count = |name: &str, v: Option<i64>| match v {
         Some(n) if n < 0 => Err(format!("{name} is negative ({n})")),
+        // Far from i64 overflow when a call's counts are added up.
+        Some(n) if n > MAX_COUNT => Err(format!("{name} {n} is more than {MAX_COUNT}, not a plausible count")),
         v => Ok(v.unwrap_or(0)),
     };
     let input = count("input_token_count", e.input_token_count)?;
@@ -254,14 +257,17 @@ mod tests {
         let neg = T.replace("\"output_token_count\":31", "\"output_token_count\":-1");
         let over = T.replace("\"cached_content_token_count\":13767", "\"cached_content_token_count\":99999");
         let ts = T.replace("\"timestamp\":\"2026-04-05T08:26:26.889Z\"", "\"timestamp\":\"soon\"");
-        let (evs, rej) =
-            parse_str(&format!("{A}\n{neg}\n{over}\n{ts}\n{{\"uuid\": \"qwen-code.api_response\n")).unwrap();
+        let huge = T.replace("\"input_token_count\":14217", "\"input_token_count\":9223372036854775807");
+        let text = format!("{A}\n{neg}\n{over}\n{ts}\n{{\"uuid\": \"qwen-code.api_response\n{huge}\n");
+        let (evs, rej) = parse_str(&text).unwrap();
         assert!(evs.is_empty());
         let at: Vec<_> = rej.iter().map(|r| r.at).collect();
-        assert_eq!(at, [Position::Line(2), Position::Line(3), Position::Line(4), Position::Line(5)], "{rej:?}");
+        let want = [2, 3, 4, 5, 6].map(Position::Line);
+        assert_eq!(at, want, "{rej:?}");
         assert!(rej[0].reason.contains("negative"), "{rej:?}");
         assert!(rej[1].reason.contains("exceeds"), "{rej:?}");
         assert!(rej[2].reason.contains("soon"), "{rej:?}");
+        assert!(rej[4].reason.contains("not a plausible count"), "{rej:?}");
     }
 
     #[test]
