@@ -47,6 +47,15 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             "copilot-cli/bad-records/session-state/44444444-aaaa-4bbb-8ccc-000000000004/events.jsonl",
             Some("copilot-cli"),
         ),
+        (
+            "qwen-code/projects/c--users-dev-documents-app/chats/11111111-1111-4111-8111-111111111111.jsonl",
+            Some("qwen-code"),
+        ),
+        ("qwen-code/projects/-home-dev-api/chats/22222222-2222-4222-8222-222222222222.jsonl", Some("qwen-code")),
+        ("qwen-code/projects/c--users-dev/chats/44444444-4444-4444-8444-444444444444.jsonl", Some("qwen-code")),
+        ("qwen-code/projects/c--users-dev/chats/55555555-5555-4555-8555-555555555555.jsonl", Some("qwen-code")),
+        ("qwen-code/projects/-home-dev-local/chats/66666666-6666-4666-8666-666666666666.jsonl", Some("qwen-code")),
+        ("qwen-code/bad-records/chats/77777777-7777-4777-8777-777777777777.jsonl", Some("qwen-code")),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);

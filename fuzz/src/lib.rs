@@ -124,7 +124,7 @@ pub fn source(name: &str, file_name: &str, data: &[u8]) {
         let resume = Start { offset: offset as u64, line: first.last_line, state: first.state.clone() };
         let rest_len = (data.len() - offset) as u64;
         let rest = parse_with(source, &path, &mut Cursor::new(&data[offset..]), &resume, Tail::Read, rest_len);
-        if matches!(name, "claude-code" | "codex") && !whole.failed {
+        if matches!(name, "claude-code" | "codex" | "qwen-code") && !whole.failed {
             assert_eq!(offset, cut, "a scan stopped before a complete line");
             let mut joined = first.events.clone();
             joined.extend(rest.events.iter().cloned());

@@ -77,8 +77,14 @@ fn looks_like_transcript(head: &[u8]) -> bool {
         l.starts_with('{')
             && (l.contains("\"sessionId\"") && (l.contains("\"parentUuid\"") || l.contains("\"uuid\""))
                 || l.contains("\"type\":\"summary\"") && l.contains("\"leafUuid\""))
+            && !OTHER_AGENT_KEYS.iter().any(|k| l.contains(k))
     })
 }
+
+/// Keys of another agent's records with the same `uuid`/`parentUuid`/`sessionId` frame
+/// (Qwen Code's chat logs): a Claude Code line never has them, and an unescaped `"key":`
+/// is always a key, never text inside a string.
+const OTHER_AGENT_KEYS: [&str; 3] = ["\"systemPayload\":", "\"parts\":", "\"usageMetadata\":"];
 
 impl Source for ClaudeCode {
     fn name(&self) -> &'static str {

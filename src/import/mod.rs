@@ -29,6 +29,7 @@ mod openai_costs_json;
 mod openai_usage_csv;
 mod openai_usage_json;
 mod openrouter_csv;
+mod qwen_code;
 pub mod rules;
 mod vendor;
 
@@ -61,6 +62,7 @@ pub static SOURCES: &[&dyn Source] = &[
     &copilot_csv::CopilotCsv,
     &amp::Amp,
     &copilot_cli::CopilotCli,
+    &qwen_code::QwenCode,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
