@@ -15,6 +15,7 @@ mod anthropic_usage_csv;
 mod ccusage_json;
 mod claude_code;
 mod claude_stats;
+mod cline;
 mod codex;
 mod copilot_csv;
 pub mod csv_rows;
@@ -57,6 +58,9 @@ pub static SOURCES: &[&dyn Source] = &[
     &cursor_csv::CursorCsv,
     &openrouter_csv::OpenRouterCsv,
     &copilot_csv::CopilotCsv,
+    &cline::CLINE,
+    &cline::ROO_CODE,
+    &cline::KILO_CODE,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
