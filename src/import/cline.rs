@@ -166,7 +166,7 @@ impl Source for ClineTasks {
         let messages: Vec<&RawValue> = serde_json::from_str(&text).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => Error::BadFile {
                 path: ctx.path.into(),
-                reason: "not a Cline task's ui_messages.json (expected a JSON array of messages)".into(),
+                reason: "not a Cline-format task ui_messages.json (expected a JSON array of messages)".into(),
             },
             _ => bad_json(ctx.path, &e),
         })?;
@@ -187,7 +187,7 @@ impl Source for ClineTasks {
                 Ok(m) => m,
                 Err(e) if usage_like => {
                     ctx.rows += 1;
-                    ctx.reject(self.position(row), format!("message {i}: {}", super::lines::json_reason(&e)));
+                    ctx.reject(self.position(row), format!("ui_messages[{i}]: {}", super::lines::json_reason(&e)));
                     continue;
                 }
                 Err(_) => continue,
@@ -212,7 +212,7 @@ impl Source for ClineTasks {
                     ev.project = project.clone().or_else(|| ctx.project.clone());
                     sink(ev)?;
                 }
-                Err(reason) => ctx.reject(self.position(row), format!("message {i}: {reason}")),
+                Err(reason) => ctx.reject(self.position(row), format!("ui_messages[{i}]: {reason}")),
             }
         }
         Ok(())
