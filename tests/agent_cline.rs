@@ -123,11 +123,12 @@ fn each_trap_counts_once_and_a_second_import_adds_nothing() {
         ("2025-10-18".to_string(), 1, 1_000, 100, 10, 0, 1_111),
     ];
     assert_eq!(days(&env, "cline"), want);
-    // Each extension's folder makes its own source (and account), with its own days.
-    assert_eq!(days(&env, "roo-code"), [("2025-10-18".to_string(), 100, 3_000, 0, 250, 0, 3_350)]);
+    // Each extension's folder makes its own source (and account), with its own days. Roo's
+    // OpenAI-protocol request holds its 10,000 cached tokens inside tokensIn (12,000).
+    assert_eq!(days(&env, "roo-code"), [("2025-10-18".to_string(), 100 + 2_000, 13_000, 0, 650, 0, 15_750)]);
     assert_eq!(days(&env, "kilo-code"), [("2025-10-19".to_string(), 50, 80, 70, 60, 0, 260)]);
     let formats: Vec<&str> = files.iter().map(|f| f["format"].as_str().unwrap()).collect();
-    assert_eq!(formats, ["cline", "cline", "cline", "cline", "cline", "roo-code", "kilo-code"]);
+    assert_eq!(formats, ["cline", "cline", "cline", "cline", "cline", "roo-code", "roo-code", "kilo-code"]);
 
     // Money: Cline's own cost is the stated estimate (not billed); a zero cost and no model
     // leaves the event unpriced, never $0.

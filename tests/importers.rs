@@ -37,6 +37,10 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             Some("roo-code"),
         ),
         (
+            "roo-code/globalStorage/rooveterinaryinc.roo-cline/tasks/0199f6a4-0c1d-7e2f-8a3b-c4d5e6f7a8b9/ui_messages.json",
+            Some("roo-code"),
+        ),
+        (
             "kilo-code/globalStorage/kilocode.kilo-code/tasks/4f1d2c3b-5a6e-4b7c-9d8e-0f1a2b3c4d5e/ui_messages.json",
             Some("kilo-code"),
         ),

@@ -11,6 +11,11 @@
 //! summed usage of requests removed from the file: it is usage too, one event. Retry notes
 //! (`error_retry`, `api_req_retried`) are never usage.
 //!
+//! Roo Code and Kilo Code add `apiProtocol` to that JSON: under `"openai"` the provider's
+//! input already holds the cached tokens, so uncached input is `tokensIn - cacheReads -
+//! cacheWrites` (at least 0), as those extensions compute it themselves; Cline writes no
+//! protocol and is read as stored.
+//!
 //! The three extensions write the same bytes; which one wrote a file is told by the VS Code
 //! extension's global-storage folder in its path (`saoudrizwan.claude-dev`,
 //! `rooveterinaryinc.roo-cline`, `kilocode.kilo-code`, in any editor that hosts them). A
@@ -106,6 +111,9 @@ struct Usage<'a> {
     cache_reads: Option<i64>,
     #[serde(borrow)]
     cost: Option<&'a RawValue>,
+    /// Roo Code and Kilo Code only: how the provider counted input.
+    #[serde(borrow)]
+    api_protocol: Option<Cow<'a, str>>,
 }
 
 /// Which extension's folder a path is under, if any (compared without case: VS Code
@@ -242,11 +250,18 @@ impl ClineTasks {
             Some(n) if n < 0 => Err(format!("{say} {name} is negative ({n})")),
             v => Ok(v.unwrap_or(0)),
         };
+        let (cache_write, cache_read) = (field("cacheWrites", u.cache_writes)?, field("cacheReads", u.cache_reads)?);
+        let mut input = field("tokensIn", u.tokens_in)?;
+        if u.api_protocol.as_deref() == Some("openai") {
+            // An OpenAI-style provider counts cached input inside its input; the extensions'
+            // own cost rule (calculateApiCostOpenAI) takes the cache out again, and so do we.
+            input = (input - cache_write - cache_read).max(0);
+        }
         let tokens = Tokens {
-            input: field("tokensIn", u.tokens_in)?,
+            input,
             output: field("tokensOut", u.tokens_out)?,
-            cache_write_5m: field("cacheWrites", u.cache_writes)?,
-            cache_read: field("cacheReads", u.cache_reads)?,
+            cache_write_5m: cache_write,
+            cache_read,
             requests: i64::from(kind.is_empty()),
             ..Tokens::default()
         };
