@@ -42,6 +42,7 @@ use std::io::BufRead;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::csv_rows::MAX_COUNT;
 use super::names::provider_of_slug;
 use super::{bad_json, read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::{Error, Result};
@@ -81,6 +82,9 @@ pub static KILO_CODE: ClineTasks = ClineTasks {
 const FORKS: [&ClineTasks; 2] = [&ROO_CODE, &KILO_CODE];
 
 const FILE_NAME: &str = "ui_messages.json";
+
+/// The last millisecond of year 9999: a later `ts` is not a time a task ran at.
+const MAX_TS: i64 = 253_402_300_799_999;
 
 #[derive(Deserialize)]
 struct Message<'a> {
@@ -240,7 +244,10 @@ impl ClineTasks {
     ) -> std::result::Result<(UsageEvent, Option<String>), String> {
         let say = msg.say.as_deref().unwrap_or_default();
         let ts = match &msg.ts {
-            Some(n) => n.as_i64().filter(|t| *t >= 0).ok_or_else(|| format!("ts {n} is not epoch milliseconds"))?,
+            Some(n) => n
+                .as_i64()
+                .filter(|t| (0..=MAX_TS).contains(t))
+                .ok_or_else(|| format!("ts {n} is not epoch milliseconds"))?,
             None => return Err(format!("{say} without ts")),
         };
         let text = msg.text.as_deref().ok_or_else(|| format!("{say} without text"))?;
@@ -248,6 +255,7 @@ impl ClineTasks {
             .map_err(|e| format!("{say} text is not usage JSON: {}", super::lines::json_reason(&e)))?;
         let field = |name: &str, v: Option<i64>| match v {
             Some(n) if n < 0 => Err(format!("{say} {name} is negative ({n})")),
+            Some(n) if n > MAX_COUNT => Err(format!("{say} {name} is {n}, not a plausible count")),
             v => Ok(v.unwrap_or(0)),
         };
         let (cache_write, cache_read) = (field("cacheWrites", u.cache_writes)?, field("cacheReads", u.cache_reads)?);
@@ -303,6 +311,34 @@ mod tests {
         // Another name, or not an array of messages: nobody's.
         assert!(claims("/backup/tasks/1/api_conversation_history.json", head).is_empty());
         assert!(claims("/backup/tasks/1/ui_messages.json", r#"{"ts":1,"type":"say"}"#).is_empty());
+    }
+
+    #[test]
+    fn implausible_times_and_counts_are_rejected_not_stored() {
+        let usage = |ts: &str, tokens_in: &str| {
+            let text = format!(r#"{{"tokensIn":{tokens_in},"tokensOut":1}}"#);
+            format!(r#"{{"ts":{ts},"type":"say","say":"api_req_started","text":{}}}"#, serde_json::json!(text))
+        };
+        let doc = format!(
+            "[{},{},{},{}]",
+            usage("1760000000000", "5"),
+            usage("9223372036854775807", "5"),
+            usage("1760000000001", "1000000000000000000"),
+            usage("1760000000002.5", "5"),
+        );
+        let path = Path::new("ui_messages.json");
+        let mut ctx = ParseCtx::new(path);
+        let mut events = Vec::new();
+        CLINE
+            .parse(&mut doc.as_bytes(), &mut ctx, &mut |ev| {
+                events.push(ev);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].key, "1760000000000|1760000000000");
+        let at: Vec<u64> = ctx.rejected.iter().map(|r| r.at.number()).collect();
+        assert_eq!(at, [2, 3, 4], "{:?}", ctx.rejected);
     }
 
     #[test]
