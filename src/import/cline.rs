@@ -28,7 +28,8 @@
 //! stable across re-imports, resumed tasks and copies; a message repeated with the same
 //! `ts` is the same message, and the ledger keeps its version with the most tokens (a
 //! request imported while it was still streaming is completed by the next import). The day
-//! is the UTC instant of `ts`, never the local time shown inside the prompt.
+//! is the UTC instant of `ts`, never the local time shown inside the prompt. The project is
+//! the working directory the environment details of a request name (the first that does).
 //!
 //! Money: `cost` is the extension's own estimate in USD, not a bill; it is kept as the
 //! event's stated estimated cost (read from the number's text) when it is above zero. A
@@ -107,8 +108,9 @@ struct ModelInfo<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Usage<'a> {
+    /// The whole prompt (large): decoded only until the task's working directory is found.
     #[serde(borrow)]
-    request: Option<Cow<'a, str>>,
+    request: Option<&'a RawValue>,
     tokens_in: Option<i64>,
     tokens_out: Option<i64>,
     cache_writes: Option<i64>,
@@ -216,7 +218,7 @@ impl Source for ClineTasks {
                 _ => continue,
             };
             ctx.rows += 1;
-            match self.event(&msg, kind, task, model.as_deref(), row) {
+            match self.event(&msg, kind, task, model.as_deref(), project.is_none(), row) {
                 Ok((mut ev, cwd)) => {
                     if let Some(cwd) = cwd {
                         project = Some(cwd);
@@ -240,6 +242,7 @@ impl ClineTasks {
         kind: &str,
         task: Option<i64>,
         model: Option<&str>,
+        want_cwd: bool,
         row: u64,
     ) -> std::result::Result<(UsageEvent, Option<String>), String> {
         let say = msg.say.as_deref().unwrap_or_default();
@@ -285,7 +288,12 @@ impl ClineTasks {
         ev.rank = tokens.total();
         ev.tokens = tokens;
         ev.cost = cost.filter(|c| c.nanos() > 0);
-        let cwd = u.request.as_deref().and_then(cwd_of).map(str::to_string);
+        let cwd = match (want_cwd, u.request) {
+            (true, Some(raw)) => {
+                serde_json::from_str::<Cow<str>>(raw.get()).ok().and_then(|r| cwd_of(&r).map(str::to_string))
+            }
+            _ => None,
+        };
         Ok((ev, cwd))
     }
 }
