@@ -56,6 +56,27 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("qwen-code/projects/c--users-dev/chats/55555555-5555-4555-8555-555555555555.jsonl", Some("qwen-code")),
         ("qwen-code/projects/-home-dev-local/chats/66666666-6666-4666-8666-666666666666.jsonl", Some("qwen-code")),
         ("qwen-code/bad-records/chats/77777777-7777-4777-8777-777777777777.jsonl", Some("qwen-code")),
+        // Cline's task format: the extension's folder names the source; a copy outside any
+        // extension folder is Cline's; an object instead of the array of messages is nobody's.
+        ("cline/globalStorage/saoudrizwan.claude-dev/tasks/1760572200000/ui_messages.json", Some("cline")),
+        ("cline/globalStorage/saoudrizwan.claude-dev/tasks/1760600000000/ui_messages.json", Some("cline")),
+        ("cline/globalStorage/saoudrizwan.claude-dev/tasks/1760700000000/ui_messages.json", Some("cline")),
+        ("cline/globalStorage/saoudrizwan.claude-dev/tasks/1760800000000/ui_messages.json", Some("cline")),
+        ("cline/earlier-copy/tasks/1760600000000/ui_messages.json", Some("cline")),
+        ("cline/bad/bad-record/tasks/1760900000000/ui_messages.json", Some("cline")),
+        ("cline/bad/not-a-task-list/tasks/1760900000001/ui_messages.json", None),
+        (
+            "roo-code/globalStorage/rooveterinaryinc.roo-cline/tasks/0199f6a1-2b3c-7d4e-8f90-a1b2c3d4e5f6/ui_messages.json",
+            Some("roo-code"),
+        ),
+        (
+            "roo-code/globalStorage/rooveterinaryinc.roo-cline/tasks/0199f6a4-0c1d-7e2f-8a3b-c4d5e6f7a8b9/ui_messages.json",
+            Some("roo-code"),
+        ),
+        (
+            "kilo-code/globalStorage/kilocode.kilo-code/tasks/4f1d2c3b-5a6e-4b7c-9d8e-0f1a2b3c4d5e/ui_messages.json",
+            Some("kilo-code"),
+        ),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);

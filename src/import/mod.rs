@@ -16,6 +16,7 @@ mod anthropic_usage_csv;
 mod ccusage_json;
 mod claude_code;
 mod claude_stats;
+mod cline;
 mod codex;
 mod copilot_cli;
 mod copilot_csv;
@@ -63,6 +64,9 @@ pub static SOURCES: &[&dyn Source] = &[
     &amp::Amp,
     &copilot_cli::CopilotCli,
     &qwen_code::QwenCode,
+    &cline::CLINE,
+    &cline::ROO_CODE,
+    &cline::KILO_CODE,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
