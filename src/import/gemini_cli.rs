@@ -265,3 +265,87 @@ fn event(
     ev.project = project.map(str::to_string);
     Ok(Some(ev))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> (Result<()>, Vec<UsageEvent>, Vec<super::super::Rejected>) {
+        let path = Path::new(name);
+        let mut ctx = ParseCtx::new(path);
+        let mut out = vec![];
+        let r = GeminiCli.parse(&mut std::io::Cursor::new(text.as_bytes()), &mut ctx, &mut |e| {
+            out.push(e);
+            Ok(())
+        });
+        (r, out, ctx.rejected)
+    }
+
+    const HEADER: &str = r#"{"sessionId":"s1","projectHash":"ab","startTime":"2026-01-01T00:00:00Z","lastUpdated":"2026-01-01T00:00:00Z","kind":"main"}"#;
+    const R1: &str = r#"{"id":"r1","timestamp":"2026-01-01T00:00:01Z","type":"gemini","content":"","model":"gemini-2.5-pro","tokens":{"input":10,"output":2,"cached":4,"thoughts":3,"tool":1,"total":16}}"#;
+
+    fn claims(path: &str, head: &str) -> bool {
+        GeminiCli.detect(&Sniff { path: Path::new(path), head: head.as_bytes() })
+    }
+
+    #[test]
+    fn detects_recordings_by_name_and_first_object() {
+        let doc = "{\n  \"sessionId\": \"s1\",\n  \"projectHash\": \"ab\",\n  \"messages\": []\n}\n";
+        assert!(claims("/h/.gemini/tmp/ab/chats/session-2026-01-01T00-00-s1.json", doc));
+        assert!(claims("/h/.gemini/tmp/ab/chats/session-2026-01-01T00-00-s1.jsonl", HEADER));
+        assert!(claims("x/session-2026-01-01T00-00-s1.jsonl", &format!("\u{feff}{HEADER}\n{R1}\n")));
+        // A sub-agent's recording, beside its parent's.
+        assert!(claims("/h/.gemini/tmp/ab/chats/s1/agent-1.jsonl", HEADER));
+        // Not recordings: other names, checkpoints, logs, other agents' lines.
+        assert!(!claims("/h/.gemini/tmp/ab/chats/other.json", doc));
+        assert!(!claims("/h/.gemini/tmp/ab/checkpoint-x.json", doc));
+        assert!(!claims("/h/.gemini/tmp/ab/logs.json", "[{\"sessionId\":\"s1\",\"messageId\":0}]"));
+        assert!(!claims("/h/.gemini/tmp/ab/chats/session-1.json", "[{\"sessionId\":\"s1\",\"projectHash\":\"ab\"}]"));
+        assert!(!claims("/h/.gemini/tmp/ab/chats/session-1.txt", doc));
+        let qwen = r#"{"uuid":"u","parentUuid":null,"sessionId":"s1","projectHash":"ab","type":"user"}"#;
+        assert!(!claims("/h/.qwen/projects/p/chats/s1/x.jsonl", qwen));
+        assert!(!claims("/h/.qwen/projects/p/chats/x.jsonl", HEADER));
+    }
+
+    #[test]
+    fn maps_tokens_and_keeps_rewound_responses() {
+        let rewind = r#"{"$rewindTo":"r1"}"#;
+        let set = format!(r#"{{"$set":{{"messages":[{R1}],"lastUpdated":"2026-01-01T00:00:02Z"}}}}"#);
+        let (r, evs, rej) = parse("session-x.jsonl", &format!("{HEADER}\n{R1}\n{rewind}\n{set}\n"));
+        r.unwrap();
+        assert!(rej.is_empty(), "{rej:?}");
+        // The line and the $set both carry r1 (the ledger keeps one); the rewind removes nothing.
+        assert_eq!(evs.len(), 2);
+        assert_eq!((evs[0].key.as_str(), evs[1].key.as_str()), ("r1", "r1"));
+        assert_eq!((evs[0].line, evs[1].line), (2, 4));
+        let t = evs[0].tokens;
+        assert_eq!((t.input, t.cache_read, t.output, t.reasoning, t.total()), (7, 4, 5, 3, 16));
+        assert_eq!((evs[0].provider.as_str(), evs[0].model.as_str()), ("google", "gemini-2.5-pro"));
+    }
+
+    #[test]
+    fn a_response_without_id_or_model_is_kept_under_a_derived_key_and_unpriced() {
+        let r = R1.replace(r#""id":"r1","#, "").replace(r#""model":"gemini-2.5-pro","#, "");
+        let (res, evs, _) = parse("session-x.jsonl", &format!("{HEADER}\n{r}\n{r}\n"));
+        res.unwrap();
+        assert_eq!(evs[0].key, evs[1].key);
+        assert!(evs[0].key.starts_with("s1@"), "{}", evs[0].key);
+        assert_eq!(evs[0].model, UNKNOWN_MODEL);
+    }
+
+    #[test]
+    fn documents_reject_at_the_line_of_the_message_and_fail_without_messages() {
+        let bad = R1.replace("2026-01-01T00:00:01Z", "soon");
+        let doc = format!("{{\"sessionId\":\"s1\",\"projectHash\":\"ab\",\"messages\":[{R1},\n\n{bad}]}}");
+        let (r, evs, rej) = parse("session-x.json", &doc);
+        r.unwrap();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(rej[0].at, Position::Line(3));
+        assert!(rej[0].reason.starts_with("messages[1]: timestamp \"soon\""), "{}", rej[0].reason);
+        for not_ours in ["{\"sessionId\":\"s1\"}", "[1, 2]", "{\"messages\": 3}"] {
+            let (r, ..) = parse("session-x.json", not_ours);
+            let e = r.unwrap_err().to_string();
+            assert!(e.contains("session-x.json"), "{e}");
+        }
+    }
+}
