@@ -114,6 +114,11 @@ fn each_trap_counts_once_and_a_second_import_adds_nothing() {
     let m = env.json(&["report", "--by", "model", "--tz", "UTC", "--source", "gemini-cli"]);
     assert_eq!(int(row(&m, "gemini-3-flash-preview"), "total_tokens"), 15_675);
     assert_eq!(int(row(&m, "gemini-2.5-pro"), "events"), 3);
+    // The agent is an account of its own (no vendor's), billed by itself until linked.
+    let accounts = env.json(&["account", "list"]);
+    assert_eq!(accounts[0]["account"], "gemini-cli", "{accounts}");
+    assert_eq!(accounts[0]["sources"], serde_json::json!(["gemini-cli"]), "{accounts}");
+    assert!(accounts[0]["billed_by"].is_null(), "{accounts}");
 
     // The same files again, and edited copies under another project folder (so they are
     // parsed again, not recognised by their bytes): nothing new.

@@ -170,7 +170,6 @@ fn parse_doc(input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Re
             Err(reason) => ctx.reject(Position::Line(line), format!("messages[{i}]: {reason}")),
         }
     }
-    ctx.last_line = line;
     Ok(())
 }
 
