@@ -93,8 +93,9 @@ struct State {
     session: Option<String>,
 }
 
-/// Whether the first object of `head` is a Gemini CLI session: a `sessionId` beside a
-/// `projectHash` (both written first by Gemini CLI, in either layout).
+/// Whether `head` starts a Gemini CLI session: an object, with a `sessionId` and a
+/// `projectHash` in its first bytes (Gemini CLI writes both first, in either layout), and
+/// none of the `parentUuid` links of the Claude-Code-like transcripts (Qwen Code's too).
 fn looks_like_session(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace());
@@ -177,7 +178,7 @@ fn parse_doc(input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Re
 fn parse_lines(input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()> {
     let mut st: State = ctx.state.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
     let project = ctx.project.clone();
-    for_each_line(input, ctx, |_, line_no, text| {
+    for_each_line(input, ctx, |ctx, line_no, text| {
         let m: Message = match serde_json::from_str(text) {
             Ok(m) => m,
             Err(e) => return Ok(Err(json_reason(&e))),
@@ -193,11 +194,12 @@ fn parse_lines(input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> 
         if let Some(s) = m.session_id {
             st.session = Some(s.into_owned());
         }
+        // Each message a `$set` carries stands alone: a bad one is rejected, the rest read.
         for (i, raw) in m.set.and_then(|s| s.messages).unwrap_or_default().iter().enumerate() {
             match event_of(raw.get(), line_no, st.session.as_deref(), project.as_deref()) {
                 Ok(Some(ev)) => sink(ev)?,
                 Ok(None) => {}
-                Err(reason) => return Ok(Err(format!("$set.messages[{i}]: {reason}"))),
+                Err(reason) => ctx.reject(Position::Line(line_no), format!("$set.messages[{i}]: {reason}")),
             }
         }
         Ok(Ok(()))
@@ -320,6 +322,19 @@ mod tests {
         let t = evs[0].tokens;
         assert_eq!((t.input, t.cache_read, t.output, t.reasoning, t.total()), (7, 4, 5, 3, 16));
         assert_eq!((evs[0].provider.as_str(), evs[0].model.as_str()), ("google", "gemini-2.5-pro"));
+    }
+
+    #[test]
+    fn a_bad_message_in_a_set_is_rejected_alone() {
+        let bad = R1.replace(r#""id":"r1""#, r#""id":"r2""#).replace(r#""input":10"#, r#""input":-1"#);
+        let r3 = R1.replace(r#""id":"r1""#, r#""id":"r3""#);
+        let set = format!(r#"{{"$set":{{"messages":[{R1},{bad},{r3}]}}}}"#);
+        let (r, evs, rej) = parse("session-x.jsonl", &format!("{HEADER}\n{set}\n"));
+        r.unwrap();
+        assert_eq!(evs.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["r1", "r3"]);
+        assert_eq!(rej.len(), 1);
+        assert_eq!(rej[0].at, Position::Line(2));
+        assert!(rej[0].reason.starts_with("$set.messages[1]: tokens.input is negative"), "{}", rej[0].reason);
     }
 
     #[test]
