@@ -17,6 +17,15 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             "codex/sessions/2025/10/01/rollout-2025-10-01T10-05-00-0199aaaa-0000-7000-8000-000000000002.jsonl",
             Some("codex"),
         ),
+        // Gemini CLI: a split session's halves, a file without responses, a file named on
+        // another day than its messages, the line layout, and bad records in both.
+        ("gemini-cli/tmp/a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1/chats/session-2026-01-05T23-50-5e110001.json", Some("gemini-cli")),
+        ("gemini-cli/tmp/a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1/chats/session-2026-01-06T08-00-5e110001.json", Some("gemini-cli")),
+        ("gemini-cli/tmp/a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1/chats/session-2026-01-06T09-00-5e110001.json", Some("gemini-cli")),
+        ("gemini-cli/tmp/a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1/chats/session-2026-01-07T23-59-1a7e0001.json", Some("gemini-cli")),
+        ("gemini-cli/tmp/b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2/chats/session-2026-02-01T10-00-7f4a0001.jsonl", Some("gemini-cli")),
+        ("gemini-cli/bad/tmp/c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3/chats/session-2026-03-01T10-00-bad00001.json", Some("gemini-cli")),
+        ("gemini-cli/bad/tmp/c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3/chats/session-2026-03-01T11-00-bad00002.jsonl", Some("gemini-cli")),
         ("claude-stats/v5/stats-cache.json", Some("claude-stats")),
         ("claude-stats/v1/stats-cache.json", Some("claude-stats")),
         ("ccusage-json/ccusage-daily.json", Some("ccusage-json")),

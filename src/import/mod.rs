@@ -23,6 +23,7 @@ mod copilot_csv;
 pub mod csv_rows;
 mod cursor_csv;
 mod driver;
+mod gemini_cli;
 pub mod lines;
 pub mod names;
 mod openai_costs_csv;
@@ -49,6 +50,7 @@ use crate::model::{Authority, UsageEvent};
 pub static SOURCES: &[&dyn Source] = &[
     &claude_code::ClaudeCode,
     &codex::Codex,
+    &gemini_cli::GeminiCli,
     &claude_stats::ClaudeStats,
     &ccusage_json::CcusageJson,
     &openai_usage_csv::OpenAiUsageCsv,
