@@ -245,8 +245,17 @@ pub fn csv_rows(data: &[u8]) {
 pub fn detect(data: &[u8]) {
     let head = &data[..data.len().min(64 * 1024)];
     // Sources judge by extension and content; each claimants call sniffs a CSV header per CSV
-    // source (a csv reader built each time, slow under coverage), so few names.
-    for name in ["fuzz.jsonl", "stats-cache.json", "fuzz.csv"] {
+    // source (a csv reader built each time, slow under coverage), so few names: one for each
+    // kind of name a source claims by (agent logs named by their agent, JSON, CSV).
+    for name in [
+        "fuzz.jsonl",
+        "stats-cache.json",
+        "fuzz.csv",
+        "threads/T-fuzz.json",
+        "tasks/1/ui_messages.json",
+        "chats/session-fuzz.json",
+        "session-state/1/events.jsonl",
+    ] {
         let claim = import::claimants(Path::new(name), head);
         // Any claimant must then be able to read the file without panicking.
         if let [one] = claim.as_slice() {
