@@ -20,14 +20,18 @@ mod copilot_csv;
 pub mod csv_rows;
 mod cursor_csv;
 mod driver;
+mod kilo_cli;
 pub mod lines;
 pub mod names;
 mod openai_costs_csv;
 mod openai_costs_json;
 mod openai_usage_csv;
 mod openai_usage_json;
+mod opencode;
+mod opencode_store;
 mod openrouter_csv;
 pub mod rules;
+pub mod sqlite;
 mod vendor;
 
 pub use driver::{import_file, import_paths, load, store, FileJob, Loaded, Start};
@@ -57,6 +61,8 @@ pub static SOURCES: &[&dyn Source] = &[
     &cursor_csv::CursorCsv,
     &openrouter_csv::OpenRouterCsv,
     &copilot_csv::CopilotCsv,
+    &opencode::Opencode,
+    &kilo_cli::KiloCli,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
@@ -184,6 +190,11 @@ impl ParseCtx<'_> {
 /// Receives events as a source parses them.
 pub type Sink<'s> = dyn FnMut(UsageEvent) -> Result<()> + 's;
 
+/// Reads a source's SQLite database: given a private, consistent copy of it (see
+/// [`sqlite`]), it sends events like [`Source::parse`], resuming from and leaving its
+/// watermark in `ctx.state`.
+pub type DbReader = fn(&rusqlite::Connection, &mut ParseCtx, &mut Sink) -> Result<()>;
+
 /// One import format.
 pub trait Source: Sync {
     /// The format's name (`--format NAME`), also the `source` of its events in the ledger.
@@ -203,6 +214,12 @@ pub trait Source: Sync {
     /// Parses `input`, sending events to `sink`; bad rows go to `ctx.reject`. An `Err` fails
     /// the whole file. Sources that can resume mid-file set `ctx.state` for the next call.
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()>;
+    /// For a source kept in a SQLite database: how to read it. The driver uses it instead
+    /// of [`Source::parse`] for a file that starts with the SQLite header, and never opens
+    /// that file itself.
+    fn db_reader(&self) -> Option<DbReader> {
+        None
+    }
 }
 
 /// Whole-document (JSON) sources are read into memory up to this size.
