@@ -23,6 +23,13 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("bad/truncated-last-line.jsonl", Some("claude-code")),
         ("bad/unexpected-shape.jsonl", Some("claude-code")),
         ("bad/not-a-log.txt", None),
+        ("opencode/storage/message/ses_legacy/msg_v065.json", Some("opencode")),
+        ("opencode/storage/message/ses_legacy/msg_both.json", Some("opencode")),
+        ("opencode/storage/message/ses_legacy/msg_user.json", Some("opencode")),
+        ("opencode/bad/storage/message/ses_bad/msg_bad.json", Some("opencode")),
+        // The SQL a database fixture is built from is no format.
+        ("opencode/opencode.sql", None),
+        ("kilo-cli/kilo.sql", None),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);
@@ -51,6 +58,27 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             assert_eq!(got, [format], "{}", path.display());
         }
     }
+    // The agents' databases, built from their fixtures' SQL: each claimed by its own source
+    // only, by name and SQLite header; the -wal and -shm beside them by none.
+    let dir = tempfile::tempdir().unwrap();
+    for (sql, name, want) in
+        [("opencode/opencode.sql", "opencode.db", "opencode"), ("kilo-cli/kilo.sql", "kilo.db", "kilo-cli")]
+    {
+        let db = dir.path().join(name);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(&std::fs::read_to_string(fixtures().join(sql)).unwrap()).unwrap();
+        drop(conn);
+        let head = std::fs::read(&db).unwrap();
+        let got: Vec<_> = tokenburn::import::claimants(&db, &head).iter().map(|s| s.name()).collect();
+        assert_eq!(got, [want], "{name}");
+        let elsewhere = dir.path().join(format!("other-{name}"));
+        assert!(tokenburn::import::claimants(&elsewhere, &head).is_empty(), "{name} under another name");
+        let wal = dir.path().join(format!("{name}-wal"));
+        assert!(tokenburn::import::claimants(&wal, b"\x37\x7f\x06\x82").is_empty(), "{name}-wal");
+    }
+    // A legacy-looking message outside storage/message is not opencode's.
+    let head = std::fs::read(fixtures().join("opencode/storage/message/ses_legacy/msg_v065.json")).unwrap();
+    assert!(tokenburn::import::claimants(std::path::Path::new("elsewhere/msg_v065.json"), &head).is_empty());
     // CSVs for mapping rules are formats no built-in importer knows.
     for e in std::fs::read_dir(fixtures().join("rules")).unwrap() {
         let path = e.unwrap().path();
