@@ -18,7 +18,7 @@ fn report(env: &Env) -> Vec<Day> {
 }
 
 fn fixture_sql() -> String {
-    std::fs::read_to_string(fixtures().join("kilo-cli/kilo.sql")).unwrap()
+    std::fs::read_to_string(fixtures().join("sql/kilo-cli.sql")).unwrap()
 }
 
 #[test]

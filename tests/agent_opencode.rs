@@ -47,7 +47,7 @@ fn real_database_and_legacy_files_match_the_canonical_days() {
 fn fixture_traps_count_once_across_both_layouts() {
     let env = Env::new();
     let folder = env.dir.path().join("opencode");
-    let sql = std::fs::read_to_string(fixtures().join("opencode/opencode.sql")).unwrap();
+    let sql = std::fs::read_to_string(fixtures().join("sql/opencode.sql")).unwrap();
     let db = live_db::build(&sql, &folder, "opencode.db");
     let before = live_db::contents(&folder);
     let legacy = fixture("opencode/storage/message");

@@ -27,9 +27,11 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("opencode/storage/message/ses_legacy/msg_both.json", Some("opencode")),
         ("opencode/storage/message/ses_legacy/msg_user.json", Some("opencode")),
         ("opencode/bad/storage/message/ses_bad/msg_bad.json", Some("opencode")),
-        // The SQL a database fixture is built from is no format.
-        ("opencode/opencode.sql", None),
-        ("kilo-cli/kilo.sql", None),
+        ("opencode/opencode.db", Some("opencode")),
+        ("kilo-cli/kilo.db", Some("kilo-cli")),
+        // The SQL the database fixtures are built from is no format.
+        ("sql/opencode.sql", None),
+        ("sql/kilo-cli.sql", None),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);
@@ -58,23 +60,29 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             assert_eq!(got, [format], "{}", path.display());
         }
     }
-    // The agents' databases, built from their fixtures' SQL: each claimed by its own source
-    // only, by name and SQLite header; the -wal and -shm beside them by none.
+    // The agents' databases are claimed by name and SQLite header: under another name, or
+    // as the -wal beside them, by no one. Each holds what its SQL says.
     let dir = tempfile::tempdir().unwrap();
-    for (sql, name, want) in
-        [("opencode/opencode.sql", "opencode.db", "opencode"), ("kilo-cli/kilo.sql", "kilo.db", "kilo-cli")]
-    {
-        let db = dir.path().join(name);
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch(&std::fs::read_to_string(fixtures().join(sql)).unwrap()).unwrap();
-        drop(conn);
-        let head = std::fs::read(&db).unwrap();
-        let got: Vec<_> = tokenburn::import::claimants(&db, &head).iter().map(|s| s.name()).collect();
-        assert_eq!(got, [want], "{name}");
+    let rows = |db: &std::path::Path| -> Vec<(String, i64, String)> {
+        let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let mut stmt = conn.prepare("SELECT id, time_updated, data FROM message ORDER BY id").unwrap();
+        let v = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        v
+    };
+    for (sql, db) in [("sql/opencode.sql", "opencode/opencode.db"), ("sql/kilo-cli.sql", "kilo-cli/kilo.db")] {
+        let head = std::fs::read(fixtures().join(db)).unwrap();
+        let name = fixtures().join(db).file_name().unwrap().to_string_lossy().into_owned();
         let elsewhere = dir.path().join(format!("other-{name}"));
-        assert!(tokenburn::import::claimants(&elsewhere, &head).is_empty(), "{name} under another name");
+        assert!(tokenburn::import::claimants(&elsewhere, &head).is_empty(), "{db} under another name");
         let wal = dir.path().join(format!("{name}-wal"));
         assert!(tokenburn::import::claimants(&wal, b"\x37\x7f\x06\x82").is_empty(), "{name}-wal");
+        let built = dir.path().join(&name);
+        let conn = rusqlite::Connection::open(&built).unwrap();
+        conn.execute_batch(&std::fs::read_to_string(fixtures().join(sql)).unwrap()).unwrap();
+        drop(conn);
+        let copy = dir.path().join(format!("committed-{name}"));
+        std::fs::copy(fixtures().join(db), &copy).unwrap();
+        assert_eq!(rows(&copy), rows(&built), "{db} is {sql} applied");
     }
     // A legacy-looking message outside storage/message is not opencode's.
     let head = std::fs::read(fixtures().join("opencode/storage/message/ses_legacy/msg_v065.json")).unwrap();
