@@ -201,3 +201,60 @@ pub fn read_db(conn: &Connection, agent: &str, ctx: &mut ParseCtx, sink: &mut Si
     ctx.state = Some(serde_json::to_string(&mark).expect("a mark serialises"));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: &str, updated: i64, input: u64) -> String {
+        format!(
+            "INSERT INTO message VALUES ('{id}', 's', 1, {updated}, '{{\"role\":\"assistant\",\"modelID\":\"m\",\
+             \"time\":{{\"created\":1,\"completed\":2}},\"tokens\":{{\"total\":{input},\"input\":{input},\"output\":0}}}}');"
+        )
+    }
+
+    fn read(conn: &Connection, state: Option<String>) -> (Vec<String>, ParseCtx<'static>) {
+        let mut ctx = ParseCtx { state, ..ParseCtx::new(std::path::Path::new("kilo.db")) };
+        let mut keys = vec![];
+        read_db(conn, "Kilo CLI", &mut ctx, &mut |e| {
+            keys.push(e.key);
+            Ok(())
+        })
+        .unwrap();
+        (keys, ctx)
+    }
+
+    #[test]
+    fn reads_from_the_watermark_and_moves_it() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE message (id, session_id, time_created, time_updated, data);").unwrap();
+        conn.execute_batch(&(msg("a", 10, 1) + &msg("b", 20, 2))).unwrap();
+        let (keys, ctx) = read(&conn, None);
+        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(ctx.state.as_deref(), Some(r#"{"message_updated_ms":20}"#));
+        // A new message and one rewritten later are read again; the rest is not.
+        conn.execute_batch(&msg("c", 30, 3)).unwrap();
+        conn.execute("UPDATE message SET time_updated = 40 WHERE id = 'a'", []).unwrap();
+        let (keys, ctx) = read(&conn, ctx.state);
+        assert_eq!(keys, ["b", "c", "a"]);
+        assert_eq!(ctx.rows, 3);
+        assert_eq!(ctx.state.as_deref(), Some(r#"{"message_updated_ms":40}"#));
+    }
+
+    #[test]
+    fn input_includes_the_cache_only_without_a_stated_total() {
+        let doc = |total: &str| {
+            format!(
+                r#"{{"id":"m1","role":"assistant","modelID":"x","time":{{"created":5}},
+                   "tokens":{{{total}"input":1200,"output":40,"reasoning":2,"cache":{{"read":1000,"write":3}}}}}}"#
+            )
+        };
+        let ev = |d: String| event_of(serde_json::from_str(&d).unwrap(), None, 1).unwrap().unwrap();
+        let legacy = ev(doc(""));
+        assert_eq!((legacy.tokens.input, legacy.tokens.cache_read, legacy.tokens.output), (200, 1000, 42));
+        assert_eq!((legacy.tokens.reasoning, legacy.tokens.cache_write_5m, legacy.tokens.total()), (2, 3, 1245));
+        let new = ev(doc(r#""total":2245,"#));
+        assert_eq!(new.tokens.input, 1200);
+        assert!(legacy.rank < ev(doc("").replace(r#""created":5"#, r#""created":5,"completed":6"#)).rank);
+    }
+}
