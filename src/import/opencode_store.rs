@@ -37,6 +37,8 @@ pub struct Message {
     time: Option<Time>,
     tokens: Option<MsgTokens>,
     path: Option<MsgPath>,
+    /// Where opencode before 0.5 kept an assistant message's usage (a layout not read).
+    metadata: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +80,14 @@ pub fn event_of(msg: Message, row_id: Option<&str>, line: u64) -> std::result::R
         Some("") | None => return Err("assistant message without an id".into()),
         Some(id) => id.to_string(),
     };
-    let Some(t) = msg.tokens else { return Ok(None) };
+    let Some(t) = msg.tokens else {
+        if msg.metadata.is_some() {
+            return Err(
+                "an opencode message from before 0.5 (usage under metadata), a layout Tokenburn does not read".into()
+            );
+        }
+        return Ok(None);
+    };
     let num = |v: Option<u64>, what: &str| i64::try_from(v.unwrap_or(0)).map_err(|_| format!("{what} out of range"));
     let (read, write) = t.cache.map_or((None, None), |c| (c.read, c.write));
     let (input, cache_read) = (num(t.input, "tokens.input")?, num(read, "tokens.cache.read")?);
@@ -256,5 +265,14 @@ mod tests {
         let new = ev(doc(r#""total":2245,"#));
         assert_eq!(new.tokens.input, 1200);
         assert!(legacy.rank < ev(doc("").replace(r#""created":5"#, r#""created":5,"completed":6"#)).rank);
+    }
+
+    #[test]
+    fn a_pre_0_5_message_is_rejected_not_read_as_zero() {
+        let doc = r#"{"id":"m","role":"assistant","metadata":{"assistant":{"tokens":{"input":5}}}}"#;
+        let err = event_of(serde_json::from_str(doc).unwrap(), None, 1).err().expect("rejected");
+        assert!(err.contains("before 0.5"), "{err}");
+        let user = r#"{"id":"m","role":"user","metadata":{}}"#;
+        assert!(event_of(serde_json::from_str(user).unwrap(), None, 1).unwrap().is_none());
     }
 }
