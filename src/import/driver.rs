@@ -81,12 +81,8 @@ pub struct Loaded<'s> {
 }
 
 enum Data {
-    Memory {
-        bytes: Vec<u8>,
-        sha: String,
-    },
+    Memory { bytes: Vec<u8>, sha: String },
     Stream,
-    /// A SQLite database, read through its source's [`super::DbReader`] from a copy.
     Db(super::DbReader),
 }
 
@@ -341,6 +337,8 @@ fn parse_in_batches(
             Some(hex(&reader.into_inner().hasher.finalize()))
         }
         Data::Db(read) => {
+            // A SQLite database, read through its source's reader from a private copy. The
+            // consumed offset stays 0: its byte size says nothing of what its -wal holds.
             // The copy is made here, on the parser's thread, and removed when it is read.
             let snap = super::sqlite::snapshot(path)?;
             read(snap.conn(), ctx, &mut sink)?;
