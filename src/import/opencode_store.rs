@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn a_pre_0_5_message_is_rejected_not_read_as_zero() {
         let doc = r#"{"id":"m","role":"assistant","metadata":{"assistant":{"tokens":{"input":5}}}}"#;
-        let err = event_of(serde_json::from_str(doc).unwrap(), None, 1).err().expect("rejected");
+        let err = event_of(serde_json::from_str(doc).unwrap(), None, 1).expect_err("rejected");
         assert!(err.contains("before 0.5"), "{err}");
         let user = r#"{"id":"m","role":"user","metadata":{}}"#;
         assert!(event_of(serde_json::from_str(user).unwrap(), None, 1).unwrap().is_none());
