@@ -61,6 +61,15 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Whether a rollback journal holds a write in progress: it starts with the journal magic
+/// (a journal kept by `journal_mode=PERSIST` or `TRUNCATE` is zeroed or empty).
+fn hot_journal(journal: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(journal).and_then(|mut f| f.read_exact(&mut head)).is_ok()
+        && head == [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]
+}
+
 /// Size and modification time of a file, or None when it does not exist.
 fn stamp(path: &Path) -> Result<Option<(u64, Option<SystemTime>)>> {
     match std::fs::metadata(path) {
@@ -73,8 +82,8 @@ fn stamp(path: &Path) -> Result<Option<(u64, Option<SystemTime>)>> {
 /// Copies the database at `path` (with its `-wal`) to a private folder and opens the copy.
 pub fn snapshot(path: &Path) -> Result<Snapshot> {
     let busy = |reason: &str| Error::SourceBusy { path: path.into(), reason: reason.into() };
-    if sibling(path, "-journal").exists() {
-        return Err(busy("a write is in progress (its -journal is present)"));
+    if hot_journal(&sibling(path, "-journal")) {
+        return Err(busy("a write is in progress (its -journal is hot)"));
     }
     let wal = sibling(path, "-wal");
     let before = (stamp(path)?, stamp(&wal)?);
@@ -177,14 +186,41 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("tb-sqlite-test2-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         let db = live_db(&tmp);
-        std::fs::write(sibling(&db, "-journal"), b"x").unwrap();
-        assert!(matches!(snapshot(&db), Err(Error::SourceBusy { .. })));
+        // A persisted journal with a zeroed header is no write in progress; a hot one is.
+        std::fs::write(sibling(&db, "-journal"), [0u8; 512]).unwrap();
+        assert!(snapshot(&db).is_ok());
+        std::fs::write(sibling(&db, "-journal"), [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0]).unwrap();
+        let err = snapshot(&db).err().expect("busy");
+        assert!(matches!(err, Error::SourceBusy { .. }), "{err}");
+        assert!(err.to_string().contains("the next scan tries again"), "{err}");
         std::fs::remove_file(sibling(&db, "-journal")).unwrap();
         std::fs::remove_file(sibling(&db, "-wal")).unwrap();
         let bytes = std::fs::read(&db).unwrap();
         std::fs::write(&db, &bytes[..100]).unwrap();
         let err = snapshot(&db).err().expect("a truncated database fails");
         assert!(matches!(err, Error::BadFile { .. }), "{err}");
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn a_database_locked_by_its_writer_is_read_as_last_committed() {
+        let tmp = std::env::temp_dir().join(format!("tb-sqlite-test3-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let db = tmp.join("a.db");
+        let writer = Connection::open(&db).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);
+                 BEGIN IMMEDIATE; INSERT INTO t VALUES (2);",
+            )
+            .unwrap();
+        let snap = snapshot(&db).unwrap();
+        let n: i64 = snap.conn().query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "only what was committed");
+        drop(snap);
+        writer.execute_batch("COMMIT").unwrap();
+        drop(writer);
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }
