@@ -43,8 +43,15 @@ pub struct Message {
 
 #[derive(Deserialize)]
 struct Time {
-    created: Option<i64>,
-    completed: Option<i64>,
+    /// Epoch milliseconds; a JSON number either way (a writer in JavaScript may leave a
+    /// fraction).
+    created: Option<serde_json::Number>,
+    completed: Option<serde_json::Number>,
+}
+
+/// Whole epoch milliseconds of a JSON number, if it is a sane instant.
+fn epoch_ms(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite() && f.abs() < 1e15).map(|f| f.floor() as i64))
 }
 
 #[derive(Deserialize)]
@@ -116,7 +123,8 @@ pub fn event_of(msg: Message, row_id: Option<&str>, line: u64) -> std::result::R
     }
     let model = msg.model_id.filter(|m| !m.is_empty()).ok_or("assistant message with tokens but no modelID")?;
     let time = msg.time.ok_or("no time")?;
-    let ts_ms = time.created.ok_or("no time.created")?;
+    let created = time.created.ok_or("no time.created")?;
+    let ts_ms = epoch_ms(&created).ok_or_else(|| format!("time.created {created} is not epoch milliseconds"))?;
     let mut ev = UsageEvent::new(id, msg.provider_id.as_deref().unwrap_or(""), &model, ts_ms, line);
     // A completed message over one still streaming, then the larger total.
     ev.rank = ((time.completed.is_some() as i64) << 60) | tokens.total().min(1 << 58);
@@ -274,5 +282,17 @@ mod tests {
         assert!(err.contains("before 0.5"), "{err}");
         let user = r#"{"id":"m","role":"user","metadata":{}}"#;
         assert!(event_of(serde_json::from_str(user).unwrap(), None, 1).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_fractional_instant_is_read_and_a_string_one_rejected() {
+        let doc = |t: &str| {
+            format!(
+                r#"{{"id":"m","role":"assistant","modelID":"x","time":{{"created":{t}}},"tokens":{{"total":1,"input":1}}}}"#
+            )
+        };
+        let ev = event_of(serde_json::from_str(&doc("1757284200000.75")).unwrap(), None, 1).unwrap().unwrap();
+        assert_eq!(ev.ts_ms, 1_757_284_200_000);
+        assert!(serde_json::from_str::<Message>(&doc("\"yesterday\"")).is_err());
     }
 }
