@@ -88,6 +88,9 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{}: {reason}", path.display())]
     BadFile { path: PathBuf, reason: String },
+    /// An agent's database was being written while it was read; the next scan tries again.
+    #[error("{}: the database is busy ({reason}); nothing was imported, the next scan tries again", path.display())]
+    SourceBusy { path: PathBuf, reason: String },
     #[error("{}: not a format Tokenburn knows (formats: {known}); pass --format NAME if it is one of them", path.display())]
     Unrecognised { path: PathBuf, known: String },
     #[error("unknown format {0:?}; see `tokenburn sources`")]
@@ -146,7 +149,7 @@ impl Error {
         match self {
             Error::Sqlite(e) if is_busy(e) => Code::LedgerBusy,
             Error::Sqlite(_) | Error::Damaged { .. } | Error::Unavailable { .. } => Code::Ledger,
-            Error::Io { .. } | Error::Write { .. } => Code::Io,
+            Error::Io { .. } | Error::Write { .. } | Error::SourceBusy { .. } => Code::Io,
             Error::BadFile { .. } | Error::BadExport { .. } => Code::BadFile,
             Error::Unrecognised { .. } => Code::UnrecognisedFile,
             Error::UnknownFormat(_) => Code::UnknownFormat,

@@ -249,8 +249,15 @@ const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", 
 
 /// Formats whose rejected rows are records: their place in a JSON document (docs/FORMATS.md),
 /// not a line of the file; their reasons say which bucket and result.
-const DOCUMENT_FORMATS: &[&str] =
-    &["openai-usage-json", "openai-costs-json", "anthropic-cost-json", "ccusage-json", "claude-stats"];
+const DOCUMENT_FORMATS: &[&str] = &[
+    "openai-usage-json",
+    "openai-costs-json",
+    "anthropic-cost-json",
+    "ccusage-json",
+    "claude-stats",
+    "opencode",
+    "kilo-cli",
+];
 
 fn count(l: &Ledger, sql: &str) -> i64 {
     l.conn().query_row(sql, [], |r| r.get(0)).unwrap()

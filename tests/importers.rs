@@ -86,6 +86,15 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             "kilo-code/globalStorage/kilocode.kilo-code/tasks/4f1d2c3b-5a6e-4b7c-9d8e-0f1a2b3c4d5e/ui_messages.json",
             Some("kilo-code"),
         ),
+        ("opencode/storage/message/ses_legacy/msg_v065.json", Some("opencode")),
+        ("opencode/storage/message/ses_legacy/msg_both.json", Some("opencode")),
+        ("opencode/storage/message/ses_legacy/msg_user.json", Some("opencode")),
+        ("opencode/bad/storage/message/ses_bad/msg_bad.json", Some("opencode")),
+        ("opencode/opencode.db", Some("opencode")),
+        ("kilo-cli/kilo.db", Some("kilo-cli")),
+        // The SQL the database fixtures are built from is no format.
+        ("sql/opencode.sql", None),
+        ("sql/kilo-cli.sql", None),
     ];
     for (rel, want) in cases {
         let path = fixtures().join(rel);
@@ -114,6 +123,33 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
             assert_eq!(got, [format], "{}", path.display());
         }
     }
+    // The agents' databases are claimed by name and SQLite header: under another name, or
+    // as the -wal beside them, by no one. Each holds what its SQL says.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |db: &std::path::Path| -> Vec<(String, i64, String)> {
+        let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let mut stmt = conn.prepare("SELECT id, time_updated, data FROM message ORDER BY id").unwrap();
+        let v = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        v
+    };
+    for (sql, db) in [("sql/opencode.sql", "opencode/opencode.db"), ("sql/kilo-cli.sql", "kilo-cli/kilo.db")] {
+        let head = std::fs::read(fixtures().join(db)).unwrap();
+        let name = fixtures().join(db).file_name().unwrap().to_string_lossy().into_owned();
+        let elsewhere = dir.path().join(format!("other-{name}"));
+        assert!(tokenburn::import::claimants(&elsewhere, &head).is_empty(), "{db} under another name");
+        let wal = dir.path().join(format!("{name}-wal"));
+        assert!(tokenburn::import::claimants(&wal, b"\x37\x7f\x06\x82").is_empty(), "{name}-wal");
+        let built = dir.path().join(&name);
+        let conn = rusqlite::Connection::open(&built).unwrap();
+        conn.execute_batch(&std::fs::read_to_string(fixtures().join(sql)).unwrap()).unwrap();
+        drop(conn);
+        let copy = dir.path().join(format!("committed-{name}"));
+        std::fs::copy(fixtures().join(db), &copy).unwrap();
+        assert_eq!(rows(&copy), rows(&built), "{db} is {sql} applied");
+    }
+    // A legacy-looking message outside storage/message is not opencode's.
+    let head = std::fs::read(fixtures().join("opencode/storage/message/ses_legacy/msg_v065.json")).unwrap();
+    assert!(tokenburn::import::claimants(std::path::Path::new("elsewhere/msg_v065.json"), &head).is_empty());
     // CSVs for mapping rules are formats no built-in importer knows.
     for e in std::fs::read_dir(fixtures().join("rules")).unwrap() {
         let path = e.unwrap().path();

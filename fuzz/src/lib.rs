@@ -178,6 +178,15 @@ pub fn store(source: &dyn Source, file_name: &str, data: &[u8]) {
     });
 }
 
+/// A source's SQLite database: `data` written as `file_name` and imported through the
+/// driver (which copies it, opens the copy and reads its rows) into the in-memory ledger,
+/// rolled back after. Bytes without the SQLite header are `source`'s to read.
+pub fn database(name: &str, file_name: &str, data: &[u8]) {
+    if data.starts_with(import::sqlite::MAGIC) {
+        store(import::by_name(name).expect("a built-in source"), file_name, data);
+    }
+}
+
 /// The CSV reader every CSV importer and rules file goes through, with the options a rules
 /// file can set (picked by the first byte), and the number and date parsers rows use.
 pub fn csv_rows(data: &[u8]) {

@@ -83,6 +83,7 @@ pub struct Loaded<'s> {
 enum Data {
     Memory { bytes: Vec<u8>, sha: String },
     Stream,
+    Db(super::DbReader),
 }
 
 /// A reader that hashes what passes through it.
@@ -119,6 +120,10 @@ fn open_at(path: &Path, offset: u64) -> Result<(File, u64)> {
 
 /// Reads (and hashes) the part of the file the job covers, when it is small enough.
 pub fn load<'s>(job: FileJob<'s>) -> Result<Loaded<'s>> {
+    if let Some(read) = job.source.db_reader().filter(|_| super::sqlite::is_database(&job.path)) {
+        let len = std::fs::metadata(&job.path).map_err(|e| Error::io(&job.path, e))?.len();
+        return Ok(Loaded { job, len, data: Data::Db(read) });
+    }
     let (mut file, len) = open_at(&job.path, job.start.offset)?;
     if len.saturating_sub(job.start.offset) > IN_MEMORY_MAX {
         return Ok(Loaded { job, len, data: Data::Stream });
@@ -243,7 +248,7 @@ fn store_identical(
 fn begin_import(conn: &Connection, job: &FileJob, len: u64, data: &Data) -> Result<i64> {
     let sha = match data {
         Data::Memory { sha, .. } => sha.as_str(),
-        Data::Stream => "",
+        Data::Stream | Data::Db(_) => "",
     };
     let new = imports::NewImport {
         path: &job.path.to_string_lossy(),
@@ -330,6 +335,14 @@ fn parse_in_batches(
             // Hash the rest too, so the stored hash covers the bytes the import spans.
             std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
             Some(hex(&reader.into_inner().hasher.finalize()))
+        }
+        Data::Db(read) => {
+            // A SQLite database, read through its source's reader from a private copy. The
+            // consumed offset stays 0: its byte size says nothing of what its -wal holds.
+            // The copy is made here, on the parser's thread, and removed when it is read.
+            let snap = super::sqlite::snapshot(path)?;
+            read(snap.conn(), ctx, &mut sink)?;
+            None
         }
     };
     if !batch.is_empty() {

@@ -24,15 +24,19 @@ pub mod csv_rows;
 mod cursor_csv;
 mod driver;
 mod gemini_cli;
+mod kilo_cli;
 pub mod lines;
 pub mod names;
 mod openai_costs_csv;
 mod openai_costs_json;
 mod openai_usage_csv;
 mod openai_usage_json;
+mod opencode;
+mod opencode_store;
 mod openrouter_csv;
 mod qwen_code;
 pub mod rules;
+pub mod sqlite;
 mod vendor;
 
 pub use driver::{import_file, import_paths, load, store, FileJob, Loaded, Start};
@@ -69,6 +73,8 @@ pub static SOURCES: &[&dyn Source] = &[
     &cline::CLINE,
     &cline::ROO_CODE,
     &cline::KILO_CODE,
+    &opencode::Opencode,
+    &kilo_cli::KiloCli,
 ];
 
 /// The first bytes of a file and its name, for [`Source::detect`].
@@ -196,6 +202,11 @@ impl ParseCtx<'_> {
 /// Receives events as a source parses them.
 pub type Sink<'s> = dyn FnMut(UsageEvent) -> Result<()> + 's;
 
+/// Reads a source's SQLite database: given a private, consistent copy of it (see
+/// [`sqlite`]), it sends events like [`Source::parse`], resuming from and leaving its
+/// watermark in `ctx.state`.
+pub type DbReader = fn(&rusqlite::Connection, &mut ParseCtx, &mut Sink) -> Result<()>;
+
 /// One import format.
 pub trait Source: Sync {
     /// The format's name (`--format NAME`), also the `source` of its events in the ledger.
@@ -215,6 +226,12 @@ pub trait Source: Sync {
     /// Parses `input`, sending events to `sink`; bad rows go to `ctx.reject`. An `Err` fails
     /// the whole file. Sources that can resume mid-file set `ctx.state` for the next call.
     fn parse(&self, input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> Result<()>;
+    /// For a source kept in a SQLite database: how to read it. The driver uses it instead
+    /// of [`Source::parse`] for a file that starts with the SQLite header, and never opens
+    /// that file itself.
+    fn db_reader(&self) -> Option<DbReader> {
+        None
+    }
 }
 
 /// Whole-document (JSON) sources are read into memory up to this size.
