@@ -185,12 +185,12 @@ fn a_bad_record_is_rejected_with_its_place_and_a_non_task_file_is_named() {
     // An object, not the array of messages: detected by nobody, and forced, an error that
     // names the file; nothing is written either way.
     let before = env.json(&["report"])["totals"].clone();
-    let bad = fixture("cline/bad/not-a-task-list/tasks/1760900000001/ui_messages.json");
+    let bad = fixture("bad/cline-not-a-task-list/tasks/1760900000001/ui_messages.json");
     for args in [vec!["import", bad.as_str()], vec!["import", "--format", "cline", bad.as_str()]] {
         let o = env.run(&args);
         assert!(!o.status.success(), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("not-a-task-list/tasks/1760900000001/ui_messages.json"), "{err}");
+        assert!(err.contains("cline-not-a-task-list/tasks/1760900000001/ui_messages.json"), "{err}");
     }
     assert_eq!(env.json(&["report"])["totals"], before);
 }

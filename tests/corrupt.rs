@@ -247,17 +247,11 @@ fn events(l: &Ledger, upto: i64) -> Snapshot {
 /// Damage a CSV gets from being opened and saved again elsewhere: detection must still know it.
 const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", "UTF-16BE with BOM"];
 
-/// Formats whose rejected rows are records: their place in a JSON document (docs/FORMATS.md),
-/// not a line of the file; their reasons say which bucket and result.
-const DOCUMENT_FORMATS: &[&str] = &[
-    "openai-usage-json",
-    "openai-costs-json",
-    "anthropic-cost-json",
-    "ccusage-json",
-    "claude-stats",
-    "opencode",
-    "kilo-cli",
-];
+/// Whether a format's rejected rows are records (their place in a JSON document or a
+/// database, not a line of the file): what the source itself says of its rows.
+fn is_document(format: &str) -> bool {
+    matches!(tokenburn::import::by_name(format).map(|s| s.position(1)), Ok(Position::Record(_)))
+}
 
 fn count(l: &Ledger, sql: &str) -> i64 {
     l.conn().query_row(sql, [], |r| r.get(0)).unwrap()
@@ -275,7 +269,7 @@ fn judge(
         Ok(rep) => {
             for rj in &rep.rejected {
                 // The format that read the file: a damage may make it another format's.
-                let placed = match (rj.at, DOCUMENT_FORMATS.contains(&rep.format.as_str())) {
+                let placed = match (rj.at, is_document(&rep.format)) {
                     (Position::Line(n), false) => (1..=max_line).contains(&n),
                     (Position::Record(n), true) => n > 0,
                     _ => false,
@@ -463,7 +457,7 @@ fn the_cli_names_the_file_and_line_of_damage() {
         if out.status.success() {
             // Every rejected row is printed as `file:line: reason`, or as `file: record N:
             // reason` in a JSON document.
-            let at = if DOCUMENT_FORMATS.contains(&format) { " record " } else { "" };
+            let at = if is_document(format) { " record " } else { "" };
             for l in stdout.lines().filter(|l| l.starts_with("  ")) {
                 let rest = l.trim_start().strip_prefix(&format!("{shown}:{at}")).unwrap_or("");
                 let (line, reason) = rest.split_once(": ").unwrap_or(("", ""));

@@ -73,7 +73,7 @@ fn every_fixture_is_claimed_by_exactly_its_own_importer() {
         ("cline/globalStorage/saoudrizwan.claude-dev/tasks/1760800000000/ui_messages.json", Some("cline")),
         ("cline/earlier-copy/tasks/1760600000000/ui_messages.json", Some("cline")),
         ("cline/bad/bad-record/tasks/1760900000000/ui_messages.json", Some("cline")),
-        ("cline/bad/not-a-task-list/tasks/1760900000001/ui_messages.json", None),
+        ("bad/cline-not-a-task-list/tasks/1760900000001/ui_messages.json", None),
         (
             "roo-code/globalStorage/rooveterinaryinc.roo-cline/tasks/0199f6a1-2b3c-7d4e-8f90-a1b2c3d4e5f6/ui_messages.json",
             Some("roo-code"),
