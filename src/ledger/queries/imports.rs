@@ -20,6 +20,9 @@ pub struct Counts {
 pub struct NewImport<'a> {
     pub path: &'a str,
     pub format: &'a str,
+    /// The content digest of the bytes (the driver's `digest`: `b3:` and BLAKE3 hex; older
+    /// ledgers hold SHA-256 hex, which no new digest equals), or "" when there is none. The
+    /// column keeps its first name, `sha256`.
     pub sha256: &'a str,
     pub byte_start: u64,
     pub byte_end: u64,
@@ -71,13 +74,14 @@ pub struct Identical {
     pub end_byte: u64,
 }
 
-pub fn find_identical(tx: &Connection, format: &str, sha256: &str) -> Result<Option<Identical>> {
+/// `digest` is compared as stored (see [`NewImport::sha256`]).
+pub fn find_identical(tx: &Connection, format: &str, digest: &str) -> Result<Option<Identical>> {
     Ok(tx
         .prepare_cached(
             "SELECT id, rows, added, updated, duplicates, rejected, end_state, end_line, byte_end FROM imports
              WHERE sha256 = ?1 AND format = ?2 AND byte_start = 0 AND same_as IS NULL ORDER BY id LIMIT 1",
         )?
-        .query_row(params![sha256, format], |r| {
+        .query_row(params![digest, format], |r| {
             Ok(Identical {
                 id: r.get(0)?,
                 counts: counts_at(r, 1)?,
@@ -155,10 +159,10 @@ pub(crate) fn import_row(r: &rusqlite::Row) -> rusqlite::Result<ImportRow> {
     })
 }
 
-/// Sets the SHA-256 of the bytes import `id` spans: a file too large to read into memory is
+/// Sets the digest of the bytes import `id` spans: a file too large to read into memory is
 /// hashed as it is parsed, after its import row was inserted.
-pub fn set_sha256(conn: &Connection, id: i64, sha256: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE imports SET sha256 = ?2 WHERE id = ?1")?.execute(rusqlite::params![id, sha256])?;
+pub fn set_digest(conn: &Connection, id: i64, digest: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE imports SET sha256 = ?2 WHERE id = ?1")?.execute(rusqlite::params![id, digest])?;
     Ok(())
 }
 
