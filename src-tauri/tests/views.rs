@@ -100,6 +100,50 @@ fn a_budget_is_created_edited_shown_with_its_forecast_and_burn_chart_and_deleted
 }
 
 #[test]
+fn a_budget_scoped_to_sources_counts_only_those_agents() {
+    let t = app();
+    t.import_fixture();
+    let files = t.ok("import_paths", json!({ "paths": [fixture("gemini-cli/tmp")] }));
+    assert!(files.as_array().unwrap().iter().all(|f| f["report"]["rejected"] == json!([])), "{files}");
+    let scoped = |name: &str, sources: Value| {
+        let mut b = custom_budget(name, "1000000000");
+        b["unit"] = json!("tokens");
+        b["models"] = json!([]);
+        b["sources"] = sources;
+        t.ok("save_budget", json!({ "budget": b, "replace": false }));
+    };
+    scoped("claude", json!(["claude-code"]));
+    scoped("gemini", json!([" gemini-cli ", "gemini-cli"]));
+    scoped("both", json!(["claude-code", "gemini-cli"]));
+    let cards = t.ok("budgets", json!({ "style": style() }));
+    let card = |name: &str| cards.as_array().unwrap().iter().find(|c| c["budget"]["name"] == name).unwrap().clone();
+    assert_eq!(card("gemini")["budget"]["sources"], json!(["gemini-cli"]));
+    let spent = |name: &str| card(name)["status"]["spent"].as_str().unwrap().parse::<i64>().unwrap();
+    // What the CLI's report counts for each source, over the same ledger and days.
+    let l = Ledger::open(&t.db).unwrap();
+    let tz = l.tz().unwrap();
+    let tokens = |source: &str| {
+        let filter = tokenburn::report::Filter {
+            source: Some(source.into()),
+            since: Some("2025-03-01".parse().unwrap()),
+            until: Some(today()),
+            ..Default::default()
+        };
+        tokenburn::report::report(&l, tokenburn::report::By::Day, &filter, tz).unwrap().totals.total_tokens
+    };
+    let (claude, gemini) = (tokens("claude-code"), tokens("gemini-cli"));
+    assert!(claude > 0 && gemini > 0, "{claude} {gemini}");
+    assert_eq!(spent("claude"), claude);
+    assert_eq!(spent("gemini"), gemini);
+    assert_eq!(spent("both"), claude + gemini);
+    // Stored for the CLI too; an unknown name is refused, naming the known ones.
+    assert_eq!(tokenburn::budget::get(l.conn(), "both").unwrap().unwrap().sources, ["claude-code", "gemini-cli"]);
+    let mut bad = custom_budget("x", "1");
+    bad["sources"] = json!(["gemini"]);
+    t.rejects("save_budget", json!({ "budget": bad, "replace": false }), "not a known source");
+}
+
+#[test]
 fn malformed_budgets_and_chart_styles_are_rejected() {
     let t = app();
     let base = custom_budget("b", "10");
