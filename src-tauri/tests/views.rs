@@ -369,6 +369,40 @@ fn the_ledger_pages_filters_and_exports_events() {
 }
 
 #[test]
+fn the_ledger_filters_and_exports_by_source() {
+    let t = app();
+    t.import_fixture();
+    t.ok("import_paths", json!({ "paths": [fixture("gemini-cli/tmp")] }));
+    let rows =
+        |filter: Value| t.ok("events", json!({ "filter": filter, "limit": 500 }))["rows"].as_array().unwrap().clone();
+    let all = rows(json!({}));
+    let gemini = rows(json!({ "source": "gemini-cli" }));
+    let claude = rows(json!({ "source": " claude-code " }));
+    assert_eq!(claude.len(), 5);
+    assert!(!gemini.is_empty() && gemini.iter().all(|r| r["source"] == "gemini-cli"), "{gemini:?}");
+    assert!(claude.iter().all(|r| r["source"] == "claude-code"));
+    assert_eq!(gemini.len() + claude.len(), all.len());
+    assert!(rows(json!({ "source": "codex" })).is_empty());
+    // With the other filters, as the form sends them.
+    let model = gemini[0]["model"].as_str().unwrap();
+    let both = rows(json!({ "source": "gemini-cli", "model": model }));
+    assert!(!both.is_empty() && both.iter().all(|r| r["model"] == model));
+    assert!(rows(json!({ "source": "claude-code", "model": model })).is_empty());
+    t.rejects("events", json!({ "filter": { "source": "s".repeat(201) }, "limit": 10 }), "longer than");
+
+    // The export writes what the filter shows.
+    let l = Ledger::open(&t.db).unwrap();
+    let input: tokenburn_desktop::commands::ledger::FilterInput =
+        serde_json::from_value(json!({ "source": "gemini-cli" })).unwrap();
+    let path = t.tmp().join("gemini.json");
+    let w = write_events(&l, &path, &input.to_filter().unwrap(), ExportFormat::Json).unwrap();
+    assert_eq!(w.count as usize, gemini.len());
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ids = |v: &[Value]| v.iter().map(|r| r["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(doc.as_array().unwrap()), ids(&gemini));
+}
+
+#[test]
 fn backup_then_restore_into_an_empty_ledger_gives_the_same_events() {
     let t = app();
     t.import_fixture();
