@@ -335,6 +335,9 @@ pub struct Outlook {
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub name: String,
+    /// The sources the budget counts (absent: all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     pub unit: Unit,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
@@ -569,6 +572,7 @@ fn status_of(
     };
     Status {
         name: b.name.clone(),
+        sources: b.sources.clone(),
         unit: b.unit,
         period_start: span.start,
         period_end: span.end,

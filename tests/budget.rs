@@ -273,12 +273,15 @@ fn budgets_scoped_to_sources_count_only_those_agents_in_every_zone() {
         // Covered usage is value, not spend: the Copilot budget spends the May fee only.
         assert_eq!(budget(&s, "Copilot")["spent"], "10", "{tz}: {s}");
         assert_eq!(budget(&s, "Hand")["spent"], "10", "{tz}: {s}");
+        assert_eq!(budget(&s, "Agents")["sources"], serde_json::json!(["gemini-cli", "copilot-cli"]));
+        assert!(budget(&s, "All").get("sources").is_none(), "{s}");
     }
     // Shown by list, in JSON and text, and changed by edit.
     let list = env.json(&["budget", "list"]);
     let agents = list.as_array().unwrap().iter().find(|b| b["name"] == "Agents").unwrap();
     assert_eq!(agents["sources"], serde_json::json!(["gemini-cli", "copilot-cli"]));
     assert!(env.ok(&["budget", "list"]).contains("only gemini-cli,copilot-cli"));
+    assert!(env.ok(&["status", "--at", "2026-05-31"]).contains("only sources: gemini-cli, copilot-cli"));
     env.ok(&["budget", "edit", "Gemini", "--source", "copilot-cli"]);
     let s = env.json(&["status", "--at", "2026-05-31"]);
     assert_eq!(

@@ -206,6 +206,9 @@ fn print_status(s: &Status) {
         _ => "not within the period".to_string(),
     };
     println!("{} ({}..{}, as of {})", s.name, s.period_start, s.period_end, s.as_of);
+    if !s.sources.is_empty() {
+        println!("  only sources: {}", s.sources.join(", "));
+    }
     println!(
         "  spent {} of {} ({:.1}%), remaining {}",
         amount(s.unit, &s.spent),
