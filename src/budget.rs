@@ -388,6 +388,7 @@ fn amounts(
     if budgets.is_empty() || since > until {
         return Ok(out);
     }
+    let subs = crate::spend::subscriptions(ledger.conn())?;
     if !rollup::refresh(ledger.conn(), tz)? {
         for (b, o) in budgets.iter().zip(&mut out) {
             if b.sources.is_empty() {
@@ -407,7 +408,7 @@ fn amounts(
                 for (d, s) in days {
                     o.insert(d, b.unit.of(&s));
                 }
-                add_fees(ledger, b, since, until, o)?;
+                add_fees(&subs, b, since, until, o);
             }
         }
         return Ok(out);
@@ -447,7 +448,7 @@ fn amounts(
         }
     }
     for (b, o) in budgets.iter().zip(&mut out) {
-        add_fees(ledger, b, since, until, o)?;
+        add_fees(&subs, b, since, until, o);
     }
     Ok(out)
 }
@@ -457,16 +458,16 @@ fn amounts(
 /// provider = the subscription's provider (or "subscription"), model = "subscription:
 /// NAME", no project, and sources "subscription" and the account it covers.
 fn add_fees(
-    ledger: &Ledger,
+    subs: &[crate::spend::Subscription],
     b: &Budget,
     since: NaiveDate,
     until: NaiveDate,
     o: &mut BTreeMap<NaiveDate, i64>,
-) -> Result<()> {
+) {
     if b.unit != Unit::Usd {
-        return Ok(());
+        return;
     }
-    for sub in crate::spend::subscriptions(ledger.conn())? {
+    for sub in subs {
         let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
         let sources = ["subscription", sub.covers.as_deref().unwrap_or("subscription")];
         if !b.matches_source(&sources) || !b.matches_fields(&provider, &format!("subscription: {}", sub.name), None) {
@@ -476,7 +477,6 @@ fn add_fees(
             *o.entry(date).or_insert(0) += fee.nanos();
         }
     }
-    Ok(())
 }
 
 /// The status of `b` on local date `at` (None before the budget starts), counting what
