@@ -4,7 +4,7 @@
 //! Invariants: a budget's amount is exact (nano-dollars for USD budgets, tokens for token
 //! budgets); periods are calendar spans in the ledger's zone (`period`); the spend counted
 //! is exactly what `report` counts (CONVENTIONS rule 9), restricted to the budget's
-//! providers, model globs and projects. Status is deterministic for the same data and day.
+//! sources, providers, model globs and projects. Status is deterministic for the same data and day.
 
 use std::collections::BTreeMap;
 
@@ -111,6 +111,25 @@ pub struct Budget {
     pub projects: Vec<String>,
     /// Percentages of the budget at which to alert.
     pub thresholds: Vec<u32>,
+    /// Only events of these sources (`gemini-cli`, `copilot-cli`, `claude-code`, a vendor
+    /// export's format, `manual`, ...); empty = all. A subscription's fee counts as source
+    /// `subscription` and as the account it covers (its agent's source, e.g. `copilot-cli`).
+    pub sources: Vec<String>,
+}
+
+/// Whether `name` is a source events can carry: a built-in format, `manual`,
+/// `subscription` (fees), or a rules file's `rules:NAME`.
+pub fn is_known_source(name: &str) -> bool {
+    crate::import::SOURCES.iter().any(|s| s.name() == name)
+        || matches!(name, "manual" | "subscription")
+        || name.strip_prefix("rules:").is_some_and(|n| !n.trim().is_empty())
+}
+
+/// The names [`is_known_source`] accepts, for messages.
+pub fn known_sources() -> String {
+    let mut names: Vec<&str> = crate::import::SOURCES.iter().map(|s| s.name()).collect();
+    names.extend(["manual", "subscription", "rules:NAME"]);
+    names.join(", ")
 }
 
 impl Budget {
@@ -140,6 +159,9 @@ impl Budget {
         if let Some(t) = self.thresholds.iter().find(|t| **t == 0 || **t > 1000) {
             return bad("threshold", format!("{t}%"), "is out of range (1-1000)".into());
         }
+        if let Some(src) = self.sources.iter().find(|s| !is_known_source(s)) {
+            return bad("--source", src.clone(), format!("is not a known source ({})", known_sources()));
+        }
         Ok(())
     }
 
@@ -162,8 +184,19 @@ impl Budget {
         }
     }
 
-    /// Whether events of this provider, model and project count toward the budget.
-    pub fn matches(&self, provider: &str, model: &str, project: Option<&str>) -> bool {
+    /// Whether events of this source, provider, model and project count toward the budget.
+    pub fn matches(&self, source: &str, provider: &str, model: &str, project: Option<&str>) -> bool {
+        self.matches_source(&[source]) && self.matches_fields(provider, model, project)
+    }
+
+    /// Whether one of `sources` (an event's source, or the sources a fee counts as) is in
+    /// the budget's sources (or the budget has none).
+    pub fn matches_source(&self, sources: &[&str]) -> bool {
+        self.sources.is_empty() || self.sources.iter().any(|s| sources.contains(&s.as_str()))
+    }
+
+    /// Whether this provider, model and project count toward the budget (its sources aside).
+    pub fn matches_fields(&self, provider: &str, model: &str, project: Option<&str>) -> bool {
         (self.providers.is_empty() || self.providers.iter().any(|p| p == provider))
             && (self.models.is_empty() || self.models.iter().any(|g| glob(g, model)))
             && (self.projects.is_empty() || project.is_some_and(|p| self.projects.iter().any(|x| x == p)))
@@ -216,6 +249,7 @@ fn from_row(r: queries::budgets::BudgetRow) -> Budget {
         models: list(&r.models),
         projects: list(&r.projects),
         thresholds: parse_thresholds(&r.thresholds).unwrap_or_default(),
+        sources: list(&r.sources),
     }
 }
 
@@ -267,6 +301,7 @@ pub fn save(conn: &Connection, b: &Budget, replace: bool) -> Result<()> {
         models: json(&b.models),
         projects: json(&b.projects),
         thresholds: b.thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+        sources: json(&b.sources),
     };
     queries::budgets::upsert(conn, &row, chrono::Utc::now().timestamp_millis())
 }
@@ -300,6 +335,9 @@ pub struct Outlook {
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub name: String,
+    /// The sources the budget counts (absent: all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     pub unit: Unit,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
@@ -350,11 +388,27 @@ fn amounts(
     if budgets.is_empty() || since > until {
         return Ok(out);
     }
+    let subs = crate::spend::subscriptions(ledger.conn())?;
     if !rollup::refresh(ledger.conn(), tz)? {
         for (b, o) in budgets.iter().zip(&mut out) {
-            let keep = |p: &str, m: &str, pr: Option<&str>| b.matches(p, m, pr);
-            for (d, s) in report::daily(ledger, tz, since, until, &keep)? {
-                o.insert(d, b.unit.of(&s));
+            if b.sources.is_empty() {
+                let keep = |p: &str, m: &str, pr: Option<&str>| b.matches_fields(p, m, pr);
+                for (d, s) in report::daily(ledger, tz, since, until, &keep)? {
+                    o.insert(d, b.unit.of(&s));
+                }
+            } else {
+                // `report::daily` does not see sources: one daily read per source kept.
+                let mut days: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+                for source in &b.sources {
+                    let keep = |p: &str, m: &str, pr: Option<&str>| b.matches_fields(p, m, pr);
+                    for (d, s) in report::daily_events_of(ledger, tz, since, until, source, &keep)? {
+                        days.entry(d).or_default().add(&s);
+                    }
+                }
+                for (d, s) in days {
+                    o.insert(d, b.unit.of(&s));
+                }
+                add_fees(&subs, b, since, until, o);
             }
         }
         return Ok(out);
@@ -364,7 +418,7 @@ fn amounts(
         .iter()
         .map(|c| match c {
             Some(c) => (0..budgets.len())
-                .filter(|&i| budgets[i].matches(&c.provider, &c.model, c.project.as_deref()))
+                .filter(|&i| budgets[i].matches(&c.source, &c.provider, &c.model, c.project.as_deref()))
                 .collect(),
             None => Vec::new(),
         })
@@ -393,23 +447,36 @@ fn amounts(
             }
         }
     }
-    // Subscription fees are spend (tokens budgets do not count them), as report::daily has it.
-    let subs = crate::spend::subscriptions(ledger.conn())?;
     for (b, o) in budgets.iter().zip(&mut out) {
-        if b.unit != Unit::Usd {
-            continue;
-        }
-        for sub in &subs {
-            let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
-            if !b.matches(&provider, &format!("subscription: {}", sub.name), None) {
-                continue;
-            }
-            for (date, fee) in sub.daily_fees(since, until) {
-                *o.entry(date).or_insert(0) += fee.nanos();
-            }
-        }
+        add_fees(&subs, b, since, until, o);
     }
     Ok(out)
+}
+
+/// Adds the subscription fees `b` counts over `[since, until]` to its daily amounts:
+/// fees are spend (tokens budgets do not count them), as report::daily has it, offered as
+/// provider = the subscription's provider (or "subscription"), model = "subscription:
+/// NAME", no project, and sources "subscription" and the account it covers.
+fn add_fees(
+    subs: &[crate::spend::Subscription],
+    b: &Budget,
+    since: NaiveDate,
+    until: NaiveDate,
+    o: &mut BTreeMap<NaiveDate, i64>,
+) {
+    if b.unit != Unit::Usd {
+        return;
+    }
+    for sub in subs {
+        let provider = sub.provider.clone().unwrap_or_else(|| "subscription".to_string());
+        let sources = ["subscription", sub.covers.as_deref().unwrap_or("subscription")];
+        if !b.matches_source(&sources) || !b.matches_fields(&provider, &format!("subscription: {}", sub.name), None) {
+            continue;
+        }
+        for (date, fee) in sub.daily_fees(since, until) {
+            *o.entry(date).or_insert(0) += fee.nanos();
+        }
+    }
 }
 
 /// The status of `b` on local date `at` (None before the budget starts), counting what
@@ -505,6 +572,7 @@ fn status_of(
     };
     Status {
         name: b.name.clone(),
+        sources: b.sources.clone(),
         unit: b.unit,
         period_start: span.start,
         period_end: span.end,

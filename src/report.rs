@@ -240,6 +240,22 @@ fn daily_from_rollup(
     })
 }
 
+/// Counted event sums (no fees) per local day over `[since, until]` of the events of
+/// `source` that `keep` accepts, read from the events in any zone.
+pub fn daily_events_of(
+    ledger: &Ledger,
+    tz: Tz,
+    since: NaiveDate,
+    until: NaiveDate,
+    source: &str,
+    keep: &Matcher,
+) -> Result<BTreeMap<NaiveDate, Sums>> {
+    let mut out: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+    let mut add = |date: NaiveDate, s: Sums| out.entry(date).or_default().add(&s);
+    daily_from_events_of(ledger, tz, since, until, Some(source), keep, &mut add)?;
+    Ok(out)
+}
+
 /// [`daily`]'s event sums from the events (in a zone other than the rollup's).
 fn daily_from_events(
     ledger: &Ledger,
@@ -249,8 +265,21 @@ fn daily_from_events(
     keep: &Matcher,
     add: &mut dyn FnMut(NaiveDate, Sums),
 ) -> Result<()> {
+    daily_from_events_of(ledger, tz, since, until, None, keep, add)
+}
+
+/// [`daily_from_events`], of one source's events only when `source` is given.
+fn daily_from_events_of(
+    ledger: &Ledger,
+    tz: Tz,
+    since: NaiveDate,
+    until: NaiveDate,
+    source: Option<&str>,
+    keep: &Matcher,
+    add: &mut dyn FnMut(NaiveDate, Sums),
+) -> Result<()> {
     let (from_ms, to_ms) = coarse_ms(tz, Some(since), Some(until));
-    let only = events::Only { from_ms, to_ms, ..Default::default() };
+    let only = events::Only { source, from_ms, to_ms, ..Default::default() };
     let dims = [Dim::Provider, Dim::Model, Dim::Project];
     events::counted(ledger.conn(), &dims, &only, &mut |g| {
         let [provider, model, project]: [Option<String>; 3] = g.dims.try_into().expect("three dimensions");

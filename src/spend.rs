@@ -287,6 +287,133 @@ impl Subscription {
     }
 }
 
+/// A common agent subscription, for `subscription add --preset ID`: its published price
+/// and the account (an agent's own, `default_account` of its source) whose usage it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Preset {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// The fee per period, USD, as published (monthly billing where there is a choice).
+    pub usd: &'static str,
+    pub every: Every,
+    pub covers: &'static str,
+    pub provider: &'static str,
+}
+
+/// The presets. Prices are the vendors' published list prices for individuals in the US,
+/// monthly billing, as of 2025-11 (check before relying on them; `--usd` overrides):
+/// - GitHub Copilot Pro $10/month, Pro+ $39/month (github.com/features/copilot/plans);
+///   they cover the Copilot CLI (`copilot-cli`).
+/// - Google AI Pro $19.99/month, AI Ultra $249.99/month (one.google.com/about/ai-premium),
+///   Gemini Code Assist Standard $22.80/month monthly ($19 a month yearly) and Enterprise
+///   $54/month monthly ($45 yearly) (cloud.google.com/products/gemini/code-assist#pricing);
+///   they cover Gemini CLI's higher quotas (`gemini-cli`).
+/// - Claude Pro $20/month, Max 5x $100/month, Max 20x $200/month (claude.com/pricing);
+///   they cover Claude Code (`claude-code`).
+/// - ChatGPT Plus $20/month, Pro $200/month (chatgpt.com/pricing); they cover Codex
+///   (`codex`).
+///
+/// Amp and Qwen Code have no subscription to preset: Amp bills credits as used (stored as
+/// billed money), Qwen Code's OAuth tier is free.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "copilot-pro",
+        name: "GitHub Copilot Pro",
+        usd: "10",
+        every: Every::Month,
+        covers: "copilot-cli",
+        provider: "github",
+    },
+    Preset {
+        id: "copilot-pro-plus",
+        name: "GitHub Copilot Pro+",
+        usd: "39",
+        every: Every::Month,
+        covers: "copilot-cli",
+        provider: "github",
+    },
+    Preset {
+        id: "google-ai-pro",
+        name: "Google AI Pro",
+        usd: "19.99",
+        every: Every::Month,
+        covers: "gemini-cli",
+        provider: "google",
+    },
+    Preset {
+        id: "google-ai-ultra",
+        name: "Google AI Ultra",
+        usd: "249.99",
+        every: Every::Month,
+        covers: "gemini-cli",
+        provider: "google",
+    },
+    Preset {
+        id: "gemini-code-assist-standard",
+        name: "Gemini Code Assist Standard",
+        usd: "22.80",
+        every: Every::Month,
+        covers: "gemini-cli",
+        provider: "google",
+    },
+    Preset {
+        id: "gemini-code-assist-enterprise",
+        name: "Gemini Code Assist Enterprise",
+        usd: "54",
+        every: Every::Month,
+        covers: "gemini-cli",
+        provider: "google",
+    },
+    Preset {
+        id: "claude-pro",
+        name: "Claude Pro",
+        usd: "20",
+        every: Every::Month,
+        covers: "claude-code",
+        provider: "anthropic",
+    },
+    Preset {
+        id: "claude-max-5x",
+        name: "Claude Max 5x",
+        usd: "100",
+        every: Every::Month,
+        covers: "claude-code",
+        provider: "anthropic",
+    },
+    Preset {
+        id: "claude-max-20x",
+        name: "Claude Max 20x",
+        usd: "200",
+        every: Every::Month,
+        covers: "claude-code",
+        provider: "anthropic",
+    },
+    Preset {
+        id: "chatgpt-plus",
+        name: "ChatGPT Plus",
+        usd: "20",
+        every: Every::Month,
+        covers: "codex",
+        provider: "openai",
+    },
+    Preset {
+        id: "chatgpt-pro",
+        name: "ChatGPT Pro",
+        usd: "200",
+        every: Every::Month,
+        covers: "codex",
+        provider: "openai",
+    },
+];
+
+/// The preset `id`, or an error listing them.
+pub fn preset(id: &str) -> Result<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id).ok_or_else(|| {
+        let ids = PRESETS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ");
+        Error::invalid("--preset", id, format!("is not a preset ({ids})"))
+    })
+}
+
 /// Stores a new subscription.
 pub fn add_subscription(conn: &Connection, s: &Subscription) -> Result<()> {
     if s.usd.nanos() < 0 {

@@ -221,3 +221,77 @@ fn backtest_runs_on_a_budgets_own_history() {
     let text = env.ok(&["backtest", "--budget", "Q"]);
     assert!(text.contains("budget \"Q\""), "{text}");
 }
+
+/// Total tokens `report` counts for `source` in 2026 through `until`, in zone `tz`.
+fn report_tokens(env: &Env, tz: &str, source: &str, until: &str) -> i64 {
+    let r = env.json(&["--tz", tz, "report", "--source", source, "--since", "2026-01-01", "--until", until]);
+    int(&r["totals"], "total_tokens")
+}
+
+#[test]
+fn budgets_scoped_to_sources_count_only_those_agents_in_every_zone() {
+    let env = Env::new();
+    env.ok(&["config", "set", "tz", "UTC"]);
+    env.ok(&["import", &fixture("gemini-cli/tmp"), &fixture("copilot-cli/resumed-session")]);
+    env.ok(&["add", "--usd", "10", "--date", "2026-03-02", "--provider", "anthropic"]);
+    let tokens = |name: &str, sources: &[&str]| {
+        let mut args = vec!["budget", "add", name, "--amount", "100000000", "--unit", "tokens", "--period", "year"];
+        for s in sources {
+            args.extend(["--source", s]);
+        }
+        env.ok(&args);
+    };
+    tokens("Gemini", &["gemini-cli"]);
+    tokens("Agents", &["gemini-cli", "copilot-cli"]);
+    tokens("All", &[]);
+    env.ok(&["budget", "add", "Copilot", "--amount", "100", "--period", "year", "--source", "copilot-cli"]);
+    env.ok(&["budget", "add", "Hand", "--amount", "100", "--period", "year", "--source", "manual"]);
+    // A subscription's fee counts toward budgets of the account (agent) it covers.
+    env.ok(&[
+        "subscription",
+        "add",
+        "Copilot Pro",
+        "--usd",
+        "10",
+        "--every",
+        "month",
+        "--from",
+        "2026-05-01",
+        "--covers",
+        "copilot-cli",
+    ]);
+    // UTC is the rollup's zone; New York is read from the events.
+    for tz in ["UTC", "America/New_York"] {
+        let s = env.json(&["--tz", tz, "status", "--at", "2026-05-31"]);
+        let spent = |name: &str| budget(&s, name)["spent"].as_str().unwrap().parse::<i64>().unwrap();
+        let gemini = report_tokens(&env, tz, "gemini-cli", "2026-05-31");
+        let copilot = report_tokens(&env, tz, "copilot-cli", "2026-05-31");
+        assert!(gemini > 0 && copilot > 0, "{tz}: {gemini} {copilot}");
+        assert_eq!(spent("Gemini"), gemini, "{tz}: {s}");
+        assert_eq!(spent("Agents"), gemini + copilot, "{tz}: {s}");
+        assert!(spent("All") >= gemini + copilot, "{tz}: {s}");
+        // Covered usage is value, not spend: the Copilot budget spends the May fee only.
+        assert_eq!(budget(&s, "Copilot")["spent"], "10", "{tz}: {s}");
+        assert_eq!(budget(&s, "Hand")["spent"], "10", "{tz}: {s}");
+        assert_eq!(budget(&s, "Agents")["sources"], serde_json::json!(["gemini-cli", "copilot-cli"]));
+        assert!(budget(&s, "All").get("sources").is_none(), "{s}");
+    }
+    // Shown by list, in JSON and text, and changed by edit.
+    let list = env.json(&["budget", "list"]);
+    let agents = list.as_array().unwrap().iter().find(|b| b["name"] == "Agents").unwrap();
+    assert_eq!(agents["sources"], serde_json::json!(["gemini-cli", "copilot-cli"]));
+    assert!(env.ok(&["budget", "list"]).contains("only gemini-cli,copilot-cli"));
+    assert!(env.ok(&["status", "--at", "2026-05-31"]).contains("only sources: gemini-cli, copilot-cli"));
+    env.ok(&["budget", "edit", "Gemini", "--source", "copilot-cli"]);
+    let s = env.json(&["status", "--at", "2026-05-31"]);
+    assert_eq!(
+        budget(&s, "Gemini")["spent"].as_str().unwrap(),
+        report_tokens(&env, "UTC", "copilot-cli", "2026-05-31").to_string()
+    );
+    // Unknown names are refused, naming the known ones.
+    let bad = env.run(&["budget", "add", "X", "--amount", "5", "--period", "month", "--source", "gemini"]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("not a known source") && err.contains("gemini-cli"), "{err}");
+    let bad = env.run(&["budget", "edit", "Gemini", "--source", "nope"]);
+    assert!(!bad.status.success());
+}

@@ -21,6 +21,7 @@ const RELEASED: &[(&str, &str)] = &[
     ("0005_rollup_reconcile.sql", "1249b3ccab12389a30fa925e5e195d5e38abf7011b5a263c441dbd9736c78052"),
     ("0006_day_index.sql", "2babb6fcf912fce57dc0e8ab99d237b902e4d43f86eb3d197f7c1f298cce8517"),
     ("0007_event_versions.sql", "648ddfca40ab8b7fd5f2860b5d375b1497d8881306ba5a35c49a23487f204f7f"),
+    ("0008_budget_sources.sql", "aa4568b57641626cee0a55e786703827916d3fb07681c68bec9c7fe1ac306aff"),
 ];
 
 fn migrations_dir() -> PathBuf {

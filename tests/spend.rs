@@ -287,3 +287,51 @@ fn rule_9_gives_the_same_spend_whatever_the_order_of_imports() {
     }
     assert!(reports.windows(2).all(|w| w[0] == w[1]), "{reports:#?}");
 }
+
+#[test]
+fn a_subscription_preset_covers_its_agents_account() {
+    let env = Env::new();
+    env.ok(&["config", "set", "tz", "UTC"]);
+    env.ok(&["import", &fixture("copilot-cli/resumed-session")]);
+    let plain = env.json(&["report", "--since", "2026-05-01", "--until", "2026-05-31"]);
+    let estimate = usd(&plain["totals"]["estimated_usd"]);
+    assert!(estimate > Usd(0));
+
+    env.ok(&["subscription", "add", "--preset", "copilot-pro", "--from", "2026-05-01"]);
+    let list = env.json(&["subscription", "list"]);
+    assert_eq!(list[0]["name"], "GitHub Copilot Pro");
+    assert_eq!(list[0]["covers"], "copilot-cli");
+    assert_eq!(list[0]["provider"], "github");
+    assert_eq!(list[0]["usd"], "10");
+    assert_eq!(list[0]["every"], "month");
+    // The Copilot CLI's usage is now value, the fee spend.
+    let may = env.json(&["report", "--by", "month", "--since", "2026-05-01", "--until", "2026-05-31"]);
+    let m = row(&may, "2026-05");
+    assert_eq!(usd(&m["fee_usd"]), Usd::parse("10").unwrap());
+    assert_eq!(usd(&m["estimated_usd"]), Usd(0));
+    assert_eq!(usd(&m["value_usd"]), estimate);
+
+    // Options override the preset's; an unknown preset is refused, naming the presets.
+    env.ok(&["subscription", "add", "Team Max", "--preset", "claude-max-20x", "--usd", "180", "--from", "2026-05-01"]);
+    let list = env.json(&["subscription", "list"]);
+    let max = list.as_array().unwrap().iter().find(|s| s["name"] == "Team Max").unwrap();
+    assert_eq!((max["covers"].as_str(), max["usd"].as_str()), (Some("claude-code"), Some("180")));
+    let bad = env.run(&["subscription", "add", "--preset", "copilot", "--from", "2026-05-01"]);
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && err.contains("copilot-pro-plus"), "{err}");
+    assert!(env.ok(&["subscription", "presets"]).contains("Google AI Pro"));
+}
+
+#[test]
+fn every_preset_covers_an_agents_own_account_at_a_positive_price() {
+    let agents = ["copilot-cli", "gemini-cli", "claude-code", "codex"];
+    for p in tokenburn::spend::PRESETS {
+        assert!(tokenburn::import::by_name(p.covers).is_ok(), "{p:?}");
+        assert_eq!(tokenburn::spend::default_account(p.covers), p.covers, "{p:?}");
+        assert!(Usd::parse(p.usd).unwrap() > Usd(0), "{p:?}");
+        assert_eq!(tokenburn::spend::preset(p.id).unwrap(), p);
+    }
+    for a in agents {
+        assert!(tokenburn::spend::PRESETS.iter().any(|p| p.covers == a), "no preset covers {a}");
+    }
+}

@@ -268,6 +268,7 @@ fn screenshots() {
             models: models.iter().map(|m| m.to_string()).collect(),
             projects: vec![],
             thresholds: vec![50, 75, 90, 100],
+            sources: vec![],
         };
         let month = budget("Claude, monthly", 450, tokenburn::period::Kind::Month, &[]);
         let opus = budget("Opus experiments", 600, tokenburn::period::Kind::Quarter, &["claude-opus-*"]);

@@ -68,6 +68,7 @@ fn add_budget(db: &Path, thresholds: Vec<u32>) {
         models: vec![],
         projects: vec![],
         thresholds,
+        sources: vec![],
     };
     l.write(|tx, _| budget::save(tx, &b, false)).unwrap();
 }

@@ -100,6 +100,50 @@ fn a_budget_is_created_edited_shown_with_its_forecast_and_burn_chart_and_deleted
 }
 
 #[test]
+fn a_budget_scoped_to_sources_counts_only_those_agents() {
+    let t = app();
+    t.import_fixture();
+    let files = t.ok("import_paths", json!({ "paths": [fixture("gemini-cli/tmp")] }));
+    assert!(files.as_array().unwrap().iter().all(|f| f["report"]["rejected"] == json!([])), "{files}");
+    let scoped = |name: &str, sources: Value| {
+        let mut b = custom_budget(name, "1000000000");
+        b["unit"] = json!("tokens");
+        b["models"] = json!([]);
+        b["sources"] = sources;
+        t.ok("save_budget", json!({ "budget": b, "replace": false }));
+    };
+    scoped("claude", json!(["claude-code"]));
+    scoped("gemini", json!([" gemini-cli ", "gemini-cli"]));
+    scoped("both", json!(["claude-code", "gemini-cli"]));
+    let cards = t.ok("budgets", json!({ "style": style() }));
+    let card = |name: &str| cards.as_array().unwrap().iter().find(|c| c["budget"]["name"] == name).unwrap().clone();
+    assert_eq!(card("gemini")["budget"]["sources"], json!(["gemini-cli"]));
+    let spent = |name: &str| card(name)["status"]["spent"].as_str().unwrap().parse::<i64>().unwrap();
+    // What the CLI's report counts for each source, over the same ledger and days.
+    let l = Ledger::open(&t.db).unwrap();
+    let tz = l.tz().unwrap();
+    let tokens = |source: &str| {
+        let filter = tokenburn::report::Filter {
+            source: Some(source.into()),
+            since: Some("2025-03-01".parse().unwrap()),
+            until: Some(today()),
+            ..Default::default()
+        };
+        tokenburn::report::report(&l, tokenburn::report::By::Day, &filter, tz).unwrap().totals.total_tokens
+    };
+    let (claude, gemini) = (tokens("claude-code"), tokens("gemini-cli"));
+    assert!(claude > 0 && gemini > 0, "{claude} {gemini}");
+    assert_eq!(spent("claude"), claude);
+    assert_eq!(spent("gemini"), gemini);
+    assert_eq!(spent("both"), claude + gemini);
+    // Stored for the CLI too; an unknown name is refused, naming the known ones.
+    assert_eq!(tokenburn::budget::get(l.conn(), "both").unwrap().unwrap().sources, ["claude-code", "gemini-cli"]);
+    let mut bad = custom_budget("x", "1");
+    bad["sources"] = json!(["gemini"]);
+    t.rejects("save_budget", json!({ "budget": bad, "replace": false }), "not a known source");
+}
+
+#[test]
 fn malformed_budgets_and_chart_styles_are_rejected() {
     let t = app();
     let base = custom_budget("b", "10");
@@ -322,6 +366,40 @@ fn the_ledger_pages_filters_and_exports_events() {
     assert!(doc.as_array().unwrap().iter().any(|e| e["model"] == "claude-imaginary-9" && e["cost_usd"].is_null()));
     t.rejects("export_events", json!({ "filter": {}, "format": "xlsx" }), "csv or json");
     t.rejects("export_events", json!({ "filter": { "since": "soon" }, "format": "csv" }), "from");
+}
+
+#[test]
+fn the_ledger_filters_and_exports_by_source() {
+    let t = app();
+    t.import_fixture();
+    t.ok("import_paths", json!({ "paths": [fixture("gemini-cli/tmp")] }));
+    let rows =
+        |filter: Value| t.ok("events", json!({ "filter": filter, "limit": 500 }))["rows"].as_array().unwrap().clone();
+    let all = rows(json!({}));
+    let gemini = rows(json!({ "source": "gemini-cli" }));
+    let claude = rows(json!({ "source": " claude-code " }));
+    assert_eq!(claude.len(), 5);
+    assert!(!gemini.is_empty() && gemini.iter().all(|r| r["source"] == "gemini-cli"), "{gemini:?}");
+    assert!(claude.iter().all(|r| r["source"] == "claude-code"));
+    assert_eq!(gemini.len() + claude.len(), all.len());
+    assert!(rows(json!({ "source": "codex" })).is_empty());
+    // With the other filters, as the form sends them.
+    let model = gemini[0]["model"].as_str().unwrap();
+    let both = rows(json!({ "source": "gemini-cli", "model": model }));
+    assert!(!both.is_empty() && both.iter().all(|r| r["model"] == model));
+    assert!(rows(json!({ "source": "claude-code", "model": model })).is_empty());
+    t.rejects("events", json!({ "filter": { "source": "s".repeat(201) }, "limit": 10 }), "longer than");
+
+    // The export writes what the filter shows.
+    let l = Ledger::open(&t.db).unwrap();
+    let input: tokenburn_desktop::commands::ledger::FilterInput =
+        serde_json::from_value(json!({ "source": "gemini-cli" })).unwrap();
+    let path = t.tmp().join("gemini.json");
+    let w = write_events(&l, &path, &input.to_filter().unwrap(), ExportFormat::Json).unwrap();
+    assert_eq!(w.count as usize, gemini.len());
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ids = |v: &[Value]| v.iter().map(|r| r["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(ids(doc.as_array().unwrap()), ids(&gemini));
 }
 
 #[test]

@@ -45,6 +45,9 @@ pub struct BudgetFields {
     /// Only this project (repeatable)
     #[arg(long = "project")]
     projects: Vec<String>,
+    /// Only events of this source, e.g. gemini-cli, copilot-cli, claude-code (repeatable)
+    #[arg(long = "source")]
+    sources: Vec<String>,
     /// Alert at these percentages (default: `config get default_thresholds`, 50,75,90,100)
     #[arg(long)]
     thresholds: Option<String>,
@@ -97,6 +100,9 @@ fn apply(mut b: Budget, f: BudgetFields, fy_default: u32) -> Result<Budget> {
     if !f.projects.is_empty() {
         b.projects = f.projects;
     }
+    if !f.sources.is_empty() {
+        b.sources = f.sources;
+    }
     if let Some(t) = &f.thresholds {
         b.thresholds = budget::parse_thresholds(t)?;
     }
@@ -123,6 +129,7 @@ pub fn budget(g: &Global, cmd: BudgetCmd) -> Result<ExitCode> {
                 models: vec![],
                 projects: vec![],
                 thresholds: tokenburn::config::default_thresholds(&l)?,
+                sources: vec![],
             };
             let b = apply(blank, fields, fy)?;
             l.write(|tx, _| budget::save(tx, &b, false))?;
@@ -148,11 +155,12 @@ pub fn budget(g: &Global, cmd: BudgetCmd) -> Result<ExitCode> {
                 println!("No budgets yet: tokenburn budget add NAME --amount 1000 --period quarter");
             } else {
                 for b in list {
-                    let filters = [b.providers.join(","), b.models.join(","), b.projects.join(",")]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                    let filters =
+                        [b.sources.join(","), b.providers.join(","), b.models.join(","), b.projects.join(",")]
+                            .into_iter()
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>()
+                            .join("; ");
                     println!(
                         "{:<20} {:>16} per {:<8} alerts at {:?}%{}",
                         b.name,
@@ -198,6 +206,9 @@ fn print_status(s: &Status) {
         _ => "not within the period".to_string(),
     };
     println!("{} ({}..{}, as of {})", s.name, s.period_start, s.period_end, s.as_of);
+    if !s.sources.is_empty() {
+        println!("  only sources: {}", s.sources.join(", "));
+    }
     println!(
         "  spent {} of {} ({:.1}%), remaining {}",
         amount(s.unit, &s.spent),

@@ -65,13 +65,18 @@ pub fn account(g: &Global, cmd: AccountCmd) -> Result<ExitCode> {
 pub enum SubscriptionCmd {
     /// Declare a subscription: its fee is spend, amortised per day
     Add {
-        name: String,
+        /// Its name (default: the preset's)
+        name: Option<String>,
+        /// A common agent subscription (see `subscription presets`): its price, period,
+        /// provider and covered account, each overridden by the option given
+        #[arg(long)]
+        preset: Option<String>,
         /// The fee per period, in USD
         #[arg(long)]
-        usd: String,
+        usd: Option<String>,
         /// week, month, quarter or year
         #[arg(long, value_parser = |s: &str| s.parse::<Every>())]
-        every: Every,
+        every: Option<Every>,
         /// First day of the first period (YYYY-MM-DD)
         #[arg(long)]
         from: String,
@@ -88,23 +93,47 @@ pub enum SubscriptionCmd {
     Rm {
         name: String,
     },
+    /// The presets for `add --preset`, with their published prices
+    Presets,
 }
 
 pub fn subscription(g: &Global, cmd: SubscriptionCmd) -> Result<ExitCode> {
+    if let SubscriptionCmd::Presets = cmd {
+        if g.json {
+            println!("{}", serde_json::to_string_pretty(spend::PRESETS)?);
+        } else {
+            println!("{:<30} {:<30} {:>8} {:<6} covers", "preset", "name", "USD", "every");
+            for p in spend::PRESETS {
+                println!("{:<30} {:<30} {:>8} {:<6} {}", p.id, p.name, p.usd, format!("{:?}", p.every), p.covers);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut l = g.open()?;
     match cmd {
-        SubscriptionCmd::Add { name, usd, every, from, until, covers, provider } => {
+        SubscriptionCmd::Add { name, preset, usd, every, from, until, covers, provider } => {
+            let p = preset.as_deref().map(spend::preset).transpose()?;
+            let Some(name) = name.or_else(|| p.map(|p| p.name.to_string())) else {
+                bail!("subscription add needs a NAME (or --preset)")
+            };
+            let Some(usd) = usd.or_else(|| p.map(|p| p.usd.to_string())) else {
+                bail!("subscription add needs --usd (or --preset)")
+            };
+            let Some(every) = every.or(p.map(|p| p.every)) else {
+                bail!("subscription add needs --every (or --preset)")
+            };
             let s = Subscription {
                 name,
                 usd: Usd::parse(&usd).map_err(|e| anyhow::anyhow!("--usd {usd:?}: {e}"))?,
                 every,
                 from: parse_day(&from)?,
                 until: until.as_deref().map(parse_day).transpose()?,
-                covers,
-                provider,
+                covers: covers.or_else(|| p.map(|p| p.covers.to_string())),
+                provider: provider.or_else(|| p.map(|p| p.provider.to_string())),
             };
             l.write(|tx, _| spend::add_subscription(tx, &s))?;
-            println!("Subscription {:?} added: ${} every {:?}.", s.name, s.usd.round_to(2), s.every);
+            let covers = s.covers.as_deref().map(|c| format!(", covering {c}")).unwrap_or_default();
+            println!("Subscription {:?} added: ${} every {:?}{covers}.", s.name, s.usd.round_to(2), s.every);
         }
         SubscriptionCmd::List => {
             let list = spend::subscriptions(l.conn())?;
@@ -130,6 +159,7 @@ pub fn subscription(g: &Global, cmd: SubscriptionCmd) -> Result<ExitCode> {
             }
             println!("Subscription {name:?} removed.");
         }
+        SubscriptionCmd::Presets => {} // answered above, without the ledger
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_rollup_reconcile", include_str!("migrations/0005_rollup_reconcile.sql")),
     ("0006_day_index", include_str!("migrations/0006_day_index.sql")),
     ("0007_event_versions", include_str!("migrations/0007_event_versions.sql")),
+    ("0008_budget_sources", include_str!("migrations/0008_budget_sources.sql")),
 ];
 
 /// The newest schema this build knows.

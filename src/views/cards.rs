@@ -28,6 +28,7 @@ pub struct BudgetView {
     pub models: Vec<String>,
     pub projects: Vec<String>,
     pub thresholds: Vec<u32>,
+    pub sources: Vec<String>,
 }
 
 impl From<&Budget> for BudgetView {
@@ -44,6 +45,7 @@ impl From<&Budget> for BudgetView {
             models: b.models.clone(),
             projects: b.projects.clone(),
             thresholds: b.thresholds.clone(),
+            sources: b.sources.clone(),
         }
     }
 }
@@ -168,6 +170,7 @@ mod tests {
             models: vec![],
             projects: vec![],
             thresholds: vec![50, 100],
+            sources: vec![],
         }
     }
 

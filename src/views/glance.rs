@@ -147,6 +147,7 @@ mod tests {
         };
         Status {
             name: name.into(),
+            sources: vec![],
             unit: Unit::Usd,
             period_start: d("2026-10-01"),
             period_end: d("2026-12-31"),

@@ -34,6 +34,9 @@ pub struct BudgetInput {
     pub models: Vec<String>,
     #[serde(default)]
     pub projects: Vec<String>,
+    /// Source names (gemini-cli, copilot-cli, claude-code, ...); empty = all.
+    #[serde(default)]
+    pub sources: Vec<String>,
     /// "50,75,90,100"; blank is the default set.
     #[serde(default)]
     pub thresholds: String,
@@ -69,6 +72,7 @@ impl BudgetInput {
             models: list("models", &self.models)?,
             projects: list("projects", &self.projects)?,
             thresholds,
+            sources: list("sources", &self.sources)?,
         };
         b.validate()?;
         Ok(b)

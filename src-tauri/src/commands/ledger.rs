@@ -1,4 +1,5 @@
-//! The ledger view: events a page at a time (filtered by dates, provider, model, project),
+//! The ledger view: events a page at a time (filtered by dates, source, provider, model,
+//! project),
 //! export of the filtered events to CSV or JSON, past imports with undo, and backup /
 //! restore of the whole ledger (as `tokenburn export` / `restore`). Files are chosen in
 //! the native save/open dialog, opened from here: JS never names a path to write.
@@ -22,6 +23,9 @@ use crate::state::AppState;
 pub struct FilterInput {
     pub since: Option<String>,
     pub until: Option<String>,
+    /// An agent or format name (`gemini-cli`, `openai-usage-csv`).
+    #[serde(default)]
+    pub source: Option<String>,
     pub provider: Option<String>,
     pub model: Option<String>,
     pub project: Option<String>,
@@ -32,6 +36,7 @@ impl FilterInput {
         let f = EventFilter {
             since: opt_date("from", &self.since)?,
             until: opt_date("to", &self.until)?,
+            source: opt_text("source", &self.source)?,
             provider: opt_text("provider", &self.provider)?,
             model: opt_text("model", &self.model)?,
             project: opt_text("project", &self.project)?,

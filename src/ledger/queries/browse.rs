@@ -1,5 +1,5 @@
 //! Read-only browsing of the ledger: events a page at a time, filtered by local dates,
-//! provider, model and project; the same filter streamed to CSV or JSON; imports a page at
+//! source, provider, model and project; the same filter streamed to CSV or JSON; imports a page at
 //! a time.
 //!
 //! Invariant: nothing here loads a whole table. Pages are keyset pages over
@@ -31,6 +31,8 @@ pub const MAX_PAGE: u32 = 500;
 pub struct EventFilter {
     pub since: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
+    /// The source: an agent (`gemini-cli`, `claude-code`) or a format (`openai-usage-csv`).
+    pub source: Option<String>,
     pub provider: Option<String>,
     pub model: Option<String>,
     pub project: Option<String>,
@@ -130,7 +132,7 @@ fn where_clause(f: &EventFilter, tz: Tz, args: &mut Vec<Value>) -> Result<String
             n
         ));
     }
-    for (col, v) in [("provider", &f.provider), ("model", &f.model), ("project", &f.project)] {
+    for (col, v) in [("source", &f.source), ("provider", &f.provider), ("model", &f.model), ("project", &f.project)] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             args.push(Value::Text(v.to_string()));
             w.push(format!("{col} = ?{}", args.len()));

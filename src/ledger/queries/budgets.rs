@@ -24,10 +24,12 @@ pub struct BudgetRow {
     pub models: String,
     pub projects: String,
     pub thresholds: String,
+    /// A JSON list of source names (migration 0008).
+    pub sources: String,
 }
 
 const COLUMNS: &str =
-    "name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models, projects, thresholds";
+    "name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models, projects, thresholds, sources";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<BudgetRow> {
     Ok(BudgetRow {
@@ -42,6 +44,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<BudgetRow> {
         models: r.get(8)?,
         projects: r.get(9)?,
         thresholds: r.get(10)?,
+        sources: r.get(11)?,
     })
 }
 
@@ -61,12 +64,12 @@ pub fn get(conn: &Connection, name: &str) -> Result<Option<BudgetRow>> {
 pub fn upsert(conn: &Connection, b: &BudgetRow, created_ms: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO budgets (name, amount, unit, period, start_day, end_day, fiscal_year_start, providers, models,
-                              projects, thresholds, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                              projects, thresholds, created_ms, sources)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(name) DO UPDATE SET amount = excluded.amount, unit = excluded.unit, period = excluded.period,
            start_day = excluded.start_day, end_day = excluded.end_day, fiscal_year_start = excluded.fiscal_year_start,
            providers = excluded.providers, models = excluded.models, projects = excluded.projects,
-           thresholds = excluded.thresholds",
+           thresholds = excluded.thresholds, sources = excluded.sources",
         params![
             b.name,
             b.amount,
@@ -79,7 +82,8 @@ pub fn upsert(conn: &Connection, b: &BudgetRow, created_ms: i64) -> Result<()> {
             b.models,
             b.projects,
             b.thresholds,
-            created_ms
+            created_ms,
+            b.sources
         ],
     )?;
     Ok(())

@@ -1,5 +1,5 @@
 // Budgets and compensation: the budgets with their cards, a form to create or edit one
-// (month, quarter, year or custom; USD or tokens; provider, model and project filters;
+// (month, quarter, year or custom; USD or tokens; source, provider, model and project filters;
 // alert thresholds), delete; and pay with the spend-to-pay ratio chart. Owns #view-budgets.
 
 import { h, fill } from "../dom.js";
@@ -21,11 +21,16 @@ export function createBudgets(root, { api, describe, toast }) {
     start: input("budget-start", { type: "date" }),
     end: input("budget-end", { type: "date" }),
     fy: input("budget-fy", { type: "number", min: "1", max: "12", placeholder: "1" }),
+    sources: input("budget-sources", { placeholder: "gemini-cli, copilot-cli", list: "budget-source-names" }),
     providers: input("budget-providers", { placeholder: "anthropic, openai" }),
     models: input("budget-models", { placeholder: "claude-*" }),
     projects: input("budget-projects", { placeholder: "/home/you/project" }),
     thresholds: input("budget-thresholds", { placeholder: "50,75,90,100" }),
   };
+  // Suggestions for the first name typed; the command checks every name against the known sources.
+  const sourceNames = h("datalist", { id: "budget-source-names" },
+    ["claude-code", "codex", "gemini-cli", "copilot-cli", "qwen-code", "amp", "opencode", "kilo-cli", "cline", "roo-code",
+      "kilo-code", "manual", "subscription"].map((v) => h("option", { value: v })));
   const formTitle = h("h3", { id: "budget-form-h" }, "New budget");
   const saveButton = h("button", { type: "submit", id: "budget-save" }, "Create budget");
   const cancelButton = h("button", { type: "button", class: "secondary", hidden: true, onclick: () => reset() }, "Cancel edit");
@@ -37,6 +42,8 @@ export function createBudgets(root, { api, describe, toast }) {
     field("Name", f.name), field("Amount per period", f.amount), field("Counted in", f.unit), field("Period", f.period),
     field("Start (custom; or first active day)", f.start), field("End (custom only)", f.end),
     field("Fiscal year starts in month", f.fy, "Quarters and years start in this month (1-12)."),
+    field("Only sources", f.sources, "Agents or formats, comma-separated (claude-code, codex, gemini-cli, copilot-cli, …); blank counts all."),
+    sourceNames,
     field("Only providers", f.providers, "Comma-separated; blank counts all."),
     field("Only models", f.models, "Globs such as claude-*; blank counts all."),
     field("Only projects", f.projects),
@@ -90,6 +97,7 @@ export function createBudgets(root, { api, describe, toast }) {
     f.start.value = b.start || "";
     f.end.value = b.end || "";
     f.fy.value = String(b.fiscal_year_start);
+    f.sources.value = (b.sources || []).join(", ");
     f.providers.value = b.providers.join(", ");
     f.models.value = b.models.join(", ");
     f.projects.value = b.projects.join(", ");
@@ -106,7 +114,7 @@ export function createBudgets(root, { api, describe, toast }) {
       name: f.name.value, amount: f.amount.value.trim(), unit: f.unit.value, period: f.period.value,
       start: f.start.value || null, end: f.period.value === "custom" ? f.end.value || null : null,
       fiscal_year_start: f.fy.value ? Number(f.fy.value) : null,
-      providers: splitList(f.providers.value), models: splitList(f.models.value), projects: splitList(f.projects.value),
+      sources: splitList(f.sources.value), providers: splitList(f.providers.value), models: splitList(f.models.value), projects: splitList(f.projects.value),
       thresholds: f.thresholds.value,
     };
     try {
@@ -148,7 +156,7 @@ export function createBudgets(root, { api, describe, toast }) {
     card.append(h("div", { class: "row actions" },
       h("button", { type: "button", class: "secondary", dataset: { action: "edit" }, onclick: () => edit(c.budget) }, "Edit"),
       confirmButton("Delete", "Really delete?", () => remove(c.budget.name), { dataset: { action: "delete" } })));
-    const filters = [["Providers", c.budget.providers], ["Models", c.budget.models], ["Projects", c.budget.projects]]
+    const filters = [["Sources", c.budget.sources || []], ["Providers", c.budget.providers], ["Models", c.budget.models], ["Projects", c.budget.projects]]
       .filter(([, v]) => v.length).map(([k, v]) => `${k}: ${v.join(", ")}`);
     card.insertBefore(h("p", { class: "muted" }, `${amount(c.budget.unit, c.budget.amount)} per ${c.budget.period}` +
       (filters.length ? ` · ${filters.join(" · ")}` : "") + ` · alerts at ${c.budget.thresholds.join(", ")}%`), card.children[1] || null);

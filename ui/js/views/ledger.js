@@ -1,5 +1,5 @@
-// Ledger: the stored events a page at a time (newest first), filtered by dates, provider,
-// model and project; export of the filtered events (CSV or JSON); backup and restore of
+// Ledger: the stored events a page at a time (newest first), filtered by dates, source
+// (agent or format), provider, model and project; export of the filtered events (CSV or JSON); backup and restore of
 // the whole ledger. Files are chosen in the native dialog, opened by Rust. Owns #view-ledger.
 
 import { h, fill } from "../dom.js";
@@ -13,6 +13,7 @@ export function createLedger(root, { api, describe, toast }) {
   const f = {
     since: input("ledger-since", { type: "date" }),
     until: input("ledger-until", { type: "date" }),
+    source: input("ledger-source", { placeholder: "any", list: "ledger-source-names" }),
     provider: input("ledger-provider", { placeholder: "any" }),
     model: input("ledger-model", { placeholder: "any" }),
     project: input("ledger-project", { placeholder: "any" }),
@@ -35,7 +36,10 @@ export function createLedger(root, { api, describe, toast }) {
     h("div", { class: "view-head" }, h("h2", {}, "Ledger")),
     h("section", { class: "panel", "aria-labelledby": "ledger-filter-h" }, h("h3", { id: "ledger-filter-h" }, "Events"),
       h("form", { class: "grid-form", id: "ledger-filter", onsubmit: (e) => { e.preventDefault(); apply(); } },
-        field("From", f.since), field("To", f.until), field("Provider", f.provider), field("Model", f.model), field("Project", f.project),
+        field("From", f.since), field("To", f.until), field("Source", f.source, "An agent (gemini-cli, copilot-cli, …) or a format."),
+        h("datalist", { id: "ledger-source-names" }, ["claude-code", "codex", "gemini-cli", "copilot-cli", "qwen-code", "amp", "opencode",
+          "kilo-cli", "cline", "roo-code", "kilo-code", "manual"].map((v) => h("option", { value: v }))),
+        field("Provider", f.provider), field("Model", f.model), field("Project", f.project),
         h("div", { class: "row actions" }, h("button", { type: "submit", id: "ledger-apply" }, "Filter"),
           h("button", { type: "button", class: "secondary", onclick: () => { for (const x of Object.values(f)) x.value = ""; apply(); } }, "Clear"),
           h("button", { type: "button", class: "secondary", id: "ledger-export-csv", onclick: () => exportAs("csv") }, "Export CSV…"),
@@ -50,7 +54,8 @@ export function createLedger(root, { api, describe, toast }) {
       dataStatus));
 
   function readFilter() {
-    return { since: f.since.value || null, until: f.until.value || null, provider: f.provider.value.trim() || null,
+    return { since: f.since.value || null, until: f.until.value || null, source: f.source.value.trim() || null,
+      provider: f.provider.value.trim() || null,
       model: f.model.value.trim() || null, project: f.project.value.trim() || null };
   }
 
@@ -67,10 +72,11 @@ export function createLedger(root, { api, describe, toast }) {
     }
     status.textContent = `${count(p.rows.length)} events on this page${p.next ? "; more on the next" : ""}.`;
     fill(table, h("table", { class: "events" },
-      h("thead", {}, h("tr", {}, ["When", "Provider", "Model", "Project", "Input", "Output", "Cache read", "Cache write", "Cost", "Import"].map((t, i) =>
-        h("th", { scope: "col", class: i >= 4 ? "num" : null }, t)))),
-      h("tbody", {}, p.rows.map((r) => h("tr", { dataset: { id: String(r.id), model: r.model }, class: r.counted ? null : "not-counted" },
+      h("thead", {}, h("tr", {}, ["When", "Source", "Provider", "Model", "Project", "Input", "Output", "Cache read", "Cache write", "Cost", "Import"].map((t, i) =>
+        h("th", { scope: "col", class: i >= 5 ? "num" : null }, t)))),
+      h("tbody", {}, p.rows.map((r) => h("tr", { dataset: { id: String(r.id), model: r.model, source: r.source }, class: r.counted ? null : "not-counted" },
         h("td", { class: "nowrap" }, r.day ? r.day : when(r.ts, tz)),
+        h("td", {}, r.source),
         h("td", {}, r.provider),
         h("td", { class: "model" }, r.model),
         h("td", { class: "path" }, r.project || ""),
