@@ -18,12 +18,58 @@ use rusqlite::types::Value;
 use tokenburn::import::{Position, SOURCES};
 use tokenburn::ledger::Ledger;
 
-/// One fixture per format: the first file of its folder (sorted).
+/// The agents' SQLite stores: their fixtures are SQL (`fixtures/sql/<format>.sql`), built
+/// into a database under the name the agent gives it.
+const DATABASES: &[(&str, &str)] = &[("opencode", "opencode.db"), ("kilo-cli", "kilo.db")];
+
+/// `format`'s fixture database, built once per test run from its SQL as one file (no
+/// `-wal`, so its bytes are the whole database), or None for a format that has none.
+fn database(format: &str) -> Option<PathBuf> {
+    let (_, name) = DATABASES.iter().find(|(f, _)| *f == format)?;
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(f, _)| f == format) {
+        return Some(p.clone());
+    }
+    let dir = std::env::temp_dir().join(format!("tokenburn-corrupt-{}", std::process::id())).join(format);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(name);
+    let _ = std::fs::remove_file(&db);
+    let sql = std::fs::read_to_string(fixtures().join(format!("sql/{format}.sql"))).unwrap();
+    rusqlite::Connection::open(&db).unwrap().execute_batch(&sql).unwrap();
+    built.push((format.to_string(), db.clone()));
+    Some(db)
+}
+
+/// Everything of `format` the ledger starts with: its fixture folder (where there is one)
+/// and its fixture database.
+fn fixture_paths(format: &str) -> Vec<PathBuf> {
+    let dir = fixtures().join(format);
+    dir.is_dir().then_some(dir).into_iter().chain(database(format)).collect()
+}
+
+/// One fixture per format: its database, else the first file of its folder (sorted).
 fn sample(format: &str) -> PathBuf {
+    if let Some(db) = database(format) {
+        return db;
+    }
     let dir = fixtures().join(format);
     let mut files = tokenburn::import::walk(&dir, &|_| true).unwrap();
     files.retain(|p| tokenburn::import::detect(p).map(|s| s.name() == format).unwrap_or(false));
     files.into_iter().next().unwrap_or_else(|| panic!("no fixture of {format} in {}", dir.display()))
+}
+
+/// Where a damaged copy of `format`'s sample goes: a database keeps its agent's file name
+/// (in a folder of its own) so that detection can claim it.
+fn damaged_path(work: &Path, format: &str, di: usize, ext: &str) -> PathBuf {
+    match DATABASES.iter().find(|(f, _)| *f == format) {
+        Some((_, name)) => {
+            let dir = work.join(format!("{format}-{di:03}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            dir.join(name)
+        }
+        None => work.join(format!("{format}-{di:03}.{ext}")),
+    }
 }
 
 fn lines(b: &[u8]) -> Vec<Vec<u8>> {
@@ -257,6 +303,10 @@ const DOCUMENT_FORMATS: &[&str] = &[
     "claude-stats",
     "opencode",
     "kilo-cli",
+    "amp",
+    "cline",
+    "roo-code",
+    "kilo-code",
 ];
 
 fn count(l: &Ledger, sql: &str) -> i64 {
@@ -315,8 +365,11 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
     // The ledger starts with every fixture of every format.
     let formats: Vec<&str> = SOURCES.iter().map(|s| s.name()).collect();
     for f in &formats {
-        for r in tokenburn::import::import_paths(&mut ledger, &[fixtures().join(f)], None, false, |_| {}).unwrap() {
-            r.unwrap_or_else(|e| panic!("fixture of {f}: {e}"));
+        for r in tokenburn::import::import_paths(&mut ledger, &fixture_paths(f), None, false, |_| {}).unwrap() {
+            // A fixture under a `bad*` folder is there to fail; every other one imports.
+            if let Err(e) = r {
+                assert!(e.to_string().contains(&format!("{f}/bad")), "fixture of {f}: {e}");
+            }
         }
     }
     let stored = count(&ledger, "SELECT max(id) FROM events");
@@ -335,7 +388,7 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
         let list = damages(&original, &other, &mut rng);
         assert_eq!(list.len(), 100, "the list of damages");
         for (di, (name, bytes)) in list.iter().enumerate() {
-            let path = work.join(format!("{format}-{di:03}.{ext}"));
+            let path = damaged_path(&work, format, di, &ext);
             std::fs::write(&path, bytes).unwrap();
             // Forced to the format, and detected (which may pick another format, or none).
             // Files of a megabyte and more are read by their format only, unless
