@@ -535,3 +535,162 @@ fn the_cli_names_the_file_and_line_of_damage() {
     }
     assert!(problems.is_empty(), "{} problems (seed {seed}):\n{}", problems.len(), problems.join("\n"));
 }
+
+/// A rollback journal that holds a write in progress starts with this magic.
+const JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
+/// An assistant message a newer write adds (10 input and 5 output tokens).
+const NEW_MESSAGE: &str = "INSERT INTO message (id, session_id, time_created, time_updated, data) VALUES ('msg_future', 'ses_future', 1785405700000, 1785405700000, \
+    '{\"role\":\"assistant\",\"tokens\":{\"total\":15,\"input\":10,\"output\":5,\"reasoning\":0,\"cache\":{\"write\":0,\"read\":0}},\
+    \"modelID\":\"fixture-model/future\",\"providerID\":\"fixture-ai\",\"time\":{\"created\":1785405700000,\"completed\":1785405700000}}');";
+
+/// `format`'s fixture database with `more` SQL applied after it, written as `dir/<name>`.
+fn build_database(format: &str, dir: &Path, more: &str) -> PathBuf {
+    let (_, name) = DATABASES.iter().find(|(f, _)| *f == format).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let db = dir.join(name);
+    let sql = std::fs::read_to_string(fixtures().join(format!("sql/{format}.sql"))).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&sql).unwrap();
+    conn.execute_batch(more).unwrap();
+    db
+}
+
+/// A ledger holding Claude Code's fixtures, and what it stores: (events, imports).
+struct Held {
+    ledger: Ledger,
+    upto: i64,
+}
+
+impl Held {
+    fn new(env: &Env) -> Held {
+        let mut ledger = Ledger::open(&env.db).unwrap();
+        for r in tokenburn::import::import_paths(&mut ledger, &[fixtures().join("claude-code")], None, false, |_| {})
+            .unwrap()
+        {
+            r.unwrap();
+        }
+        let upto = count(&ledger, "SELECT max(id) FROM events");
+        Held { ledger, upto }
+    }
+
+    fn state(&self) -> (Snapshot, i64, i64) {
+        (
+            events(&self.ledger, self.upto),
+            count(&self.ledger, "SELECT count(*) FROM events"),
+            count(&self.ledger, "SELECT count(*) FROM imports"),
+        )
+    }
+
+    fn import(&mut self, db: &Path) -> Result<tokenburn::import::FileReport, tokenburn::error::Error> {
+        let mut r =
+            tokenburn::import::import_paths(&mut self.ledger, &[db.to_path_buf()], None, false, |_| {}).unwrap();
+        assert_eq!(r.len(), 1);
+        r.pop().unwrap()
+    }
+
+    /// Imports `db`, expecting a failure that names it and says `says`, and a ledger that
+    /// has not changed at all.
+    fn fails(&mut self, db: &Path, says: &str, what: &str) -> tokenburn::error::Error {
+        let before = self.state();
+        let err = self.import(db).err().unwrap_or_else(|| panic!("{what}: imported"));
+        let msg = err.to_string();
+        assert!(msg.contains(&*db.to_string_lossy()), "{what}: the error does not name the file: {msg}");
+        assert!(msg.contains(says), "{what}: {msg}");
+        assert_ne!(err.code(), tokenburn::error::Code::Ledger, "{what}: {msg}");
+        assert!(self.state() == before, "{what}: a failed database changed the ledger");
+        err
+    }
+}
+
+/// opencode's and Kilo CLI's databases: truncated, locked by a writer, left with a hot
+/// journal, from a newer version with columns and tables Tokenburn does not know (which
+/// must still import), and without their message table. A failure names the file, says
+/// what was wrong and leaves every stored event and import as it was.
+#[test]
+fn agent_databases_truncated_locked_newer_or_without_messages() {
+    for (format, name) in DATABASES {
+        let env = Env::new();
+        let root = env.dir.path();
+        // What the fixture database gives in a ledger of its own.
+        let plain = {
+            let mut h = Held::new(&env);
+            let n = h.import(&build_database(format, &root.join("plain"), "")).unwrap();
+            assert!(n.added > 0 && n.rejected.is_empty(), "{format}: {n:?}");
+            n.added
+        };
+        std::fs::remove_file(&env.db).unwrap();
+        let mut held = Held::new(&env);
+
+        // Truncated: mid-file, after the header page, inside the 100-byte header.
+        let whole = std::fs::read(build_database(format, &root.join("whole"), "")).unwrap();
+        for at in [whole.len() / 2, 4096, 100, 10] {
+            let db = root.join(format!("cut-{at}")).join(name);
+            std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+            std::fs::write(&db, &whole[..at]).unwrap();
+            let err = held.fails(&db, "", &format!("{format} cut at byte {at}"));
+            // Cut inside the 16-byte magic, the file is no longer recognisably a database.
+            let want = if at < 16 { tokenburn::error::Code::UnrecognisedFile } else { tokenburn::error::Code::BadFile };
+            assert_eq!(err.code(), want, "{format} cut at {at}: {err}");
+        }
+
+        // Without its message table.
+        let db = build_database(format, &root.join("no-message"), "DROP TABLE message;");
+        held.fails(&db, "has no message table", &format!("{format} without a message table"));
+
+        // A writer in the middle of a transaction (rollback journal, written through at once):
+        // busy, and the same folder after the writer died (a hot journal) too.
+        let live = root.join("live");
+        let db = build_database(format, &live, "");
+        let writer = rusqlite::Connection::open(&db).unwrap();
+        writer.execute_batch(&format!("PRAGMA synchronous=OFF; BEGIN IMMEDIATE; {NEW_MESSAGE}")).unwrap();
+        let journal = live.join(format!("{name}-journal"));
+        assert_eq!(std::fs::read(&journal).unwrap()[..8], JOURNAL_MAGIC, "the writer's journal is hot");
+        let err = held.fails(&db, "busy", &format!("{format} locked by a writer"));
+        assert!(matches!(err, tokenburn::error::Error::SourceBusy { .. }), "{err}");
+        let crashed = root.join("crashed");
+        std::fs::create_dir_all(&crashed).unwrap();
+        for f in [name.to_string(), format!("{name}-journal")] {
+            std::fs::copy(live.join(&f), crashed.join(&f)).unwrap();
+        }
+        held.fails(&crashed.join(name), "the next scan tries again", &format!("{format} with a hot journal"));
+        // Once the writer is done, the next read takes everything, the new message included.
+        writer.execute_batch("COMMIT").unwrap();
+        drop(writer);
+        let r = held.import(&db).unwrap_or_else(|e| panic!("{format} after the writer committed: {e}"));
+        assert_eq!(r.added, plain + 1, "{format}: {r:?}");
+
+        // A writer holding its lock in WAL mode: what it has committed is read, never what
+        // it has not.
+        let wal = root.join("wal");
+        let db = build_database(format, &wal, "PRAGMA journal_mode=WAL;");
+        let writer = rusqlite::Connection::open(&db).unwrap();
+        writer.execute_batch(&format!("BEGIN IMMEDIATE; {NEW_MESSAGE}")).unwrap();
+        std::fs::remove_file(&env.db).unwrap();
+        let mut fresh = Held::new(&env);
+        let r = fresh.import(&db).unwrap_or_else(|e| panic!("{format} in WAL mode, locked: {e}"));
+        assert_eq!(r.added, plain, "{format} in WAL mode, locked: {r:?}");
+        writer.execute_batch("COMMIT").unwrap();
+        drop(writer);
+
+        // A newer agent version: a migration, columns and tables Tokenburn does not know.
+        let migration = match *format {
+            "opencode" => "INSERT INTO migration VALUES ('20991231000000_future_columns', 4102444800000);",
+            _ => "INSERT INTO \"__drizzle_migrations\" VALUES (NULL, 'future', 4102444800000);",
+        };
+        let newer = format!(
+            "{migration}
+             ALTER TABLE message ADD COLUMN `future_flag` integer DEFAULT 7 NOT NULL;
+             ALTER TABLE message ADD COLUMN `future_json` text;
+             ALTER TABLE session ADD COLUMN `future_workspace` text;
+             CREATE TABLE `future_event` (`id` text PRIMARY KEY, `message_id` text, `data` text NOT NULL);
+             INSERT INTO future_event VALUES ('evt_1', 'msg_future', '{{\"type\":\"unknown\"}}');
+             {NEW_MESSAGE}"
+        );
+        let db = build_database(format, &root.join("newer"), &newer);
+        std::fs::remove_file(&env.db).unwrap();
+        let mut fresh = Held::new(&env);
+        let r = fresh.import(&db).unwrap_or_else(|e| panic!("{format} from a newer version: {e}"));
+        assert_eq!((r.added, r.rejected.len()), (plain + 1, 0), "{format} from a newer version: {r:?}");
+    }
+}
