@@ -45,31 +45,38 @@ fn database(format: &str) -> Option<PathBuf> {
 /// and its fixture database.
 fn fixture_paths(format: &str) -> Vec<PathBuf> {
     let dir = fixtures().join(format);
-    dir.is_dir().then_some(dir).into_iter().chain(database(format)).collect()
+    let db = database(format).filter(|db| !dir.join(db.file_name().unwrap()).exists());
+    dir.is_dir().then_some(dir).into_iter().chain(db).collect()
 }
 
-/// One fixture per format: its database, else the first file of its folder (sorted).
-fn sample(format: &str) -> PathBuf {
-    if let Some(db) = database(format) {
-        return db;
-    }
+/// The fixtures of a format that get damaged: its database, and the first file of its folder
+/// (sorted) that is not a database (opencode has both layouts).
+fn samples(format: &str) -> Vec<PathBuf> {
     let dir = fixtures().join(format);
-    let mut files = tokenburn::import::walk(&dir, &|_| true).unwrap();
-    files.retain(|p| tokenburn::import::detect(p).map(|s| s.name() == format).unwrap_or(false));
-    files.into_iter().next().unwrap_or_else(|| panic!("no fixture of {format} in {}", dir.display()))
+    let mut files = if dir.is_dir() { tokenburn::import::walk(&dir, &|_| true).unwrap() } else { Vec::new() };
+    files.retain(|p| {
+        !tokenburn::import::sqlite::is_database(p)
+            && tokenburn::import::detect(p).map(|s| s.name() == format).unwrap_or(false)
+    });
+    let out: Vec<PathBuf> = database(format).into_iter().chain(files.into_iter().next()).collect();
+    assert!(!out.is_empty(), "no fixture of {format} in {}", dir.display());
+    out
+}
+
+/// One fixture per format: its database, else the first file of its folder.
+fn sample(format: &str) -> PathBuf {
+    samples(format).swap_remove(0)
 }
 
 /// Where a damaged copy of `format`'s sample goes: a database keeps its agent's file name
 /// (in a folder of its own) so that detection can claim it.
-fn damaged_path(work: &Path, format: &str, di: usize, ext: &str) -> PathBuf {
-    match DATABASES.iter().find(|(f, _)| *f == format) {
-        Some((_, name)) => {
-            let dir = work.join(format!("{format}-{di:03}"));
-            std::fs::create_dir_all(&dir).unwrap();
-            dir.join(name)
-        }
-        None => work.join(format!("{format}-{di:03}.{ext}")),
+fn damaged_path(work: &Path, format: &str, sample: &Path, di: usize, ext: &str) -> PathBuf {
+    if tokenburn::import::sqlite::is_database(sample) {
+        let dir = work.join(format!("{format}-{di:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        return dir.join(sample.file_name().unwrap());
     }
+    work.join(format!("{format}-{di:03}.{ext}"))
 }
 
 fn lines(b: &[u8]) -> Vec<Vec<u8>> {
@@ -293,21 +300,11 @@ fn events(l: &Ledger, upto: i64) -> Snapshot {
 /// Damage a CSV gets from being opened and saved again elsewhere: detection must still know it.
 const RESAVED: &[&str] = &["Latin-1", "UTF-8 BOM", "CRLF", "UTF-16LE with BOM", "UTF-16BE with BOM"];
 
-/// Formats whose rejected rows are records: their place in a JSON document (docs/FORMATS.md),
-/// not a line of the file; their reasons say which bucket and result.
-const DOCUMENT_FORMATS: &[&str] = &[
-    "openai-usage-json",
-    "openai-costs-json",
-    "anthropic-cost-json",
-    "ccusage-json",
-    "claude-stats",
-    "opencode",
-    "kilo-cli",
-    "amp",
-    "cline",
-    "roo-code",
-    "kilo-code",
-];
+/// Whether a format's rejected rows are records (their place in a JSON document or a
+/// database, not a line of the file): what the source itself says of its rows.
+fn is_document(format: &str) -> bool {
+    matches!(tokenburn::import::by_name(format).map(|s| s.position(1)), Ok(Position::Record(_)))
+}
 
 fn count(l: &Ledger, sql: &str) -> i64 {
     l.conn().query_row(sql, [], |r| r.get(0)).unwrap()
@@ -325,7 +322,7 @@ fn judge(
         Ok(rep) => {
             for rj in &rep.rejected {
                 // The format that read the file: a damage may make it another format's.
-                let placed = match (rj.at, DOCUMENT_FORMATS.contains(&rep.format.as_str())) {
+                let placed = match (rj.at, is_document(&rep.format)) {
                     (Position::Line(n), false) => (1..=max_line).contains(&n),
                     (Position::Record(n), true) => n > 0,
                     _ => false,
@@ -381,14 +378,15 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
     let mut problems = Vec::new();
     let mut outcomes: BTreeMap<&str, u32> = BTreeMap::new();
     let mut cases = 0;
-    for (fi, format) in formats.iter().enumerate() {
-        let original = std::fs::read(sample(format)).unwrap();
+    let every_sample = formats.iter().enumerate().flat_map(|(fi, f)| samples(f).into_iter().map(move |s| (fi, f, s)));
+    for (fi, format, fixture_file) in every_sample {
+        let original = std::fs::read(&fixture_file).unwrap();
         let other = std::fs::read(sample(formats[(fi + 1) % formats.len()])).unwrap();
-        let ext = sample(format).extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+        let ext = fixture_file.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
         let list = damages(&original, &other, &mut rng);
         assert_eq!(list.len(), 100, "the list of damages");
         for (di, (name, bytes)) in list.iter().enumerate() {
-            let path = damaged_path(&work, format, di, &ext);
+            let path = damaged_path(&work, format, &fixture_file, di, &ext);
             std::fs::write(&path, bytes).unwrap();
             // Forced to the format, and detected (which may pick another format, or none).
             // Files of a megabyte and more are read by their format only, unless
@@ -516,7 +514,7 @@ fn the_cli_names_the_file_and_line_of_damage() {
         if out.status.success() {
             // Every rejected row is printed as `file:line: reason`, or as `file: record N:
             // reason` in a JSON document.
-            let at = if DOCUMENT_FORMATS.contains(&format) { " record " } else { "" };
+            let at = if is_document(format) { " record " } else { "" };
             for l in stdout.lines().filter(|l| l.starts_with("  ")) {
                 let rest = l.trim_start().strip_prefix(&format!("{shown}:{at}")).unwrap_or("");
                 let (line, reason) = rest.split_once(": ").unwrap_or(("", ""));
