@@ -692,3 +692,59 @@ fn agent_databases_truncated_locked_newer_or_without_messages() {
         assert_eq!((r.added, r.rejected.len()), (plain + 1, 0), "{format} from a newer version: {r:?}");
     }
 }
+
+/// Valid JSON of the wrong shape for each agent log (`fixtures/bad/wrong-shapes/<format>/`):
+/// objects where arrays belong and the reverse, numbers as strings, counts past u64,
+/// negative counts, cache larger than the input that holds it, lines that are not objects.
+/// Forced to its format and detected, each file either fails naming itself and writes
+/// nothing, or imports with every wrong record rejected at its place; it never imports
+/// silently, and nothing already stored changes.
+#[test]
+fn wrong_shapes_of_every_agent_log_are_rejected_at_their_place() {
+    let env = Env::new();
+    let mut held = Held::new(&env);
+    let root = fixtures().join("bad/wrong-shapes");
+    let mut problems = Vec::new();
+    let mut formats = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let format = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(tokenburn::import::by_name(&format).is_ok(), "{format} is no source");
+        formats += 1;
+        for file in tokenburn::import::walk(&dir, &|_| true).unwrap() {
+            let bytes = std::fs::read(&file).unwrap();
+            for forced in [Some(format.as_str()), None] {
+                let what = format!("{} ({})", file.display(), if forced.is_some() { "forced" } else { "detected" });
+                let before = held.state();
+                let mut r = tokenburn::import::import_paths(
+                    &mut held.ledger,
+                    std::slice::from_ref(&file),
+                    forced,
+                    false,
+                    |_| {},
+                )
+                .unwrap();
+                let r = r.pop().unwrap();
+                if let Some(p) = judge(&file, &bytes, &r) {
+                    problems.push(format!("{what}: {p}"));
+                }
+                let after = held.state();
+                match &r {
+                    Ok(rep) => {
+                        if rep.rejected_count == 0 {
+                            problems.push(format!("{what}: imported without a word: {rep:?}"));
+                        }
+                        let changed = before.0.iter().filter(|(id, row)| after.0.get(id) != Some(row)).count() as u64;
+                        if changed > rep.updated || after.0.len() != before.0.len() {
+                            problems.push(format!("{what}: {changed} stored events changed"));
+                        }
+                    }
+                    Err(_) if after != before => problems.push(format!("{what}: a failed file changed the ledger")),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    assert_eq!(formats, 6, "every agent-log format has its wrong shapes");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
