@@ -31,7 +31,8 @@ fn database(format: &str) -> Option<PathBuf> {
     if let Some((_, p)) = built.iter().find(|(f, _)| f == format) {
         return Some(p.clone());
     }
-    let dir = std::env::temp_dir().join(format!("tokenburn-corrupt-{}", std::process::id())).join(format);
+    // Under the target folder (Cargo's scratch space for integration tests), not the system's.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("corrupt-{}", std::process::id())).join(format);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join(name);
     let _ = std::fs::remove_file(&db);
