@@ -18,12 +18,66 @@ use rusqlite::types::Value;
 use tokenburn::import::{Position, SOURCES};
 use tokenburn::ledger::Ledger;
 
-/// One fixture per format: the first file of its folder (sorted).
-fn sample(format: &str) -> PathBuf {
+/// The agents' SQLite stores: their fixtures are SQL (`fixtures/sql/<format>.sql`), built
+/// into a database under the name the agent gives it.
+const DATABASES: &[(&str, &str)] = &[("opencode", "opencode.db"), ("kilo-cli", "kilo.db")];
+
+/// `format`'s fixture database, built once per test run from its SQL as one file (no
+/// `-wal`, so its bytes are the whole database), or None for a format that has none.
+fn database(format: &str) -> Option<PathBuf> {
+    let (_, name) = DATABASES.iter().find(|(f, _)| *f == format)?;
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = built.iter().find(|(f, _)| f == format) {
+        return Some(p.clone());
+    }
+    // Under the target folder (Cargo's scratch space for integration tests), not the system's.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("corrupt-{}", std::process::id())).join(format);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(name);
+    let _ = std::fs::remove_file(&db);
+    let sql = std::fs::read_to_string(fixtures().join(format!("sql/{format}.sql"))).unwrap();
+    rusqlite::Connection::open(&db).unwrap().execute_batch(&sql).unwrap();
+    built.push((format.to_string(), db.clone()));
+    Some(db)
+}
+
+/// Everything of `format` the ledger starts with: its fixture folder (where there is one)
+/// and its fixture database.
+fn fixture_paths(format: &str) -> Vec<PathBuf> {
     let dir = fixtures().join(format);
-    let mut files = tokenburn::import::walk(&dir, &|_| true).unwrap();
-    files.retain(|p| tokenburn::import::detect(p).map(|s| s.name() == format).unwrap_or(false));
-    files.into_iter().next().unwrap_or_else(|| panic!("no fixture of {format} in {}", dir.display()))
+    let db = database(format).filter(|db| !dir.join(db.file_name().unwrap()).exists());
+    dir.is_dir().then_some(dir).into_iter().chain(db).collect()
+}
+
+/// The fixtures of a format that get damaged: its database, and the first file of its folder
+/// (sorted) that is not a database (opencode has both layouts).
+fn samples(format: &str) -> Vec<PathBuf> {
+    let dir = fixtures().join(format);
+    let mut files = if dir.is_dir() { tokenburn::import::walk(&dir, &|_| true).unwrap() } else { Vec::new() };
+    files.retain(|p| {
+        !tokenburn::import::sqlite::is_database(p)
+            && tokenburn::import::detect(p).map(|s| s.name() == format).unwrap_or(false)
+    });
+    let out: Vec<PathBuf> = database(format).into_iter().chain(files.into_iter().next()).collect();
+    assert!(!out.is_empty(), "no fixture of {format} in {}", dir.display());
+    out
+}
+
+/// One fixture per format: its database, else the first file of its folder.
+fn sample(format: &str) -> PathBuf {
+    samples(format).swap_remove(0)
+}
+
+/// Where a damaged copy of `format`'s sample goes: a database keeps its agent's file name
+/// (in a folder of its own) so that detection can claim it.
+fn damaged_path(work: &Path, format: &str, sample: &Path, di: usize, ext: &str) -> PathBuf {
+    if tokenburn::import::sqlite::is_database(sample) {
+        let dir = work.join(format!("{format}-{di:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        return dir.join(sample.file_name().unwrap());
+    }
+    work.join(format!("{format}-{di:03}.{ext}"))
 }
 
 fn lines(b: &[u8]) -> Vec<Vec<u8>> {
@@ -309,8 +363,11 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
     // The ledger starts with every fixture of every format.
     let formats: Vec<&str> = SOURCES.iter().map(|s| s.name()).collect();
     for f in &formats {
-        for r in tokenburn::import::import_paths(&mut ledger, &[fixtures().join(f)], None, false, |_| {}).unwrap() {
-            r.unwrap_or_else(|e| panic!("fixture of {f}: {e}"));
+        for r in tokenburn::import::import_paths(&mut ledger, &fixture_paths(f), None, false, |_| {}).unwrap() {
+            // A fixture under a `bad*` folder is there to fail; every other one imports.
+            if let Err(e) = r {
+                assert!(e.to_string().contains(&format!("{f}/bad")), "fixture of {f}: {e}");
+            }
         }
     }
     let stored = count(&ledger, "SELECT max(id) FROM events");
@@ -322,14 +379,15 @@ fn every_importer_reports_damaged_files_clearly_and_keeps_the_ledger() {
     let mut problems = Vec::new();
     let mut outcomes: BTreeMap<&str, u32> = BTreeMap::new();
     let mut cases = 0;
-    for (fi, format) in formats.iter().enumerate() {
-        let original = std::fs::read(sample(format)).unwrap();
+    let every_sample = formats.iter().enumerate().flat_map(|(fi, f)| samples(f).into_iter().map(move |s| (fi, f, s)));
+    for (fi, format, fixture_file) in every_sample {
+        let original = std::fs::read(&fixture_file).unwrap();
         let other = std::fs::read(sample(formats[(fi + 1) % formats.len()])).unwrap();
-        let ext = sample(format).extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+        let ext = fixture_file.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
         let list = damages(&original, &other, &mut rng);
         assert_eq!(list.len(), 100, "the list of damages");
         for (di, (name, bytes)) in list.iter().enumerate() {
-            let path = work.join(format!("{format}-{di:03}.{ext}"));
+            let path = damaged_path(&work, format, &fixture_file, di, &ext);
             std::fs::write(&path, bytes).unwrap();
             // Forced to the format, and detected (which may pick another format, or none).
             // Files of a megabyte and more are read by their format only, unless
@@ -475,4 +533,219 @@ fn the_cli_names_the_file_and_line_of_damage() {
         }
     }
     assert!(problems.is_empty(), "{} problems (seed {seed}):\n{}", problems.len(), problems.join("\n"));
+}
+
+/// A rollback journal that holds a write in progress starts with this magic.
+const JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+
+/// An assistant message a newer write adds (10 input and 5 output tokens).
+const NEW_MESSAGE: &str = "INSERT INTO message (id, session_id, time_created, time_updated, data) VALUES ('msg_future', 'ses_future', 1785405700000, 1785405700000, \
+    '{\"role\":\"assistant\",\"tokens\":{\"total\":15,\"input\":10,\"output\":5,\"reasoning\":0,\"cache\":{\"write\":0,\"read\":0}},\
+    \"modelID\":\"fixture-model/future\",\"providerID\":\"fixture-ai\",\"time\":{\"created\":1785405700000,\"completed\":1785405700000}}');";
+
+/// `format`'s fixture database with `more` SQL applied after it, written as `dir/<name>`.
+fn build_database(format: &str, dir: &Path, more: &str) -> PathBuf {
+    let (_, name) = DATABASES.iter().find(|(f, _)| *f == format).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let db = dir.join(name);
+    let sql = std::fs::read_to_string(fixtures().join(format!("sql/{format}.sql"))).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&sql).unwrap();
+    conn.execute_batch(more).unwrap();
+    db
+}
+
+/// A ledger holding Claude Code's fixtures, and what it stores: (events, imports).
+struct Held {
+    ledger: Ledger,
+    upto: i64,
+}
+
+impl Held {
+    fn new(env: &Env) -> Held {
+        let mut ledger = Ledger::open(&env.db).unwrap();
+        for r in tokenburn::import::import_paths(&mut ledger, &[fixtures().join("claude-code")], None, false, |_| {})
+            .unwrap()
+        {
+            r.unwrap();
+        }
+        let upto = count(&ledger, "SELECT max(id) FROM events");
+        Held { ledger, upto }
+    }
+
+    fn state(&self) -> (Snapshot, i64, i64) {
+        (
+            events(&self.ledger, self.upto),
+            count(&self.ledger, "SELECT count(*) FROM events"),
+            count(&self.ledger, "SELECT count(*) FROM imports"),
+        )
+    }
+
+    fn import(&mut self, db: &Path) -> Result<tokenburn::import::FileReport, tokenburn::error::Error> {
+        let mut r =
+            tokenburn::import::import_paths(&mut self.ledger, &[db.to_path_buf()], None, false, |_| {}).unwrap();
+        assert_eq!(r.len(), 1);
+        r.pop().unwrap()
+    }
+
+    /// Imports `db`, expecting a failure that names it and says `says`, and a ledger that
+    /// has not changed at all.
+    fn fails(&mut self, db: &Path, says: &str, what: &str) -> tokenburn::error::Error {
+        let before = self.state();
+        let err = self.import(db).err().unwrap_or_else(|| panic!("{what}: imported"));
+        let msg = err.to_string();
+        assert!(msg.contains(&*db.to_string_lossy()), "{what}: the error does not name the file: {msg}");
+        assert!(msg.contains(says), "{what}: {msg}");
+        assert_ne!(err.code(), tokenburn::error::Code::Ledger, "{what}: {msg}");
+        assert!(self.state() == before, "{what}: a failed database changed the ledger");
+        err
+    }
+}
+
+/// opencode's and Kilo CLI's databases: truncated, locked by a writer, left with a hot
+/// journal, from a newer version with columns and tables Tokenburn does not know (which
+/// must still import), and without their message table. A failure names the file, says
+/// what was wrong and leaves every stored event and import as it was.
+#[test]
+fn agent_databases_truncated_locked_newer_or_without_messages() {
+    for (format, name) in DATABASES {
+        let env = Env::new();
+        let root = env.dir.path();
+        // What the fixture database gives in a ledger of its own.
+        let plain = {
+            let mut h = Held::new(&env);
+            let n = h.import(&build_database(format, &root.join("plain"), "")).unwrap();
+            assert!(n.added > 0 && n.rejected.is_empty(), "{format}: {n:?}");
+            n.added
+        };
+        std::fs::remove_file(&env.db).unwrap();
+        let mut held = Held::new(&env);
+
+        // Truncated: mid-file, after the header page, inside the 100-byte header.
+        let whole = std::fs::read(build_database(format, &root.join("whole"), "")).unwrap();
+        for at in [whole.len() / 2, 4096, 100, 10] {
+            let db = root.join(format!("cut-{at}")).join(name);
+            std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+            std::fs::write(&db, &whole[..at]).unwrap();
+            let err = held.fails(&db, "", &format!("{format} cut at byte {at}"));
+            // Cut inside the 16-byte magic, the file is no longer recognisably a database.
+            let want = if at < 16 { tokenburn::error::Code::UnrecognisedFile } else { tokenburn::error::Code::BadFile };
+            assert_eq!(err.code(), want, "{format} cut at {at}: {err}");
+        }
+
+        // Without its message table.
+        let db = build_database(format, &root.join("no-message"), "DROP TABLE message;");
+        held.fails(&db, "has no message table", &format!("{format} without a message table"));
+
+        // A writer in the middle of a transaction (rollback journal, written through at once):
+        // busy, and the same folder after the writer died (a hot journal) too.
+        let live = root.join("live");
+        let db = build_database(format, &live, "");
+        let writer = rusqlite::Connection::open(&db).unwrap();
+        writer.execute_batch(&format!("PRAGMA synchronous=OFF; BEGIN IMMEDIATE; {NEW_MESSAGE}")).unwrap();
+        let journal = live.join(format!("{name}-journal"));
+        assert_eq!(std::fs::read(&journal).unwrap()[..8], JOURNAL_MAGIC, "the writer's journal is hot");
+        let err = held.fails(&db, "busy", &format!("{format} locked by a writer"));
+        assert!(matches!(err, tokenburn::error::Error::SourceBusy { .. }), "{err}");
+        let crashed = root.join("crashed");
+        std::fs::create_dir_all(&crashed).unwrap();
+        for f in [name.to_string(), format!("{name}-journal")] {
+            std::fs::copy(live.join(&f), crashed.join(&f)).unwrap();
+        }
+        held.fails(&crashed.join(name), "the next scan tries again", &format!("{format} with a hot journal"));
+        // Once the writer is done, the next read takes everything, the new message included.
+        writer.execute_batch("COMMIT").unwrap();
+        drop(writer);
+        let r = held.import(&db).unwrap_or_else(|e| panic!("{format} after the writer committed: {e}"));
+        assert_eq!(r.added, plain + 1, "{format}: {r:?}");
+
+        // A writer holding its lock in WAL mode: what it has committed is read, never what
+        // it has not.
+        let wal = root.join("wal");
+        let db = build_database(format, &wal, "PRAGMA journal_mode=WAL;");
+        let writer = rusqlite::Connection::open(&db).unwrap();
+        writer.execute_batch(&format!("BEGIN IMMEDIATE; {NEW_MESSAGE}")).unwrap();
+        std::fs::remove_file(&env.db).unwrap();
+        let mut fresh = Held::new(&env);
+        let r = fresh.import(&db).unwrap_or_else(|e| panic!("{format} in WAL mode, locked: {e}"));
+        assert_eq!(r.added, plain, "{format} in WAL mode, locked: {r:?}");
+        writer.execute_batch("COMMIT").unwrap();
+        drop(writer);
+
+        // A newer agent version: a migration, columns and tables Tokenburn does not know.
+        let migration = match *format {
+            "opencode" => "INSERT INTO migration VALUES ('20991231000000_future_columns', 4102444800000);",
+            _ => "INSERT INTO \"__drizzle_migrations\" VALUES (NULL, 'future', 4102444800000);",
+        };
+        let newer = format!(
+            "{migration}
+             ALTER TABLE message ADD COLUMN `future_flag` integer DEFAULT 7 NOT NULL;
+             ALTER TABLE message ADD COLUMN `future_json` text;
+             ALTER TABLE session ADD COLUMN `future_workspace` text;
+             CREATE TABLE `future_event` (`id` text PRIMARY KEY, `message_id` text, `data` text NOT NULL);
+             INSERT INTO future_event VALUES ('evt_1', 'msg_future', '{{\"type\":\"unknown\"}}');
+             {NEW_MESSAGE}"
+        );
+        let db = build_database(format, &root.join("newer"), &newer);
+        std::fs::remove_file(&env.db).unwrap();
+        let mut fresh = Held::new(&env);
+        let r = fresh.import(&db).unwrap_or_else(|e| panic!("{format} from a newer version: {e}"));
+        assert_eq!((r.added, r.rejected.len()), (plain + 1, 0), "{format} from a newer version: {r:?}");
+    }
+}
+
+/// Valid JSON of the wrong shape for each agent log (`fixtures/bad/wrong-shapes/<format>/`):
+/// objects where arrays belong and the reverse, numbers as strings, counts past u64,
+/// negative counts, cache larger than the input that holds it, lines that are not objects.
+/// Forced to its format and detected, each file either fails naming itself and writes
+/// nothing, or imports with every wrong record rejected at its place; it never imports
+/// silently, and nothing already stored changes.
+#[test]
+fn wrong_shapes_of_every_agent_log_are_rejected_at_their_place() {
+    let env = Env::new();
+    let mut held = Held::new(&env);
+    let root = fixtures().join("bad/wrong-shapes");
+    let mut problems = Vec::new();
+    let mut formats = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let format = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(tokenburn::import::by_name(&format).is_ok(), "{format} is no source");
+        formats += 1;
+        for file in tokenburn::import::walk(&dir, &|_| true).unwrap() {
+            let bytes = std::fs::read(&file).unwrap();
+            for forced in [Some(format.as_str()), None] {
+                let what = format!("{} ({})", file.display(), if forced.is_some() { "forced" } else { "detected" });
+                let before = held.state();
+                let mut r = tokenburn::import::import_paths(
+                    &mut held.ledger,
+                    std::slice::from_ref(&file),
+                    forced,
+                    false,
+                    |_| {},
+                )
+                .unwrap();
+                let r = r.pop().unwrap();
+                if let Some(p) = judge(&file, &bytes, &r) {
+                    problems.push(format!("{what}: {p}"));
+                }
+                let after = held.state();
+                match &r {
+                    Ok(rep) => {
+                        if rep.rejected_count == 0 {
+                            problems.push(format!("{what}: imported without a word: {rep:?}"));
+                        }
+                        let changed = before.0.iter().filter(|(id, row)| after.0.get(id) != Some(row)).count() as u64;
+                        if changed > rep.updated || after.0.len() != before.0.len() {
+                            problems.push(format!("{what}: {changed} stored events changed"));
+                        }
+                    }
+                    Err(_) if after != before => problems.push(format!("{what}: a failed file changed the ledger")),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    assert_eq!(formats, 6, "every agent-log format has its wrong shapes");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
