@@ -190,7 +190,7 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let codex = home.path().join("codex");
         std::fs::create_dir_all(&codex).unwrap();
-        let roots = Roots::given(&[], &[codex.clone()]);
+        let roots = Roots::given(&[], std::slice::from_ref(&codex));
         assert_eq!(log_dirs(&roots), [(codex.clone(), RecursiveMode::NonRecursive)]);
         std::fs::create_dir_all(codex.join("sessions")).unwrap();
         assert_eq!(log_dirs(&roots), [(codex.join("sessions"), RecursiveMode::Recursive)]);
