@@ -325,3 +325,36 @@ impl Drop for Batch<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(size: u64, mtime_ns: i64, offset: u64) -> FileMark {
+        FileMark { format: "f".into(), dev: 1, ino: 2, size, mtime_ns, offset, line: 3, state: Some("s".into()) }
+    }
+
+    #[test]
+    fn each_kind_of_file_is_read_again_by_its_own_rule() {
+        let old = mark(100, 5, 100);
+        // Unchanged: nothing to read, whatever the kind.
+        for kind in [Kind::Append, Kind::Whole, Kind::Db] {
+            assert!(start_of(kind, Some(&old), &mark(100, 5, 0)).is_none(), "{kind:?}");
+        }
+        // A log touched with no new bytes is not read; a document rewritten to the same
+        // length is, whole; a database from its watermark.
+        assert!(start_of(Kind::Append, Some(&old), &mark(100, 6, 0)).is_none());
+        let whole = start_of(Kind::Whole, Some(&old), &mark(100, 6, 0)).unwrap();
+        assert_eq!((whole.offset, whole.state), (0, None));
+        let db = start_of(Kind::Db, Some(&old), &mark(100, 6, 0)).unwrap();
+        assert_eq!((db.offset, db.state.as_deref()), (0, Some("s")));
+        // A grown log resumes at its offset; one that shrank starts over.
+        let grown = start_of(Kind::Append, Some(&old), &mark(150, 6, 0)).unwrap();
+        assert_eq!((grown.offset, grown.line), (100, 3));
+        assert_eq!(start_of(Kind::Append, Some(&old), &mark(50, 6, 0)).unwrap().offset, 0);
+        // Another file at the same path (a new inode) is read from the start.
+        let other = FileMark { ino: 9, ..mark(150, 6, 0) };
+        let fresh = start_of(Kind::Db, Some(&old), &other).unwrap();
+        assert_eq!((fresh.offset, fresh.state), (0, None));
+    }
+}
