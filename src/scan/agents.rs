@@ -325,8 +325,17 @@ pub static AGENTS: &[Agent] = &[
         defaults: |b| in_data(b, "opencode"),
         normalize: same,
         layout: opencode_layout,
-        // The database and its -wal sit in the folder itself; legacy messages below it.
-        watch: watch_root,
+        // The database and its -wal sit in the folder itself (not recursively: its
+        // `snapshot/` holds git repositories that change all the time); legacy messages in
+        // `storage/message/`.
+        watch: |p| {
+            let mut v = vec![(p.to_path_buf(), false)];
+            let legacy = p.join("storage/message");
+            if legacy.is_dir() {
+                v.push((legacy, true));
+            }
+            v
+        },
     },
     Agent {
         name: "kilo-cli",
