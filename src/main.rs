@@ -23,13 +23,13 @@ struct Cli {
 enum Cmd {
     /// Import files or folders (format detected, or given with --format)
     Import(cli::import::ImportArgs),
-    /// Import new lines of Claude Code and Codex logs from their standard places
+    /// Import what is new in every agent's logs, from their standard places (or --dir AGENT=PATH)
     Scan(cli::import::ScanArgs),
     /// Token and cost totals
     Report(cli::report::ReportArgs),
     /// Draw a chart to an SVG or PNG file
     Chart(cli::chart::ChartArgs),
-    /// The formats Tokenburn imports
+    /// Every agent (where it looks, what it found, its events) and the formats Tokenburn imports
     Sources,
     /// The price book: list prices, or set your own
     Prices(cli::prices::PricesArgs),
@@ -139,12 +139,67 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Every agent (where it looks on this machine, what it found, its events and last
+/// activity), then every format as before.
 fn sources(g: &Global) -> Result<ExitCode> {
+    use tokenburn::scan::agents::{Base, AGENTS};
+    let l = g.open()?;
+    let activity = tokenburn::ledger::queries::scan_files::activity(l.conn())?;
+    let base = Base::current();
+    let last = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339());
+    let mut agents = Vec::new();
+    for a in AGENTS {
+        let (events, latest) = activity.get(a.name).copied().unwrap_or((0, 0));
+        let mut places = Vec::new();
+        for dir in a.places(&base) {
+            let found = dir.is_dir();
+            let files = if found { a.files(&dir)?.len() } else { 0 };
+            places.push(json!({"path": dir.display().to_string(), "found": found, "files": files}));
+        }
+        agents.push(json!({
+            "name": a.name,
+            "label": a.label,
+            "env": a.env,
+            "env_in_use": a.env_in_use(),
+            "places": places,
+            "found": places.iter().any(|p| p["found"] == true),
+            "files": places.iter().map(|p| p["files"].as_u64().unwrap_or(0)).sum::<u64>(),
+            "events": events,
+            "last_activity": (events > 0).then(|| last(latest)).flatten(),
+        }));
+    }
     let list = tokenburn::import::SOURCES;
     if g.json {
-        let v: Vec<_> = list.iter().map(|s| json!({"name": s.name(), "description": s.describe()})).collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        let formats: Vec<_> = list
+            .iter()
+            .map(|s| {
+                let (events, latest) = activity.get(s.name()).copied().unwrap_or((0, 0));
+                json!({"name": s.name(), "description": s.describe(), "events": events,
+                       "last_activity": (events > 0).then(|| last(latest)).flatten()})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json!({"agents": agents, "formats": formats}))?);
     } else {
+        println!("Agents (found in their standard places, or where their variable points):");
+        for a in &agents {
+            let last = a["last_activity"].as_str().map(|t| format!(", last {t}")).unwrap_or_default();
+            println!(
+                "{:<14} {}: {} events{last}",
+                a["name"].as_str().unwrap_or(""),
+                a["label"].as_str().unwrap_or(""),
+                a["events"]
+            );
+            if let Some(v) = a["env_in_use"].as_str() {
+                println!("  (from {v})");
+            }
+            for p in a["places"].as_array().into_iter().flatten() {
+                let state =
+                    if p["found"] == true { format!("found, {} files", p["files"]) } else { "not found".into() };
+                println!("  {}: {state}", p["path"].as_str().unwrap_or(""));
+            }
+        }
+        println!();
+        println!("Formats:");
         for s in list {
             println!("{:<14} {}", s.name(), s.describe());
         }

@@ -1,10 +1,15 @@
-//! `scan`: finds the agent logs in their standard places and imports what is new.
+//! `scan`: finds every agent's logs in its standard places and imports what is new.
 //!
-//! Incremental by design: each file's identity (device, inode), size, mtime and the offset
-//! just past its last complete line are kept in `scan_files`. A file whose identity, size
-//! and mtime are unchanged is not opened; a grown file is read from its offset (with the
-//! importer's saved state); a file that shrank or was replaced is read again from the
-//! start, and the ledger's dedupe guarantees nothing is counted twice.
+//! Which agents there are, where each looks and which files are its logs is
+//! [`agents`]' registry. Incremental by design: each file's identity (device, inode), size,
+//! mtime and the offset just past its last complete line are kept in `scan_files`. A file
+//! whose identity, size and mtime are unchanged is not opened; a grown log is read from its
+//! offset (with the importer's saved state); a file that shrank or was replaced, and a
+//! rewritten JSON document, is read again from the start, and the ledger's dedupe
+//! guarantees nothing is counted twice. A SQLite database's mark covers its `-wal` too, and
+//! it is read from the watermark its importer left in the mark's state.
+
+pub mod agents;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -14,83 +19,92 @@ use crate::import::{self, FileJob, FileReport, Loaded, Source, Start, Tail};
 use crate::ledger::queries::scan_files::{self, FileMark};
 use crate::ledger::Ledger;
 
-/// The folders a scan reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Roots {
-    /// Claude Code `projects/` folders.
-    pub claude: Vec<PathBuf>,
-    /// Codex homes (holding `sessions/` and `archived_sessions/`).
-    pub codex: Vec<PathBuf>,
+pub use agents::{Agent, Kind, AGENTS};
+
+/// An agent's folder a scan reads.
+#[derive(Clone)]
+pub struct Place {
+    pub agent: &'static Agent,
+    pub dir: PathBuf,
 }
 
-fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
-}
-
-fn comma_list(var: &str) -> Option<Vec<PathBuf>> {
-    let v = std::env::var(var).ok()?;
-    let list: Vec<PathBuf> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(PathBuf::from).collect();
-    (!list.is_empty()).then_some(list)
-}
-
-/// A Claude folder may be a config folder holding `projects/` or `projects/` itself.
-fn claude_projects(dir: &Path) -> PathBuf {
-    let p = dir.join("projects");
-    if p.is_dir() {
-        p
-    } else {
-        dir.to_path_buf()
+impl std::fmt::Debug for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}={}", self.agent.name, self.dir.display())
     }
 }
 
+impl PartialEq for Place {
+    fn eq(&self, o: &Place) -> bool {
+        self.agent.name == o.agent.name && self.dir == o.dir
+    }
+}
+
+impl Eq for Place {}
+
+/// The folders a scan reads, each with its agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roots {
+    pub places: Vec<Place>,
+}
+
 impl Roots {
-    /// The standard places: `CLAUDE_CONFIG_DIR` (a comma list, replacing the defaults) or
-    /// `~/.config/claude` and `~/.claude`; `CODEX_HOME` (a comma list) or `~/.codex`. Only
+    /// The standard places of every agent (each agent's own variable, a comma list, replacing
+    /// its defaults: `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `GEMINI_DATA_DIR`, ...). Only
     /// folders that exist are kept.
     pub fn standard() -> Roots {
-        let claude = comma_list("CLAUDE_CONFIG_DIR")
-            .unwrap_or_else(|| home().map(|h| vec![h.join(".config/claude"), h.join(".claude")]).unwrap_or_default());
-        let codex =
-            comma_list("CODEX_HOME").unwrap_or_else(|| home().map(|h| vec![h.join(".codex")]).unwrap_or_default());
-        Roots::given(&claude, &codex)
+        let base = agents::Base::current();
+        let mut r = Roots::default();
+        for agent in AGENTS {
+            for dir in agent.places(&base) {
+                r.add(agent, dir);
+            }
+        }
+        r
+    }
+
+    /// Exactly the folders given (as `--dir AGENT=PATH`), where they exist.
+    pub fn named(given: &[(&'static Agent, PathBuf)]) -> Roots {
+        let mut r = Roots::default();
+        for (agent, dir) in given {
+            r.add(agent, agent.folder(dir));
+        }
+        r
     }
 
     /// Exactly the folders given (as `--claude-dir` / `--codex-dir`), where they exist.
     pub fn given(claude: &[PathBuf], codex: &[PathBuf]) -> Roots {
-        let mut r = Roots {
-            claude: claude.iter().map(|d| claude_projects(d)).filter(|d| d.is_dir()).collect(),
-            codex: codex.iter().filter(|d| d.is_dir()).cloned().collect(),
-        };
-        r.claude.dedup();
-        r.codex.dedup();
-        r
+        let (c, x) = (agents::by_name("claude-code").expect("known"), agents::by_name("codex").expect("known"));
+        let list: Vec<_> = claude.iter().map(|d| (c, d.clone())).chain(codex.iter().map(|d| (x, d.clone()))).collect();
+        Roots::named(&list)
     }
 
-    /// Every log file under the roots with its format and project hint, sorted.
-    pub fn files(&self) -> Result<Vec<LogFile>> {
-        let jsonl = |p: &Path| p.extension().is_some_and(|e| e == "jsonl");
-        let mut out = Vec::new();
-        let claude = import::by_name("claude-code")?;
-        for root in &self.claude {
-            for f in import::walk(root, &jsonl)? {
-                // projects/<project>/<session>.jsonl: the folder names the project.
-                let project = f.strip_prefix(root).ok().and_then(|r| r.components().next()).and_then(|c| {
-                    let s = c.as_os_str().to_string_lossy();
-                    (!s.ends_with(".jsonl")).then(|| s.into_owned())
-                });
-                out.push(LogFile { path: f, source: claude, project });
-            }
+    fn add(&mut self, agent: &'static Agent, dir: PathBuf) {
+        let place = Place { agent, dir };
+        if place.dir.is_dir() && !self.places.contains(&place) {
+            self.places.push(place);
         }
-        let codex = import::by_name("codex")?;
-        for root in &self.codex {
-            for sub in ["sessions", "archived_sessions"] {
-                let dir = root.join(sub);
-                if dir.is_dir() {
-                    out.extend(import::walk(&dir, &jsonl)?.into_iter().map(|path| LogFile {
-                        path,
-                        source: codex,
-                        project: None,
-                    }));
+    }
+
+    /// Whether no folder was found.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// The folders of one agent.
+    pub fn of(&self, agent: &str) -> Vec<PathBuf> {
+        self.places.iter().filter(|p| p.agent.name == agent).map(|p| p.dir.clone()).collect()
+    }
+
+    /// Every log file under the roots with its format and project hint, sorted within each
+    /// folder; a file two places share is listed once.
+    pub fn files(&self) -> Result<Vec<LogFile>> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for place in &self.places {
+            for f in place.agent.files(&place.dir)? {
+                if seen.insert(f.path.clone()) {
+                    out.push(LogFile { path: f.path, source: f.source, project: f.project, kind: f.kind });
                 }
             }
         }
@@ -104,6 +118,8 @@ pub struct LogFile {
     pub source: &'static dyn Source,
     /// The project its location implies (Claude Code's project folder).
     pub project: Option<String>,
+    /// How it changes, which says how a changed file is read again.
+    pub kind: Kind,
 }
 
 /// What a scan did.
@@ -122,44 +138,79 @@ fn mark_of(meta: &std::fs::Metadata, format: &str) -> FileMark {
         dev: meta.dev(),
         ino: meta.ino(),
         size: meta.len(),
-        mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+        mtime_ns: mtime_ns(meta),
         offset: 0,
         line: 0,
         state: None,
     }
 }
 
+fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
+}
+
+/// The mark of a file as it is now. A database's mark covers its `-wal` too (their sizes
+/// summed, the later modification time), so a write that only reached the WAL is seen.
+fn mark_now(path: &Path, kind: Kind, format: &str) -> Result<FileMark> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let mut mark = mark_of(&meta, format);
+    if kind == Kind::Db {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
+        match std::fs::metadata(&wal) {
+            Ok(w) => {
+                mark.size += w.len();
+                mark.mtime_ns = mark.mtime_ns.max(mtime_ns(&w));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&wal, e)),
+        }
+    }
+    Ok(mark)
+}
+
+/// Where to read a file from, given its mark from the last scan, or None when nothing is new.
+fn start_of(kind: Kind, old: Option<&FileMark>, now: &FileMark) -> Option<Start> {
+    let Some(old) = old.filter(|o| o.dev == now.dev && o.ino == now.ino && o.format == now.format) else {
+        return Some(Start::default());
+    };
+    let same = old.size == now.size && old.mtime_ns == now.mtime_ns;
+    match kind {
+        Kind::Append if now.size < old.offset => Some(Start::default()),
+        // Touched with no new bytes: nothing to read.
+        Kind::Append if same || now.size == old.offset => None,
+        Kind::Append => Some(Start { offset: old.offset, line: old.line, state: old.state.clone() }),
+        // A rewritten document is read whole; the ledger's keys keep what it repeats once.
+        Kind::Whole => (!same).then(Start::default),
+        // A database is read from its importer's watermark.
+        Kind::Db => (!same).then(|| Start { offset: 0, line: 0, state: old.state.clone() }),
+    }
+}
+
 /// Scans `roots`, importing new bytes. `progress(done, total, path)` is called per file read.
 pub fn scan(ledger: &mut Ledger, roots: &Roots, mut progress: impl FnMut(usize, usize, &Path)) -> Result<ScanReport> {
     let mut report =
-        ScanReport { locations: roots.claude.iter().chain(&roots.codex).cloned().collect(), ..ScanReport::default() };
+        ScanReport { locations: roots.places.iter().map(|p| p.dir.clone()).collect(), ..ScanReport::default() };
     let marks = scan_files::all(ledger.conn())?;
     let mut todo = Vec::new();
-    for LogFile { path, source, project } in roots.files()? {
+    for LogFile { path, source, project, kind } in roots.files()? {
         let key = path.to_string_lossy().into_owned();
-        let meta = match std::fs::metadata(&path) {
+        let now = match mark_now(&path, kind, source.name()) {
             Ok(m) => m,
             Err(e) => {
-                report.files.push((path.clone(), Err(Error::io(&path, e))));
+                report.files.push((path.clone(), Err(e)));
                 continue;
             }
         };
-        let now = mark_of(&meta, source.name());
-        let start = match marks.get(&key) {
-            Some(old)
-                if old.dev == now.dev && old.ino == now.ino && old.format == now.format && now.size >= old.offset =>
-            {
-                if old.size == now.size && old.mtime_ns == now.mtime_ns || now.size == old.offset {
-                    report.unchanged += 1;
-                    if old.size != now.size || old.mtime_ns != now.mtime_ns {
-                        let m = FileMark { offset: old.offset, line: old.line, state: old.state.clone(), ..now };
-                        scan_files::put(ledger.conn(), &key, &m)?;
-                    }
-                    continue;
-                }
-                Start { offset: old.offset, line: old.line, state: old.state.clone() }
+        let old = marks.get(&key);
+        let Some(start) = start_of(kind, old, &now) else {
+            report.unchanged += 1;
+            if let Some(old) = old.filter(|o| o.size != now.size || o.mtime_ns != now.mtime_ns) {
+                let m = FileMark { offset: old.offset, line: old.line, state: old.state.clone(), ..now };
+                scan_files::put(ledger.conn(), &key, &m)?;
             }
-            _ => Start::default(),
+            continue;
         };
         todo.push(FileJob { path, source, start, tail: Tail::Leave, project, dry_run: false, mark: Some(now) });
     }
@@ -272,5 +323,38 @@ impl Drop for Batch<'_> {
         if self.open {
             let _ = self.ledger.conn().execute_batch("ROLLBACK");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(size: u64, mtime_ns: i64, offset: u64) -> FileMark {
+        FileMark { format: "f".into(), dev: 1, ino: 2, size, mtime_ns, offset, line: 3, state: Some("s".into()) }
+    }
+
+    #[test]
+    fn each_kind_of_file_is_read_again_by_its_own_rule() {
+        let old = mark(100, 5, 100);
+        // Unchanged: nothing to read, whatever the kind.
+        for kind in [Kind::Append, Kind::Whole, Kind::Db] {
+            assert!(start_of(kind, Some(&old), &mark(100, 5, 0)).is_none(), "{kind:?}");
+        }
+        // A log touched with no new bytes is not read; a document rewritten to the same
+        // length is, whole; a database from its watermark.
+        assert!(start_of(Kind::Append, Some(&old), &mark(100, 6, 0)).is_none());
+        let whole = start_of(Kind::Whole, Some(&old), &mark(100, 6, 0)).unwrap();
+        assert_eq!((whole.offset, whole.state), (0, None));
+        let db = start_of(Kind::Db, Some(&old), &mark(100, 6, 0)).unwrap();
+        assert_eq!((db.offset, db.state.as_deref()), (0, Some("s")));
+        // A grown log resumes at its offset; one that shrank starts over.
+        let grown = start_of(Kind::Append, Some(&old), &mark(150, 6, 0)).unwrap();
+        assert_eq!((grown.offset, grown.line), (100, 3));
+        assert_eq!(start_of(Kind::Append, Some(&old), &mark(50, 6, 0)).unwrap().offset, 0);
+        // Another file at the same path (a new inode) is read from the start.
+        let other = FileMark { ino: 9, ..mark(150, 6, 0) };
+        let fresh = start_of(Kind::Db, Some(&old), &other).unwrap();
+        assert_eq!((fresh.offset, fresh.state), (0, None));
     }
 }

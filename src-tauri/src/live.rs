@@ -264,7 +264,7 @@ impl<R: Runtime> Worker<R> {
     /// Imports new agent-log lines; true when something was added or updated.
     fn scan(&mut self) -> bool {
         let roots = Roots::standard();
-        if roots.claude.is_empty() && roots.codex.is_empty() {
+        if roots.is_empty() {
             return false;
         }
         let started = Instant::now();

@@ -17,31 +17,37 @@ use tokenburn::scan::Roots;
 
 use crate::live::Msg;
 
-/// The folders whose changes mean "agent logs may have new lines", each watched recursively.
-/// For a Codex home, its `sessions/` and `archived_sessions/` (the home itself holds logs of
-/// Codex's own that change all the time); the home itself when neither exists yet.
+/// The folders whose changes mean "agent logs may have new usage", with how each is
+/// watched: what each agent's registry entry says (`tokenburn::scan::agents`). For a Codex
+/// home, its `sessions/` and `archived_sessions/` (the home itself holds logs of Codex's own
+/// that change all the time), the home itself when neither exists yet; for Kilo CLI the
+/// folder of `kilo.db` and its `-wal`; for the others their data folder or its log folder.
 pub fn log_dirs(roots: &Roots) -> Vec<(PathBuf, RecursiveMode)> {
-    let mut out: Vec<(PathBuf, RecursiveMode)> =
-        roots.claude.iter().map(|d| (d.clone(), RecursiveMode::Recursive)).collect();
-    for home in &roots.codex {
-        let subs: Vec<PathBuf> =
-            ["sessions", "archived_sessions"].iter().map(|s| home.join(s)).filter(|d| d.is_dir()).collect();
-        if subs.is_empty() {
-            out.push((home.clone(), RecursiveMode::NonRecursive));
-        } else {
-            out.extend(subs.into_iter().map(|d| (d, RecursiveMode::Recursive)));
+    let mut out: Vec<(PathBuf, RecursiveMode)> = Vec::new();
+    for place in &roots.places {
+        for (dir, recursive) in place.agent.watch(&place.dir) {
+            let mode = if recursive { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
+            if !out.iter().any(|(d, _)| *d == dir) {
+                out.push((dir, mode));
+            }
         }
     }
     out
 }
 
-/// Whether an event under the log folders can mean new log lines.
+/// Whether a path can hold usage: a JSONL log, a JSON document (Amp threads, Cline tasks,
+/// Gemini sessions), an agent's database or its write-ahead log.
+fn is_usage_path(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    p.extension().is_some_and(|x| x == "jsonl" || x == "json" || x == "db") || name.ends_with(".db-wal")
+}
+
+/// Whether an event under the log folders can mean new usage.
 fn is_log_event(e: &Event) -> bool {
     if matches!(e.kind, EventKind::Access(_)) {
         return false;
     }
-    let log = |p: &PathBuf| p.extension().is_some_and(|x| x == "jsonl");
-    matches!(e.kind, EventKind::Create(_)) || e.paths.iter().any(log)
+    matches!(e.kind, EventKind::Create(_)) || e.paths.iter().any(|p| is_usage_path(p))
 }
 
 /// Whether an event in the ledger's folder touched the ledger (its file or write-ahead log).
@@ -157,6 +163,26 @@ mod tests {
         assert!(is_log_event(&ev(EventKind::Create(CreateKind::Folder), "/p/new-project")));
         assert!(!is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/p/x/notes.txt")));
         assert!(!is_log_event(&ev(EventKind::Access(AccessKind::Any), "/p/x/s.jsonl")));
+        // Other agents: JSON documents, databases and their write-ahead logs, not the index.
+        assert!(is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/a/threads/T-1.json")));
+        assert!(is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/k/kilo.db-wal")));
+        assert!(is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/k/kilo.db")));
+        assert!(!is_log_event(&ev(EventKind::Modify(ModifyKind::Any), "/k/kilo.db-shm")));
+    }
+
+    #[test]
+    fn every_found_agent_is_watched_where_its_usage_changes() {
+        let home = tempfile::tempdir().unwrap();
+        let kilo = home.path().join("kilo");
+        let copilot = home.path().join("copilot");
+        std::fs::create_dir_all(&kilo).unwrap();
+        std::fs::create_dir_all(copilot.join("session-state")).unwrap();
+        let agent = |n| tokenburn::scan::agents::by_name(n).unwrap();
+        let roots = Roots::named(&[(agent("kilo-cli"), kilo.clone()), (agent("copilot-cli"), copilot.clone())]);
+        assert_eq!(
+            log_dirs(&roots),
+            [(kilo, RecursiveMode::NonRecursive), (copilot.join("session-state"), RecursiveMode::Recursive)]
+        );
     }
 
     #[test]
@@ -164,7 +190,7 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let codex = home.path().join("codex");
         std::fs::create_dir_all(&codex).unwrap();
-        let roots = Roots { claude: vec![], codex: vec![codex.clone()] };
+        let roots = Roots::given(&[], std::slice::from_ref(&codex));
         assert_eq!(log_dirs(&roots), [(codex.clone(), RecursiveMode::NonRecursive)]);
         std::fs::create_dir_all(codex.join("sessions")).unwrap();
         assert_eq!(log_dirs(&roots), [(codex.join("sessions"), RecursiveMode::Recursive)]);

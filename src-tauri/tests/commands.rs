@@ -107,10 +107,17 @@ fn scan_reads_the_standard_folders_and_reports_locations() {
     // Only this test reads these variables (Roots::standard); no other test scans.
     std::env::set_var("CLAUDE_CONFIG_DIR", home.path().join("claude"));
     std::env::set_var("CODEX_HOME", home.path().join("no-codex"));
+    for var in
+        ["GEMINI_DATA_DIR", "COPILOT_HOME", "AMP_DATA_DIR", "QWEN_DATA_DIR", "OPENCODE_DATA_DIR", "KILO_DATA_DIR"]
+    {
+        std::env::set_var(var, home.path().join("none"));
+    }
+    std::env::set_var("XDG_CONFIG_HOME", home.path().join("none"));
 
     let out = t.ok("scan_logs", json!({}));
     assert_eq!(out["locations"].as_array().unwrap().len(), 1, "{out}");
     assert!(out["locations"][0].as_str().unwrap().ends_with("claude/projects"));
+    assert_eq!(out["places"][0]["agent"], "claude-code", "{out}");
     assert_eq!(out["files"][0]["report"]["added"], 5, "{out}");
 
     let again = t.ok("scan_logs", json!({}));

@@ -35,6 +35,22 @@ pub struct ScanArgs {
     /// A Codex home (holding sessions/)
     #[arg(long = "codex-dir")]
     codex_dirs: Vec<PathBuf>,
+    /// Scan only this agent's folder (repeatable), e.g. `gemini-cli=~/.gemini`; see
+    /// `tokenburn sources` for the agents' names
+    #[arg(long = "dir", value_name = "AGENT=PATH", value_parser = agent_dir)]
+    dirs: Vec<(String, PathBuf)>,
+}
+
+fn agent_dir(s: &str) -> std::result::Result<(String, PathBuf), String> {
+    let (agent, path) = s.split_once('=').ok_or_else(|| format!("expected AGENT=PATH, got `{s}`"))?;
+    let agent = agent.trim();
+    if scan::agents::by_name(agent).is_err() {
+        return Err(format!("unknown agent `{agent}`; the agents are {}", scan::agents::names().join(", ")));
+    }
+    if path.is_empty() {
+        return Err(format!("no folder given for {agent}"));
+    }
+    Ok((agent.to_string(), PathBuf::from(path)))
 }
 
 pub fn run_import(g: &Global, a: ImportArgs) -> Result<ExitCode> {
@@ -46,20 +62,35 @@ pub fn run_import(g: &Global, a: ImportArgs) -> Result<ExitCode> {
         bar.file(p);
         seen.push(p.to_path_buf());
     };
+    let mut skipped = Vec::new();
     let results = match &a.rules {
         Some(rules) => import::rules::import_paths(&mut l, rules, &a.paths, a.dry_run, &mut progress)?,
-        None => import::import_paths(&mut l, &a.paths, a.format.as_deref(), a.dry_run, &mut progress)?,
+        None => {
+            let plan = scan::agents::import_plan(&a.paths)?;
+            skipped = plan.skipped;
+            import::import_paths(&mut l, &plan.files, a.format.as_deref(), a.dry_run, &mut progress)?
+        }
     };
     bar.done();
-    print_imports(g.json, seen.into_iter().map(Some).zip(results).collect(), None)
+    if !g.json {
+        for p in &skipped {
+            println!("{}: skipped, not usage", p.display());
+        }
+    }
+    print_imports(g.json, seen.into_iter().map(Some).zip(results).collect(), None, &skipped)
 }
 
 pub fn run_scan(g: &Global, a: ScanArgs) -> Result<ExitCode> {
     let mut l = g.open()?;
-    let roots = if a.claude_dirs.is_empty() && a.codex_dirs.is_empty() {
+    let roots = if a.claude_dirs.is_empty() && a.codex_dirs.is_empty() && a.dirs.is_empty() {
         Roots::standard()
     } else {
-        Roots::given(&a.claude_dirs, &a.codex_dirs)
+        let agent = |n: &str| scan::agents::by_name(n);
+        let mut named = Vec::new();
+        named.extend(a.claude_dirs.iter().map(|d| Ok((agent("claude-code")?, d.clone()))));
+        named.extend(a.codex_dirs.iter().map(|d| Ok((agent("codex")?, d.clone()))));
+        named.extend(a.dirs.iter().map(|(n, d)| Ok((agent(n)?, d.clone()))));
+        Roots::named(&named.into_iter().collect::<tokenburn::error::Result<Vec<_>>>()?)
     };
     let bar = Progress::new(0);
     let rep = scan::scan(&mut l, &roots, |i, n, p| {
@@ -70,19 +101,24 @@ pub fn run_scan(g: &Global, a: ScanArgs) -> Result<ExitCode> {
     bar.done();
     if !g.json {
         if rep.locations.is_empty() {
-            println!("No agent-log folders found (looked for Claude Code and Codex in the standard places).");
+            println!("No agent-log folders found (see `tokenburn sources` for where each agent is looked for).");
         }
-        for loc in &rep.locations {
-            println!("scanning {}", loc.display());
+        for place in &roots.places {
+            println!("scanning {} ({})", place.dir.display(), place.agent.name);
         }
     }
     let files = rep.files.into_iter().map(|(p, r)| (Some(p), r)).collect();
-    print_imports(g.json, files, Some(rep.unchanged))
+    print_imports(g.json, files, Some(rep.unchanged), &[])
 }
 
 type FileResult = (Option<PathBuf>, std::result::Result<FileReport, tokenburn::error::Error>);
 
-fn print_imports(as_json: bool, results: Vec<FileResult>, unchanged: Option<usize>) -> Result<ExitCode> {
+fn print_imports(
+    as_json: bool,
+    results: Vec<FileResult>,
+    unchanged: Option<usize>,
+    skipped: &[PathBuf],
+) -> Result<ExitCode> {
     let mut failed = false;
     let mut files = Vec::new();
     let mut added = 0;
@@ -121,6 +157,9 @@ fn print_imports(as_json: bool, results: Vec<FileResult>, unchanged: Option<usiz
         let mut out = json!({"files": files, "added": added});
         if let Some(u) = unchanged {
             out["unchanged"] = json!(u);
+        }
+        if !skipped.is_empty() {
+            out["skipped"] = json!(skipped.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {

@@ -20,17 +20,17 @@ impl Env {
 
     /// Runs `tokenburn --db <temp> ARGS` with an empty HOME and no agent-log variables.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tokenburn"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env_remove("CLAUDE_CONFIG_DIR")
-            .env_remove("CODEX_HOME")
-            .env_remove("TOKENBURN_DB")
-            .env("TZ", "UTC")
-            .output()
-            .expect("run tokenburn")
+        self.command(args).output().expect("run tokenburn")
+    }
+
+    /// The command [`Env::run`] runs, to add variables to.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tokenburn"));
+        c.arg("--db").arg(&self.db).args(args).env("HOME", self.dir.path()).env("TZ", "UTC");
+        for var in AGENT_VARS {
+            c.env_remove(var);
+        }
+        c
     }
 
     /// Runs and expects success.
@@ -54,6 +54,23 @@ impl Env {
         serde_json::from_str(&s).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{s}"))
     }
 }
+
+/// The variables that move agents' folders (and the ledger): cleared for every run.
+pub const AGENT_VARS: &[&str] = &[
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "TOKENBURN_DB",
+    "GEMINI_DATA_DIR",
+    "COPILOT_HOME",
+    "AMP_DATA_DIR",
+    "QWEN_DATA_DIR",
+    "OPENCODE_DATA_DIR",
+    "KILO_DATA_DIR",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "APPDATA",
+    "USERPROFILE",
+];
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

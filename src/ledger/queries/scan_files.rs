@@ -78,3 +78,14 @@ pub fn put(conn: &Connection, path: &str, m: &FileMark) -> Result<()> {
     ])?;
     Ok(())
 }
+
+/// Per source: its events in the ledger and the latest one's instant (epoch ms), for
+/// `tokenburn sources`.
+pub fn activity(conn: &Connection) -> Result<std::collections::HashMap<String, (u64, i64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT n.name, COUNT(*), MAX(e.ts_ms) FROM event_rows e JOIN names n ON n.id = e.source GROUP BY e.source",
+    )?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -39,7 +39,7 @@ export function createImport(root, { api, describe, toast }) {
     h("div", { class: "view-head" }, h("h2", {}, "Import")),
     h("section", { class: "panel", "aria-labelledby": "import-files-h" }, h("h3", { id: "import-files-h" }, "Files and exports"), form, bar, status, results),
     h("section", { class: "panel", "aria-labelledby": "scan-h" }, h("h3", { id: "scan-h" }, "Agent logs"),
-      h("p", { class: "muted" }, "Reads what is new in Claude Code (~/.claude, ~/.config/claude) and Codex (~/.codex) logs, as `tokenburn scan` does."),
+      h("p", { class: "muted" }, "Reads what is new in every agent's logs (Claude Code, Codex, Gemini CLI, Copilot CLI, Amp, Qwen Code, Cline, Roo Code, Kilo Code, opencode, Kilo CLI) from their standard places, as `tokenburn scan` does."),
       scanButton, scanBar, scanStatus, scanResults),
     h("section", { class: "panel", "aria-labelledby": "imports-h" }, h("h3", { id: "imports-h" }, "Past imports"),
       h("p", { class: "muted" }, "Undo removes an import and the events only it delivered; events another import also delivered stay."),
@@ -119,11 +119,23 @@ export function createImport(root, { api, describe, toast }) {
     }
   }
 
+  // The folders found, grouped by agent, in the order the scan read them.
+  function foundPlaces(out) {
+    const places = out.places || out.locations.map((path) => ({ label: "Agent logs", path }));
+    const groups = new Map();
+    for (const p of places) {
+      if (!groups.has(p.label)) groups.set(p.label, []);
+      groups.get(p.label).push(p.path);
+    }
+    return [...groups];
+  }
+
   function showScan(out) {
     fill(scanResults,
       h("h4", {}, out.locations.length ? "Locations found" : "No agent-log folders found"),
-      out.locations.length ? h("ul", { class: "locations" }, out.locations.map((l) => h("li", { class: "path" }, l)))
-        : h("p", { class: "muted" }, "Looked for Claude Code and Codex logs in the standard places."),
+      out.locations.length ? h("ul", { class: "locations" }, foundPlaces(out).map(([label, paths]) =>
+        h("li", {}, h("strong", {}, label), h("ul", {}, paths.map((p) => h("li", { class: "path" }, p))))))
+        : h("p", { class: "muted" }, "Looked for every agent's logs in its standard places (`tokenburn sources` lists them)."),
       h("p", {}, `${count(out.files.length)} files with something new, ${count(out.unchanged)} unchanged.`),
       out.files.length ? h("ul", { class: "files" }, out.files.map(fileItem)) : null);
     scanStatus.textContent = `Done: ${summary(out.files)}`;
