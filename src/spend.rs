@@ -216,7 +216,8 @@ impl std::str::FromStr for Every {
 }
 
 impl Every {
-    fn as_str(self) -> &'static str {
+    /// The name `--every` takes.
+    pub fn as_str(self) -> &'static str {
         match self {
             Every::Week => "week",
             Every::Month => "month",

@@ -71,7 +71,8 @@ fn every_import_is_recorded_with_its_hash_and_counts() {
         .unwrap();
     assert!(path.ends_with("session-a.jsonl"));
     assert_eq!(format, "claude-code");
-    assert_eq!(sha.len(), 64);
+    // The content digest: BLAKE3, in hex, marked as such (older imports hold SHA-256 hex).
+    assert!(sha.starts_with("b3:") && sha.len() == 3 + 64 && sha[3..].bytes().all(|b| b.is_ascii_hexdigit()), "{sha}");
     assert_eq!((rows, added), (11, 5));
     // Provenance: each event names its import and line.
     // The ledger keeps the key as its hash, in hex (the `key` column of `events`).

@@ -104,7 +104,7 @@ pub fn subscription(g: &Global, cmd: SubscriptionCmd) -> Result<ExitCode> {
         } else {
             println!("{:<30} {:<30} {:>8} {:<6} covers", "preset", "name", "USD", "every");
             for p in spend::PRESETS {
-                println!("{:<30} {:<30} {:>8} {:<6} {}", p.id, p.name, p.usd, format!("{:?}", p.every), p.covers);
+                println!("{:<30} {:<30} {:>8} {:<6} {}", p.id, p.name, p.usd, p.every.as_str(), p.covers);
             }
         }
         return Ok(ExitCode::SUCCESS);
