@@ -238,7 +238,13 @@ fn ccusage() -> Result<PathBuf, String> {
         ("macos", a) => ("darwin", a),
         (o, a) => (o, a),
     };
-    let arch = if arch == "x86_64" { "x64" } else if arch == "aarch64" { "arm64" } else { arch };
+    let arch = if arch == "x86_64" {
+        "x64"
+    } else if arch == "aarch64" {
+        "arm64"
+    } else {
+        arch
+    };
     let platform = format!("@ccusage/ccusage-{os}-{arch}");
     let bin = cache.join("node_modules").join(&platform).join("bin/ccusage");
     if !bin.is_file() {
@@ -264,6 +270,22 @@ fn ccusage() -> Result<PathBuf, String> {
     Ok(bin)
 }
 
+fn spec_index(spec: &Spec) -> usize {
+    SPECS.iter().position(|s| s.agent == spec.agent).unwrap()
+}
+
+/// `tokenburn scan` of the given agents' corpus folders into the ledger `db`.
+fn scan_cmd<'a>(bin: &str, db: &Path, home: &Path, agents: impl Iterator<Item = (&'a Spec, &'a Built)>) -> Command {
+    let mut c = Command::new(bin);
+    c.args(["--db", db.to_str().unwrap(), "scan", "--json"]).env("HOME", home);
+    for (spec, b) in agents {
+        for f in &b.folders {
+            c.arg("--dir").arg(format!("{}={}", spec.agent, f.display()));
+        }
+    }
+    c
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -276,7 +298,12 @@ fn main() {
     }
     let bin = env!("CARGO_BIN_EXE_tokenburn");
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
+    // `KEEP=PATH` builds the corpus there and leaves it, to profile a scan of it by hand.
+    let corpus = match std::env::var_os("KEEP") {
+        Some(p) => PathBuf::from(p),
+        None => tmp.path().join("corpus"),
+    };
+    assert!(!corpus.exists(), "{} exists already", corpus.display());
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let (mut bytes, mut files) = (0, 0);
@@ -304,18 +331,15 @@ fn main() {
     let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let (mut cold, mut rescan, mut cc_runs) = (Vec::new(), Vec::new(), Vec::new());
     let mut loads = Vec::new();
+    // The first run's figures per agent: Tokenburn's cold scan of it alone, and ccusage's.
+    let mut per_agent: Vec<(Run, Option<Run>)> = vec![Default::default(); SPECS.len()];
+    for (i, one) in SPECS.iter().zip(&built).enumerate() {
+        let db = tmp.path().join(format!("ledger-{}.db", one.0.agent));
+        per_agent[i].0 = measure(&mut scan_cmd(bin, &db, &home, std::iter::once(one)));
+    }
     for run in 0..runs {
         let db = tmp.path().join(format!("ledger{run}.db"));
-        let scan = || {
-            let mut c = Command::new(bin);
-            c.args(["--db", db.to_str().unwrap(), "scan", "--json"]).env("HOME", &home);
-            for (spec, b) in SPECS.iter().zip(&built) {
-                for f in &b.folders {
-                    c.arg("--dir").arg(format!("{}={}", spec.agent, f.display()));
-                }
-            }
-            c
-        };
+        let scan = || scan_cmd(bin, &db, &home, SPECS.iter().zip(&built));
         let l = load();
         cold.push(measure(&mut scan()));
         rescan.push(measure(&mut scan()));
@@ -334,11 +358,7 @@ fn main() {
                     .env(var, dirs.join(","));
                 let r = measure(&mut c);
                 if run == 0 {
-                    println!(
-                        "  ccusage {cmd:<8} {:>8.1} ms wall, {:>8.1} ms CPU",
-                        ms(r.wall),
-                        ms(r.cpu)
-                    );
+                    per_agent[spec_index(spec)].1 = Some(r);
                 }
                 sum.wall += r.wall;
                 sum.cpu += r.cpu;
@@ -347,6 +367,13 @@ fn main() {
             cc_runs.push(sum);
         }
         loads.push(format!("{l}->{}", load()));
+    }
+    println!("per agent, first run (Tokenburn alone on that agent, fresh ledger / ccusage):");
+    for (spec, (tb, cc)) in SPECS.iter().zip(&per_agent) {
+        let cc = cc.map_or("not read by ccusage".to_string(), |r| {
+            format!("ccusage {:>7.1} ms wall, {:>7.1} ms CPU", ms(r.wall), ms(r.cpu))
+        });
+        println!("  {:<12} tokenburn {:>7.1} ms wall, {:>7.1} ms CPU | {cc}", spec.agent, ms(tb.wall), ms(tb.cpu));
     }
     let loads = loads.join(", ");
     let med = |v: &[Run], f: fn(&Run) -> Duration| median(v.iter().map(f).collect());
