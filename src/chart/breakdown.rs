@@ -11,7 +11,7 @@ use super::daily::usd_f;
 use super::format::{self, usd_compact, usd_full, Measure};
 use super::frame::{Frame, LegendItem, Spec, Swatch};
 use super::theme::{Color, Palette};
-use super::{rank, Result, OTHER};
+use super::{rank, slot_color, slot_name, Result, OTHER};
 use crate::money::Usd;
 
 /// One key's spend in one week.
@@ -164,19 +164,11 @@ impl Grid {
     }
 
     fn name(&self, i: usize) -> String {
-        if i < self.kept.len() {
-            self.kept[i].clone()
-        } else {
-            OTHER.to_string()
-        }
+        slot_name(&self.kept, i)
     }
 
     fn color(&self, pal: &Palette, i: usize) -> Color {
-        if i < self.kept.len() {
-            pal.series[i]
-        } else {
-            pal.other
-        }
+        slot_color(pal, self.kept.len(), i)
     }
 
     fn slot_total(&self, i: usize) -> i128 {

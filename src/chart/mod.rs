@@ -278,6 +278,20 @@ pub(crate) fn rank(totals: &HashMap<String, i128>, top: usize) -> (Vec<String>, 
     (kept, slot, other)
 }
 
+/// The name of slot `i` of a chart ranked by [`rank`]: a kept key, or [`OTHER`] past them.
+pub(crate) fn slot_name(kept: &[String], i: usize) -> String {
+    kept.get(i).cloned().unwrap_or_else(|| OTHER.to_string())
+}
+
+/// The colour of slot `i` of a chart ranked by [`rank`] that kept `kept` keys.
+pub(crate) fn slot_color(pal: &Palette, kept: usize, i: usize) -> theme::Color {
+    if i < kept {
+        pal.series[i]
+    } else {
+        pal.other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

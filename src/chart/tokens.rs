@@ -11,7 +11,7 @@ use super::canvas::{Canvas, Surface};
 use super::format::{self, tokens_compact, DateLocale, Measure};
 use super::frame::{Frame, LegendItem, Spec, Swatch};
 use super::theme::{Color, Palette};
-use super::{rank, Result, OTHER};
+use super::{rank, slot_color, slot_name, Result, OTHER};
 
 /// One key's tokens in one month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,19 +142,11 @@ struct Grid {
 
 impl Grid {
     fn name(&self, i: usize) -> String {
-        if i < self.kept.len() {
-            self.kept[i].clone()
-        } else {
-            OTHER.to_string()
-        }
+        slot_name(&self.kept, i)
     }
 
     fn color(&self, pal: &Palette, i: usize) -> Color {
-        if i < self.kept.len() {
-            pal.series[i]
-        } else {
-            pal.other
-        }
+        slot_color(pal, self.kept.len(), i)
     }
 
     /// The total is worth a line only where it differs from every single series.
