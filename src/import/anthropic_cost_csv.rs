@@ -10,8 +10,9 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, Header, Opts, Row};
+use super::lines::deliver;
 use super::names::id_of_display_name;
-use super::vendor::{deliver, model_or_all, place, rank_of_cost, Occurrences};
+use super::vendor::{model_or_all, place, rank_of_cost, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, UsageEvent};

@@ -12,7 +12,8 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, Header, Opts, Row};
-use super::vendor::{deliver, model_or_all, place, rank_of_tokens, Occurrences};
+use super::lines::deliver;
+use super::vendor::{model_or_all, place, rank_of_tokens, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};

@@ -15,7 +15,7 @@ use std::io::BufRead;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::lines::{for_each_line, json_reason};
+use super::lines::{deliver, for_each_line, json_reason};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, Tokens, UsageEvent};
@@ -112,11 +112,7 @@ impl Source for ClaudeCode {
             if finder.find(text.as_bytes()).is_none() {
                 return Ok(Ok(()));
             }
-            match event_of(line_no, text, project.as_deref()) {
-                Ok(Some(ev)) => sink(ev).map(|_| Ok(())),
-                Ok(None) => Ok(Ok(())),
-                Err(reason) => Ok(Err(reason)),
-            }
+            deliver(sink, event_of(line_no, text, project.as_deref()))
         })
     }
 }

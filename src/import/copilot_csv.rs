@@ -16,8 +16,9 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, rounded_count, Header, Opts, Row};
+use super::lines::deliver;
 use super::names::{id_of_display_name, provider_of};
-use super::vendor::{deliver, flag, model_or_all, place, Occurrences};
+use super::vendor::{flag, model_or_all, place, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};

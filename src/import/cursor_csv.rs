@@ -20,8 +20,9 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, rounded_count, Header, Opts, Row};
+use super::lines::deliver;
 use super::names::provider_of;
-use super::vendor::{deliver, Occurrences};
+use super::vendor::Occurrences;
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};

@@ -29,7 +29,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::lines::{for_each_line, json_reason};
+use super::lines::{deliver, for_each_line, json_reason};
 use super::{bad_json, read_doc, ParseCtx, Position, Sink, Sniff, Source};
 use crate::error::{Error, Result};
 use crate::model::{Authority, Tokens, UsageEvent};
@@ -184,11 +184,7 @@ fn parse_lines(input: &mut dyn BufRead, ctx: &mut ParseCtx, sink: &mut Sink) -> 
             Err(e) => return Ok(Err(json_reason(&e))),
         };
         if m.kind.is_some() {
-            return match event(m, line_no, st.session.as_deref(), project.as_deref()) {
-                Ok(Some(ev)) => sink(ev).map(Ok),
-                Ok(None) => Ok(Ok(())),
-                Err(reason) => Ok(Err(reason)),
-            };
+            return deliver(sink, event(m, line_no, st.session.as_deref(), project.as_deref()));
         }
         // A header (its session names the rest), or a `$set`/`$rewindTo` record.
         if let Some(s) = m.session_id {

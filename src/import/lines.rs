@@ -6,14 +6,25 @@
 
 use std::io::BufRead;
 
-use super::{ParseCtx, Position, Tail};
+use super::{ParseCtx, Position, Sink, Tail};
 use crate::error::{Error, Result};
+use crate::model::UsageEvent;
 
 /// Lines longer than this are rejected without being held in memory.
 pub const MAX_LINE: usize = 32 * 1024 * 1024;
 
 /// What a source made of one line.
 pub type LineResult = std::result::Result<(), String>;
+
+/// Sends a row's event, if it has one, or returns its rejection: what a line's or a
+/// record's callback hands back.
+pub fn deliver(sink: &mut Sink, row: std::result::Result<Option<UsageEvent>, String>) -> Result<LineResult> {
+    match row {
+        Ok(Some(ev)) => sink(ev).map(Ok),
+        Ok(None) => Ok(Ok(())),
+        Err(reason) => Ok(Err(reason)),
+    }
+}
 
 /// Calls `f(line_no, text)` for every non-empty line of `input`, recording rejections in
 /// `ctx`. `f` returns `Ok(Err(reason))` to reject the line, `Err` to fail the whole file.

@@ -11,7 +11,8 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, Header, Opts, Row};
-use super::vendor::{deliver, Occurrences, OpenAiCostRow};
+use super::lines::deliver;
+use super::vendor::{Occurrences, OpenAiCostRow};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, UsageEvent};

@@ -12,7 +12,8 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, Header, Opts, Row};
-use super::vendor::{deliver, flag, Occurrences, OpenAiUsageRow};
+use super::lines::deliver;
+use super::vendor::{flag, Occurrences, OpenAiUsageRow};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, UsageEvent};

@@ -10,8 +10,8 @@
 use std::io::BufRead;
 
 use super::csv_rows::{self, count, parse_naive, Header, Opts, Row};
+use super::lines::deliver;
 use super::names::provider_of_slug;
-use super::vendor::deliver;
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::Result;
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};

@@ -28,7 +28,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use super::csv_rows::MAX_COUNT;
-use super::lines::{for_each_line, json_reason};
+use super::lines::{deliver, for_each_line, json_reason};
 use super::names::provider_of;
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::{Error, Result};
@@ -145,11 +145,7 @@ impl Source for QwenCode {
             if finder.find(text.as_bytes()).is_none() {
                 return Ok(Ok(()));
             }
-            match event_of(line_no, text, project.as_deref()) {
-                Ok(Some(ev)) => sink(ev).map(|_| Ok(())),
-                Ok(None) => Ok(Ok(())),
-                Err(reason) => Ok(Err(reason)),
-            }
+            deliver(sink, event_of(line_no, text, project.as_deref()))
         })
     }
 }

@@ -53,8 +53,9 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::csv_rows::{self, count, Header, Opts, Row};
+use super::lines::deliver;
 use super::names::provider_of;
-use super::vendor::{deliver, model_or_all, Occurrences};
+use super::vendor::{model_or_all, Occurrences};
 use super::{ParseCtx, Sink, Sniff, Source};
 use crate::error::{Error, Result};
 use crate::model::{Authority, CostKind, Tokens, UsageEvent};

@@ -19,8 +19,7 @@ use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::lines::LineResult;
-use super::{bad_json, csv_rows, Sink};
+use super::{bad_json, csv_rows};
 use crate::error::Result;
 use crate::model::{CostKind, Tokens, UsageEvent};
 use crate::money::Usd;
@@ -148,15 +147,6 @@ pub fn flag(text: &str) -> &'static str {
         "false"
     } else {
         ""
-    }
-}
-
-/// Sends a row's event, if it has one, or returns its rejection.
-pub fn deliver(sink: &mut Sink, row: std::result::Result<Option<UsageEvent>, String>) -> Result<LineResult> {
-    match row {
-        Ok(Some(ev)) => sink(ev).map(Ok),
-        Ok(None) => Ok(Ok(())),
-        Err(reason) => Ok(Err(reason)),
     }
 }
 
